@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { KindName, RegionName, RunId } from './common.js';
+import { ItemResult } from './work-item.js';
+
+export const MANIFEST_FORMAT = 1;
+
+/** runs/<runId>/manifest.json, written last: a run without it is incomplete. */
+export const Manifest = z.object({
+  format: z.literal(MANIFEST_FORMAT, { message: `must be ${MANIFEST_FORMAT}: written by a newer triggervault?` }),
+  runId: RunId,
+  status: z.enum(['succeeded', 'partial']),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  regions: z.array(RegionName),
+  include: z.array(KindName),
+  verified: z.object({ artifacts: z.number().int(), damaged: z.array(z.string()) }),
+  totals: z.object({ items: z.number().int(), failed: z.number().int(), artifacts: z.number().int(), bytes: z.number().int() }),
+  items: z.array(ItemResult),
+});
+export type Manifest = z.infer<typeof Manifest>;

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { KindName, RegionName, RunId } from './common.js';
+
+const NamePattern = z.string().min(1).max(256);
+
+/** Input of the backup state machine. `{}` is valid: every default is resolved in Plan. */
+export const RunInput = z
+  .object({
+    regions: z.union([z.literal('all'), z.array(RegionName).min(1).max(40)]).optional(),
+    include: z.array(KindName).min(1).optional(),
+    store: z.string().min(1).max(1024).optional(),
+    resume: RunId.optional(),
+    tables: z.array(NamePattern).max(1000).optional(),
+    buckets: z.array(NamePattern).max(1000).optional(),
+    streams: z.array(NamePattern).max(1000).optional(),
+  })
+  .strict();
+export type RunInput = z.infer<typeof RunInput>;
+
+/** What Plan hands to every later state. */
+export const RunPlan = z.object({
+  runId: RunId,
+  store: z.string(),
+  regions: z.array(RegionName),
+  include: z.array(KindName),
+  startedAt: z.string(),
+  tables: z.array(NamePattern).default([]),
+  buckets: z.array(NamePattern).default([]),
+  streams: z.array(NamePattern).default([]),
+});
+export type RunPlan = z.infer<typeof RunPlan>;

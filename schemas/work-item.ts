@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { KindName, RegionName, ResourceName, RunId } from './common.js';
+
+/** One unit of backup work: a resource in a region. Small on purpose (state payload limit). */
+export const WorkItem = z.object({
+  runId: RunId,
+  store: z.string(),
+  region: RegionName,
+  kind: KindName,
+  name: ResourceName,
+  cursor: z.unknown().optional(),
+});
+export type WorkItem = z.infer<typeof WorkItem>;
+
+/** A stored artifact: enough to verify it and to restore from it. */
+export const Artifact = z.object({
+  role: z.string().min(1),
+  path: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  counts: z.record(z.string(), z.number().int().nonnegative()).optional(),
+});
+export type Artifact = z.infer<typeof Artifact>;
+
+/** The outcome of one work item, stored under runs/<runId>/items/ before Finalize reads them all. */
+export const ItemResult = z.object({
+  region: RegionName,
+  kind: KindName,
+  name: ResourceName,
+  status: z.enum(['ok', 'failed']),
+  artifacts: z.array(Artifact),
+  summary: z.record(z.string(), z.unknown()).optional(),
+  error: z.object({ name: z.string(), message: z.string() }).optional(),
+});
+export type ItemResult = z.infer<typeof ItemResult>;
+
+/** What a task returns to the state machine: a reference, never the data. */
+export const StepResult = z.object({
+  region: RegionName,
+  kind: KindName,
+  name: ResourceName,
+  done: z.boolean(),
+  cursor: z.unknown().optional(),
+  status: z.enum(['ok', 'failed']).optional(),
+});
+export type StepResult = z.infer<typeof StepResult>;

@@ -1,0 +1,26 @@
+import type { KindName } from '../../schemas/common.js';
+import type { Artifact, WorkItem } from '../../schemas/work-item.js';
+import type { BackupStore } from '../store/store.js';
+
+/** What a kind's backup step produced; `done: false` asks the state machine to call again with `cursor`. */
+export interface BackupStep {
+  done: boolean;
+  cursor?: unknown;
+  artifacts: Artifact[];
+  summary?: Record<string, unknown>;
+}
+
+export interface BackupContext {
+  store: BackupStore;
+  runId: string;
+  /** Epoch ms after which a step should stop and return a cursor (Lambda time limit minus margin). */
+  deadline: number;
+}
+
+/** Every resource kind has this shape; adding a kind is one module implementing it. */
+export interface ResourceKind {
+  readonly kind: KindName;
+  /** Names of the resources of this kind in a region that the run selects. */
+  discover(region: string, selection: { patterns: string[] }): Promise<string[]>;
+  backup(item: WorkItem, context: BackupContext): Promise<BackupStep>;
+}

@@ -1,0 +1,95 @@
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+import { client } from '../aws/clients.js';
+import type { StoreBackend } from './store.js';
+
+const isNotFound = (error: unknown): boolean => {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
+};
+
+/** An S3 bucket (optionally under a prefix) as backup store: the default. */
+export class S3Backend implements StoreBackend {
+  readonly url: string;
+
+  constructor(
+    readonly bucket: string,
+    readonly prefix = '',
+    readonly region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+  ) {
+    this.url = `s3://${bucket}${prefix ? `/${prefix.replace(/\/$/, '')}` : ''}`;
+  }
+
+  private get s3(): S3Client {
+    return client(S3Client, this.region);
+  }
+
+  private key(key: string): string {
+    return this.prefix ? `${this.prefix.replace(/\/$/, '')}/${key}` : key;
+  }
+
+  async write(key: string, body: Readable, contentType?: string): Promise<void> {
+    // Upload streams in parts of bounded size, so memory stays flat for any object size.
+    await new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: this.key(key), Body: body, ContentType: contentType },
+      queueSize: 4,
+      partSize: 8 * 1024 * 1024,
+    }).done();
+  }
+
+  async read(key: string): Promise<Readable | undefined> {
+    try {
+      const response = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      return response.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    try {
+      const response = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      return response.ContentLength ?? 0;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    await this.s3.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: this.key(to),
+        CopySource: `${this.bucket}/${encodeURIComponent(this.key(from)).replace(/%2F/g, '/')}`,
+      }),
+    );
+    await this.remove(from);
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const strip = this.prefix ? this.prefix.replace(/\/$/, '').length + 1 : 0;
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) yield object.Key.slice(strip);
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+}

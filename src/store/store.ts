@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { InputValidationError } from '../errors.js';
+import { hashingPassThrough } from './hashing.js';
+
+/** What one write produced: enough to verify the copy later without trusting the writer. */
+export interface WrittenObject {
+  key: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** The two backends (S3 bucket and local directory) implement this; nothing else knows which is used. */
+export interface StoreBackend {
+  readonly url: string;
+  /** Writes a stream under `key`; the caller hashes. */
+  write(key: string, body: Readable, contentType?: string): Promise<void>;
+  read(key: string): Promise<Readable | undefined>;
+  size(key: string): Promise<number | undefined>;
+  /** Moves a finished temporary object into place (rename or copy+delete). */
+  move(from: string, to: string): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** Keys under a prefix, in lexical order. */
+  list(prefix: string): AsyncIterable<string>;
+}
+
+export const BLOB_PREFIX = 'blobs/sha256/';
+export const blobKey = (sha256Hex: string): string => `${BLOB_PREFIX}${sha256Hex}`;
+
+/** A key is a relative path made of safe segments: no traversal, no control characters. */
+export function assertSafeKey(key: string): void {
+  if (
+    key.length === 0 ||
+    key.length > 1024 ||
+    key.startsWith('/') ||
+    key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..') ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+    /[\u0000-\u001f\u007f\\]/.test(key)
+  ) {
+    throw new InputValidationError(`unsafe store key: ${JSON.stringify(key)}`);
+  }
+}
+
+/** The backup store: JSON documents, streams and content-addressed blobs over one backend. */
+export class BackupStore {
+  constructor(readonly backend: StoreBackend) {}
+
+  get url(): string {
+    return this.backend.url;
+  }
+
+  async putJson(key: string, value: unknown): Promise<WrittenObject> {
+    const { Readable } = await import('node:stream');
+    return this.putStream(key, Readable.from([Buffer.from(`${JSON.stringify(value, null, 1)}\n`)]), 'application/json');
+  }
+
+  async getJson(key: string): Promise<unknown | undefined> {
+    const body = await this.read(key);
+    if (!body) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.from(chunk));
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  }
+
+  /** Streams `body` to `key` while hashing it; memory stays flat whatever the size. */
+  async putStream(key: string, body: Readable, contentType?: string): Promise<WrittenObject> {
+    assertSafeKey(key);
+    const { stream, result } = hashingPassThrough();
+    body.on('error', (error) => stream.destroy(error));
+    await this.backend.write(key, body.pipe(stream), contentType);
+    return { key, ...result() };
+  }
+
+  /**
+   * Stores a content-addressed blob. When the caller already knows the sha256 (Lambda reports
+   * CodeSha256) an existing blob is reused without reading the source at all.
+   */
+  async putBlob(
+    open: () => Promise<Readable>,
+    expectedSha256Hex?: string,
+  ): Promise<WrittenObject & { reused: boolean }> {
+    if (expectedSha256Hex) {
+      const existing = await this.backend.size(blobKey(expectedSha256Hex));
+      if (existing !== undefined) return { key: blobKey(expectedSha256Hex), sha256: expectedSha256Hex, bytes: existing, reused: true };
+    }
+    const temporary = `tmp/${randomUUID()}`;
+    const written = await this.putStream(temporary, await open());
+    const key = blobKey(written.sha256);
+    if ((await this.backend.size(key)) !== undefined) {
+      await this.backend.remove(temporary);
+      return { ...written, key, reused: true };
+    }
+    await this.backend.move(temporary, key);
+    return { ...written, key, reused: false };
+  }
+
+  read(key: string): Promise<Readable | undefined> {
+    assertSafeKey(key);
+    return this.backend.read(key);
+  }
+
+  size(key: string): Promise<number | undefined> {
+    assertSafeKey(key);
+    return this.backend.size(key);
+  }
+
+  remove(key: string): Promise<void> {
+    assertSafeKey(key);
+    return this.backend.remove(key);
+  }
+
+  list(prefix: string): AsyncIterable<string> {
+    return this.backend.list(prefix);
+  }
+
+  /** Re-reads a stored object and returns its real sha256 and size (undefined when missing). */
+  async measure(key: string): Promise<{ sha256: string; bytes: number } | undefined> {
+    const body = await this.read(key);
+    if (!body) return undefined;
+    const { stream, result } = hashingPassThrough();
+    body.pipe(stream);
+    stream.resume();
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('error', reject);
+      body.on('error', reject);
+    });
+    return result();
+  }
+}

@@ -1,0 +1,40 @@
+import type { FunctionRef, PolicyStatement } from './types.js';
+
+/** True when `arn` is the function itself or one of its versions/aliases. */
+export function targetsFunction(arn: string | undefined, fn: FunctionRef): boolean {
+  if (!arn) return false;
+  return arn === fn.arn || arn.startsWith(`${fn.arn}:`);
+}
+
+const principalService = (statement: PolicyStatement): string | undefined => {
+  const principal = statement.Principal as { Service?: string } | string | undefined;
+  return typeof principal === 'string' ? principal : principal?.Service;
+};
+
+const sourceArnOf = (statement: PolicyStatement): string | undefined =>
+  statement.Condition?.ArnLike?.['AWS:SourceArn'] ?? statement.Condition?.ArnEquals?.['AWS:SourceArn'];
+
+/** Glob match as Lambda applies it to `AWS:SourceArn` conditions (`*` and `?`). */
+function arnMatches(pattern: string, arn: string): boolean {
+  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return regex.test(arn);
+}
+
+/**
+ * The statements that allow `service` (e.g. `s3.amazonaws.com`) to invoke the function, optionally
+ * only those whose SourceArn condition covers `sourceArn`. A statement with no SourceArn covers all.
+ */
+export function permissionsFor(fn: FunctionRef, service: string, sourceArn?: string): PolicyStatement[] {
+  return fn.policy.filter((statement) => {
+    if (principalService(statement) !== service) return false;
+    const condition = sourceArnOf(statement);
+    return !sourceArn || !condition || arnMatches(condition, sourceArn);
+  });
+}
+
+/** The SourceArns named by the statements that let `service` invoke the function. */
+export function sourceArnsFor(fn: FunctionRef, service: string): string[] {
+  return permissionsFor(fn, service)
+    .map(sourceArnOf)
+    .filter((arn): arn is string => arn !== undefined);
+}

@@ -1,0 +1,51 @@
+/** A statement of a function's resource policy, reduced to what decides who may invoke it. */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: string;
+  Principal: unknown;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+/** The function a trigger module is asked about. */
+export interface FunctionRef {
+  region: string;
+  accountId: string;
+  name: string;
+  /** Unqualified ARN. */
+  arn: string;
+  /** Statements of the resource policy of the function and of its versions and aliases. */
+  policy: PolicyStatement[];
+}
+
+/**
+ * One trigger, normalized. `source` identifies what fires (queue/stream/table ARN, bucket, rule,
+ * topic, API, distribution), `target` the exact function ARN it invokes (with qualifier if any),
+ * `config` everything needed to re-create it, and `permissions` the policy statements that let
+ * the source invoke the function, kept with the trigger so restore re-creates both.
+ */
+export interface TriggerRecord {
+  type: TriggerTypeName;
+  id: string;
+  source: string;
+  target: string;
+  config: Record<string, unknown>;
+  permissions: PolicyStatement[];
+}
+
+export type TriggerTypeName =
+  | 'event-source-mapping'
+  | 's3-notification'
+  | 'eventbridge-rule'
+  | 'eventbridge-schedule'
+  | 'sns-subscription'
+  | 'apigateway-rest'
+  | 'apigateway-http'
+  | 'cloudfront-edge';
+
+/** Every trigger type has this shape; adding one is one module implementing it. */
+export interface TriggerType {
+  readonly type: TriggerTypeName;
+  list(fn: FunctionRef): Promise<TriggerRecord[]>;
+}
