@@ -27,20 +27,18 @@ export const ItemResult = z.object({
   region: RegionName,
   kind: KindName,
   name: ResourceName,
-  status: z.enum(['ok', 'failed']),
+  /** `running` while a chunked export is between chunks; `cursor` is where it continues. */
+  status: z.enum(['ok', 'failed', 'running']),
+  cursor: z.unknown().optional(),
   artifacts: z.array(Artifact),
   summary: z.record(z.string(), z.unknown()).optional(),
   error: z.object({ name: z.string(), message: z.string() }).optional(),
 });
 export type ItemResult = z.infer<typeof ItemResult>;
 
-/** What a task returns to the state machine: a reference, never the data. */
-export const StepResult = z.object({
-  region: RegionName,
-  kind: KindName,
-  name: ResourceName,
+/** What a task returns to the state machine: the item itself (a reference), never the data. */
+export const StepResult = WorkItem.extend({
   done: z.boolean(),
-  cursor: z.unknown().optional(),
-  status: z.enum(['ok', 'failed']).optional(),
+  status: z.enum(['ok', 'failed', 'running']),
 });
 export type StepResult = z.infer<typeof StepResult>;

@@ -57,5 +57,5 @@ export function resolveCodeLocation(location: string): string {
   const url = new URL(location);
   if (!url.hostname.endsWith('.amazonaws.com')) return location;
   const hostLabel = url.hostname.split('.')[0];
-  return `${endpoint.replace(/\/$/, '')}/__triggervault/awslambda/${hostLabel}${url.pathname}`;
+  return `${endpoint.replace(/\/$/, '')}/__triggervault/awslambda/${hostLabel}${url.pathname}${url.search}`;
 }

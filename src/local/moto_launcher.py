@@ -3,25 +3,32 @@
 1. GetFunction reports Code.Location as https://awslambda-REGION-tasks.s3.REGION.amazonaws.com/KEY,
    which moto does not serve. The downloader rewrites such locations to
    <endpoint>/__triggervault/awslambda/<host-label>/<key>, and this launcher answers with the
-   bytes moto's own Lambda backend holds for that key.
+   bytes moto's own Lambda backend holds. moto's published versions share one code dict with
+   $LATEST (so KEY names the newest code for every version): the launcher adds ?sha256=<hex> to
+   the location and serves the bytes whose hash that is.
 2. GetLayerVersion reports Content.Location as "s3://". The launcher patches moto so that it
    reports https://awslambda-REGION-layers.s3.REGION.amazonaws.com/snapshots/ACCOUNT/NAME-VERSION
    and serves those bytes the same way, so layers are backed up like function code.
+3. ListFunctionEventInvokeConfigs serializes LastModified as a string where the API has an epoch
+   timestamp (GetFunctionEventInvokeConfig is right); the launcher serializes it the same way.
 
 Protocol with the parent process: binds 127.0.0.1 on the requested port (0 = a free one), prints
 one JSON line {"ready": true, "port": N} on stdout, and exits when stdin closes, so no server
 outlives the process that started it.
 """
 
+import hashlib
 import json
 import logging
 import os
 import sys
 import threading
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 try:
-    from moto.awslambda.models import LayerVersion, lambda_backends
+    from moto.awslambda.models import LambdaFunction, LayerVersion, lambda_backends
+    from moto.awslambda.responses import LambdaResponse
+    from moto.core.responses import ActionResult
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 except ImportError as error:  # pragma: no cover - reported to the parent as exit code 3
@@ -48,13 +55,35 @@ def _get_layer_version_with_location(self):
 LayerVersion.get_layer_version = _get_layer_version_with_location
 
 
+_original_get_code = LambdaFunction.get_code
+
+
+def _get_code_with_hash(self):
+    response = _original_get_code(self)
+    location = response.get("Code", {}).get("Location")
+    if location and getattr(self, "code_bytes", None):
+        response["Code"]["Location"] = f"{location}?sha256={hashlib.sha256(self.code_bytes).hexdigest()}"
+    return response
+
+
+LambdaFunction.get_code = _get_code_with_hash
+
+
+def _list_function_event_invoke_configs(self):
+    function_name = unquote(self.path.rsplit("/", 3)[1])
+    return ActionResult(self.backend.list_function_event_invoke_configs(function_name))
+
+
+LambdaResponse.list_function_event_invoke_configs = _list_function_event_invoke_configs
+
+
 def _all_region_backends():
     for account_id in list(lambda_backends.keys()):
         for region in list(lambda_backends[account_id].keys()):
             yield lambda_backends[account_id][region]
 
 
-def _find_code(host_label, key):
+def _find_code(host_label, key, sha256):
     """host_label is awslambda-REGION-tasks or awslambda-REGION-layers."""
     for backend in _all_region_backends():
         if host_label.endswith("-layers"):
@@ -65,8 +94,9 @@ def _find_code(host_label, key):
             continue
         for entry in list(backend._lambdas._functions.values()):
             for function in [entry["latest"], *entry["versions"]]:
-                if function.code.get("S3Key") == key and getattr(function, "code_bytes", None):
-                    return function.code_bytes
+                code = getattr(function, "code_bytes", None)
+                if code and hashlib.sha256(code).hexdigest() == sha256:
+                    return code
     return None
 
 
@@ -76,7 +106,8 @@ def _with_code_bridge(app):
         if not path.startswith(PREFIX):
             return app(environ, start_response)
         host_label, _, key = path[len(PREFIX):].partition("/")
-        body = _find_code(host_label, unquote(key))
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        body = _find_code(host_label, unquote(key), (query.get("sha256") or [""])[0])
         if body is None:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"NoSuchKey"]

@@ -53,6 +53,14 @@ export class FileBackend implements StoreBackend {
     await rm(this.path(key), { force: true });
   }
 
+  async children(prefix: string): Promise<string[]> {
+    try {
+      return (await readdir(this.path(prefix.replace(/\/$/, '') || '.'))).filter((name) => !name.includes('.partial-')).sort();
+    } catch {
+      return [];
+    }
+  }
+
   async *list(prefix: string): AsyncIterable<string> {
     const keys: string[] = [];
     const walk = async (directory: string): Promise<void> => {

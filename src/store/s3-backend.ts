@@ -81,6 +81,21 @@ export class S3Backend implements StoreBackend {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
   }
 
+  async children(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    const base = this.key(prefix);
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, Delimiter: '/', ContinuationToken }),
+      );
+      for (const common of page.CommonPrefixes ?? []) names.push((common.Prefix ?? '').slice(base.length).replace(/\/$/, ''));
+      for (const object of page.Contents ?? []) names.push((object.Key ?? '').slice(base.length));
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+    return names.filter(Boolean).sort();
+  }
+
   async *list(prefix: string): AsyncIterable<string> {
     const strip = this.prefix ? this.prefix.replace(/\/$/, '').length + 1 : 0;
     let ContinuationToken: string | undefined;

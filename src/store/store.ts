@@ -22,6 +22,8 @@ export interface StoreBackend {
   remove(key: string): Promise<void>;
   /** Keys under a prefix, in lexical order. */
   list(prefix: string): AsyncIterable<string>;
+  /** The names one level below `prefix` (which ends with `/`): files and folders alike. */
+  children(prefix: string): Promise<string[]>;
 }
 
 export const BLOB_PREFIX = 'blobs/sha256/';
@@ -111,6 +113,10 @@ export class BackupStore {
 
   list(prefix: string): AsyncIterable<string> {
     return this.backend.list(prefix);
+  }
+
+  children(prefix: string): Promise<string[]> {
+    return this.backend.children(prefix);
   }
 
   /** Re-reads a stored object and returns its real sha256 and size (undefined when missing). */

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { KindName, RegionName, RunId } from '../schemas/common.js';
+import { discoverRegion } from '../src/backup/discover.js';
+import { taskHandler } from '../src/lambda/task-handler.js';
+
+const DiscoverInput = z.object({
+  runId: RunId,
+  store: z.string(),
+  region: RegionName,
+  include: z.array(KindName),
+  tables: z.array(z.string()),
+  buckets: z.array(z.string()),
+  streams: z.array(z.string()),
+});
+
+/** Discover: the work items of one region. */
+export const handler = taskHandler(DiscoverInput, 'discover input', async (input) => ({
+  region: input.region,
+  items: await discoverRegion(input),
+}));

@@ -1,0 +1,3 @@
+import { backupStepHandler } from '../src/lambda/backup-step-handler.js';
+
+export const handler = backupStepHandler('dynamodb-table');

@@ -1,0 +1,74 @@
+import { GetPolicyCommand, LambdaClient, paginateListEventSourceMappings } from '@aws-sdk/client-lambda';
+import type { KindName } from '../../schemas/common.js';
+import type { RunPlan } from '../../schemas/run-input.js';
+import type { WorkItem } from '../../schemas/work-item.js';
+import { client } from '../aws/clients.js';
+import { mapLimit } from '../concurrency.js';
+import { kindModule } from '../kinds/index.js';
+import { workKey } from '../store/layout.js';
+import { openStore } from '../store/open.js';
+
+export type DiscoverInput = Pick<RunPlan, 'runId' | 'store' | 'include' | 'tables' | 'buckets' | 'streams'> & { region: string };
+
+/** Event sources wired to functions: tables and streams from mappings, buckets from invoke permissions. */
+export async function eventSourcesOfFunctions(region: string, functionNames: string[]) {
+  const lambda = client(LambdaClient, region);
+  const tables = new Set<string>();
+  const streams = new Set<string>();
+  const buckets = new Set<string>();
+  for await (const page of paginateListEventSourceMappings({ client: lambda }, {})) {
+    for (const mapping of page.EventSourceMappings ?? []) {
+      const source = mapping.EventSourceArn ?? '';
+      const [, , service, sourceRegion, , resource = ''] = source.split(':');
+      if (sourceRegion !== region) continue;
+      if (service === 'dynamodb') tables.add(resource.split('/')[1] ?? '');
+      if (service === 'kinesis') streams.add(resource.replace(/^stream\//, ''));
+    }
+  }
+  await mapLimit(functionNames, 16, async (name) => {
+    try {
+      const response = await lambda.send(new GetPolicyCommand({ FunctionName: name }));
+      const statements = (JSON.parse(response.Policy ?? '{}') as { Statement?: { Condition?: Record<string, Record<string, string>> }[] })
+        .Statement ?? [];
+      for (const statement of statements) {
+        const sourceArn = statement.Condition?.ArnLike?.['AWS:SourceArn'] ?? statement.Condition?.ArnEquals?.['AWS:SourceArn'];
+        if (sourceArn?.startsWith('arn:aws:s3:::')) buckets.add(sourceArn.slice('arn:aws:s3:::'.length));
+      }
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    }
+  });
+  tables.delete('');
+  streams.delete('');
+  return { tables: [...tables], streams: [...streams], buckets: [...buckets] };
+}
+
+/**
+ * Lists the work of one region: every function, and the tables, buckets and streams that either
+ * the run input names (globs) or the functions' triggers use. Writes the list to the store too.
+ */
+export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> {
+  const { region, include } = input;
+  const items: WorkItem[] = [];
+  const add = (kind: KindName, names: string[]) => {
+    for (const name of [...new Set(names)].sort()) items.push({ runId: input.runId, store: input.store, region, kind, name });
+  };
+  const functions = include.includes('lambda-function') ? await kindModule('lambda-function').discover(region, { patterns: ['*'] }) : [];
+  add('lambda-function', functions);
+  const wired = await eventSourcesOfFunctions(region, functions);
+  const dataKinds: [KindName, string[], string[]][] = [
+    ['dynamodb-table', input.tables, wired.tables],
+    ['s3-bucket', input.buckets, wired.buckets],
+    ['kinesis-stream', input.streams, wired.streams],
+  ];
+  for (const [kind, patterns, fromTriggers] of dataKinds) {
+    if (!include.includes(kind)) continue;
+    const all = [...patterns, ...fromTriggers];
+    add(kind, all.length ? await kindModule(kind).discover(region, { patterns: all }) : []);
+  }
+  const store = openStore(input.store);
+  const backupBucket = store.url.startsWith('s3://') ? store.url.slice(5).split('/')[0] : undefined;
+  const selected = items.filter((item) => !(item.kind === 's3-bucket' && item.name === backupBucket));
+  await store.putJson(workKey(input.runId, region), selected);
+  return selected;
+}

@@ -1,0 +1,85 @@
+import { parseOrThrow } from '../../schemas/common.js';
+import { MANIFEST_FORMAT, Manifest } from '../../schemas/manifest.js';
+import { RunPlan } from '../../schemas/run-input.js';
+import { TriggervaultError } from '../errors.js';
+import { manifestKey, planKey } from '../store/layout.js';
+import { openStore } from '../store/open.js';
+import { type Damage, distinctArtifacts, readItemResults, verifyArtifacts } from './verify.js';
+
+export interface RunRef {
+  runId: string;
+  store: string;
+}
+
+export interface VerifyOutcome {
+  artifacts: number;
+  damaged: Damage[];
+}
+
+/** The Verify state: re-reads every artifact the run's items recorded. */
+export async function verifyRun(ref: RunRef): Promise<VerifyOutcome> {
+  const store = openStore(ref.store);
+  const artifacts = distinctArtifacts(await readItemResults(store, ref.runId));
+  return { artifacts: artifacts.length, damaged: await verifyArtifacts(store, artifacts) };
+}
+
+export interface RunSummary {
+  runId: string;
+  store: string;
+  status: Manifest['status'];
+  totals: Manifest['totals'];
+  regions: Record<string, { items: number; failed: number }>;
+  failed: { region: string; kind: string; name: string; error: string }[];
+  damaged: string[];
+}
+
+/**
+ * The Finalize state: writes manifest.json last. Items still `running` mean the run is not
+ * finished; that is an error, so no manifest can claim success for it.
+ */
+export async function finalizeRun(ref: RunRef & { verification: VerifyOutcome }): Promise<RunSummary> {
+  const store = openStore(ref.store);
+  const plan = parseOrThrow(RunPlan, await store.getJson(planKey(ref.runId)), `plan of run ${ref.runId}`);
+  const items = await readItemResults(store, ref.runId);
+  const unfinished = items.filter((item) => item.status === 'running');
+  if (unfinished.length) {
+    throw new TriggervaultError(`run ${ref.runId} has unfinished items: ${unfinished.map((item) => `${item.kind}:${item.name}`).join(', ')}`);
+  }
+  const failed = items.filter((item) => item.status === 'failed');
+  const artifacts = distinctArtifacts(items);
+  const damaged = ref.verification.damaged.map((damage) => damage.path);
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    runId: ref.runId,
+    status: failed.length === 0 && damaged.length === 0 ? 'succeeded' : 'partial',
+    startedAt: plan.startedAt,
+    finishedAt: new Date().toISOString(),
+    regions: plan.regions,
+    include: plan.include,
+    verified: { artifacts: ref.verification.artifacts, damaged },
+    totals: {
+      items: items.length,
+      failed: failed.length,
+      artifacts: artifacts.length,
+      bytes: artifacts.reduce((sum, artifact) => sum + artifact.bytes, 0),
+    },
+    items,
+  };
+  await store.putJson(manifestKey(ref.runId), parseOrThrow(Manifest, manifest, 'manifest'));
+  const regions: RunSummary['regions'] = Object.fromEntries(plan.regions.map((region) => [region, { items: 0, failed: 0 }]));
+  for (const item of items) {
+    const counts = (regions[item.region] ??= { items: 0, failed: 0 });
+    counts.items += 1;
+    if (item.status === 'failed') counts.failed += 1;
+  }
+  return {
+    runId: ref.runId,
+    store: ref.store,
+    status: manifest.status,
+    totals: manifest.totals,
+    regions,
+    // Capped: the summary travels between states (256 KB limit); the manifest lists every failure.
+    failed: failed.slice(0, 100).map((item) => ({ region: item.region, kind: item.kind, name: item.name, error: `${item.error?.name}: ${item.error?.message}` })),
+    damaged,
+  };
+}

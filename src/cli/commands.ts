@@ -1,0 +1,113 @@
+import { parseOrThrow } from '../../schemas/common.js';
+import { Manifest } from '../../schemas/manifest.js';
+import type { RunInput } from '../../schemas/run-input.js';
+import type { RunSummary } from '../backup/finalize.js';
+import { verifyArtifacts } from '../backup/verify.js';
+import { runStateMachineLocally } from '../local/runner.js';
+import { manifestKey } from '../store/layout.js';
+import { openStore } from '../store/open.js';
+import type { BackupStore } from '../store/store.js';
+import { BackupFlags, ListFlags, RunFlags } from './flags.js';
+import { createOutput, table } from './output.js';
+
+/** Per-region counts of a finished run. */
+export function summaryTable(summary: RunSummary): string {
+  const rows = Object.entries(summary.regions).map(([region, counts]) => [region, counts.items, counts.items - counts.failed, counts.failed]);
+  return table(['region', 'items', 'ok', 'failed'], rows);
+}
+
+/** `backup`: runs the backup state machine in-process against the configured endpoint. */
+export async function backupCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(BackupFlags, rawFlags, 'flags');
+  const out = createOutput(flags.json);
+  const store = openStore(flags.bucket);
+  const input: RunInput = {
+    store: store.url,
+    regions: flags.regions,
+    include: flags.include,
+    resume: flags.resume,
+    tables: flags.tables,
+    buckets: flags.buckets,
+    streams: flags.streams,
+  };
+  const { summary } = await runStateMachineLocally('backup.asl.yaml', JSON.parse(JSON.stringify(input)), {
+    onProgress: (progress) => {
+      if (out.interactive) out.info(`  ${progress.region}: ${progress.done}/${progress.total} items${progress.failed ? ` (${progress.failed} failed)` : ''}`);
+    },
+  });
+  out.result(summary, () =>
+    [
+      `run ${summary.runId}: ${summary.status}`,
+      summaryTable(summary),
+      ...summary.failed.map((failure) => `FAILED ${failure.region} ${failure.kind} ${failure.name}: ${failure.error}`),
+      ...summary.damaged.map((path) => `DAMAGED ${path}`),
+    ].join('\n'),
+  );
+  return summary.status === 'succeeded' ? 0 : 1;
+}
+
+/** Reads and validates a run's manifest; undefined when the run has none (incomplete or unknown). */
+export async function readManifest(store: BackupStore, runId: string): Promise<Manifest | undefined> {
+  const raw = await store.getJson(manifestKey(runId)).catch((error: Error) => {
+    if (error instanceof SyntaxError) return { corrupt: error.message };
+    throw error;
+  });
+  return raw === undefined ? undefined : parseOrThrow(Manifest, raw, `manifest of run ${runId}`);
+}
+
+/** `verify`: re-reads every artifact of a run; exit 1 names each damaged one. */
+export async function verifyCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(RunFlags, rawFlags, 'flags');
+  const out = createOutput(flags.json);
+  const store = openStore(flags.bucket);
+  const manifest = await readManifest(store, flags.run);
+  if (!manifest) {
+    out.error(`run ${flags.run} has no manifest in ${store.url}: it is incomplete or does not exist`);
+    return 1;
+  }
+  const artifacts = [...new Map(manifest.items.flatMap((item) => item.artifacts).map((artifact) => [artifact.path, artifact])).values()];
+  const damaged = await verifyArtifacts(store, artifacts);
+  out.result({ runId: flags.run, artifacts: artifacts.length, damaged }, () =>
+    damaged.length
+      ? [`run ${flags.run}: ${damaged.length} of ${artifacts.length} artifacts damaged`, ...damaged.map((d) => `DAMAGED ${d.path}: ${d.problem}`)].join('\n')
+      : `run ${flags.run}: all ${artifacts.length} artifacts intact`,
+  );
+  return damaged.length ? 1 : 0;
+}
+
+export interface RunListing {
+  runId: string;
+  status: 'succeeded' | 'partial' | 'incomplete';
+  items?: number;
+  failed?: number;
+  bytes?: number;
+}
+
+/** Every run in the store; a run without a manifest is `incomplete`, never complete. */
+export async function listRuns(store: BackupStore): Promise<RunListing[]> {
+  const runIds = await store.children('runs/');
+  const listings: RunListing[] = [];
+  for (const runId of runIds) {
+    const manifest = await readManifest(store, runId).catch(() => undefined);
+    listings.push(
+      manifest
+        ? { runId, status: manifest.status, items: manifest.totals.items, failed: manifest.totals.failed, bytes: manifest.totals.bytes }
+        : { runId, status: 'incomplete' },
+    );
+  }
+  return listings;
+}
+
+/** `list`: the runs in a store, newest last. */
+export async function listCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(ListFlags, rawFlags, 'flags');
+  const out = createOutput(flags.json);
+  const runs = await listRuns(openStore(flags.bucket));
+  out.result(runs, () =>
+    table(
+      ['run', 'status', 'items', 'failed', 'bytes'],
+      runs.map((run) => [run.runId, run.status, run.items ?? '-', run.failed ?? '-', run.bytes ?? '-']),
+    ),
+  );
+  return 0;
+}

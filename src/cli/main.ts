@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { parseOrThrow } from '../../schemas/common.js';
+import { EmulatorError, InputValidationError } from '../errors.js';
+import { startEmulator } from '../local/emulator.js';
+import { backupCommand, listCommand, verifyCommand } from './commands.js';
+import { demoCommand } from './demo.js';
+import { EmulatorFlags } from './flags.js';
+
+/** Exit codes: 0 success, 1 the operation found a problem, 2 bad usage or bad input. */
+async function exitWith(action: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await action();
+  } catch (error) {
+    const usage = error instanceof InputValidationError || error instanceof EmulatorError;
+    process.stderr.write(`triggervault: ${(error as Error).message}\n`);
+    process.exitCode = usage ? 2 : 1;
+  }
+}
+
+async function emulatorCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(EmulatorFlags, rawFlags, 'flags');
+  const emulator = await startEmulator({ port: flags.port });
+  process.stdout.write(`moto emulator listening on ${emulator.endpoint}\nexport AWS_ENDPOINT_URL=${emulator.endpoint}\nCtrl-C stops it.\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await emulator.stop();
+  return 0;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('triggervault')
+    .description('Back up AWS Lambda functions with their triggers and event-source data, verified and restorable')
+    .exitOverride()
+    .showHelpAfterError();
+  program
+    .command('demo')
+    .description('run the whole cycle on the embedded emulator: seed 3 regions, back up, verify, report')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(() => demoCommand(flags)));
+  program
+    .command('emulator')
+    .description('start the local AWS emulator (moto) in the foreground')
+    .option('--port <n>', 'port to listen on (default: a free one)')
+    .action((flags) => exitWith(() => emulatorCommand(flags)));
+  program
+    .command('backup')
+    .description('back up functions, triggers and event sources through the backup state machine')
+    .requiredOption('--bucket <bucket>', 'backup store: bucket name, s3://bucket/prefix or file:///dir')
+    .option('--regions <list>', 'comma-separated regions, or "all" (default: all enabled regions)')
+    .option('--include <kinds>', 'comma-separated kinds: lambda-function,dynamodb-table,s3-bucket,kinesis-stream')
+    .option('--tables <globs>', 'extra DynamoDB tables to export (globs)')
+    .option('--buckets <globs>', 'extra S3 buckets to export (globs)')
+    .option('--streams <globs>', 'extra Kinesis streams to export (globs)')
+    .option('--resume <run>', 'continue an interrupted run')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(() => backupCommand(flags)));
+  program
+    .command('verify')
+    .description('re-read every artifact of a run; exit 1 naming the damaged ones')
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .requiredOption('--run <run>', 'run id')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(() => verifyCommand(flags)));
+  program
+    .command('list')
+    .description('list runs; a run without a manifest is incomplete')
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(() => listCommand(flags)));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; real usage errors are exit 2.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    throw error;
+  }
+}
+
+await main(process.argv);

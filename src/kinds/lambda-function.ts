@@ -1,0 +1,271 @@
+import {
+  type AliasConfiguration,
+  type FunctionConfiguration,
+  type FunctionEventInvokeConfig,
+  type FunctionUrlConfig,
+  GetFunctionCodeSigningConfigCommand,
+  GetFunctionCommand,
+  type GetFunctionCommandOutput,
+  GetFunctionConcurrencyCommand,
+  GetFunctionUrlConfigCommand,
+  GetLayerVersionCommand,
+  GetPolicyCommand,
+  LambdaClient,
+  paginateListAliases,
+  paginateListFunctionEventInvokeConfigs,
+  paginateListFunctions,
+  paginateListProvisionedConcurrencyConfigs,
+  paginateListVersionsByFunction,
+  type ProvisionedConcurrencyConfigListItem,
+} from '@aws-sdk/client-lambda';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Artifact, WorkItem } from '../../schemas/work-item.js';
+import { client, endpointUrl, resolveCodeLocation } from '../aws/clients.js';
+import { mapLimit } from '../concurrency.js';
+import { IntegrityError, TransientAwsError } from '../errors.js';
+import { base64ToHex } from '../store/hashing.js';
+import { artifactKey } from '../store/layout.js';
+import type { BackupStore } from '../store/store.js';
+import { listTriggers } from '../triggers/index.js';
+import type { FunctionRef, PolicyStatement, TriggerRecord } from '../triggers/types.js';
+import { selectNames } from './select.js';
+import type { BackupContext, BackupStep, ResourceKind } from './types.js';
+
+const lambda = (region: string) => client(LambdaClient, region);
+
+const isNotFound = (error: unknown) => (error as Error).name === 'ResourceNotFoundException';
+
+/** Calls an API whose "nothing configured" answer is ResourceNotFoundException. */
+async function optional<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** What a code or layer package became in the store. */
+export interface StoredCode {
+  sha256: string;
+  bytes: number;
+  path: string;
+}
+
+/** The captured function: everything `restore` needs, code by reference to content-addressed blobs. */
+export interface FunctionSnapshot {
+  format: 1;
+  region: string;
+  name: string;
+  arn: string;
+  configuration: FunctionConfiguration;
+  code: StoredCode | { imageUri?: string; resolvedImageUri?: string };
+  tags: Record<string, string>;
+  versions: { version: string; configuration: FunctionConfiguration; code: StoredCode | { imageUri?: string } }[];
+  aliases: AliasConfiguration[];
+  policy: { qualifier?: string; statements: PolicyStatement[] }[];
+  urlConfigs: (FunctionUrlConfig & { qualifier?: string })[];
+  eventInvokeConfigs: FunctionEventInvokeConfig[];
+  concurrency: { reserved?: number; provisioned: ProvisionedConcurrencyConfigListItem[] | 'unsupported-by-endpoint' };
+  codeSigningConfigArn?: string;
+  layers: { arn: string; code: StoredCode; description?: string; compatibleRuntimes?: string[]; compatibleArchitectures?: string[]; licenseInfo?: string }[];
+  triggers: TriggerRecord[];
+}
+
+async function download(location: string): Promise<Readable> {
+  const response = await fetch(resolveCodeLocation(location), { signal: AbortSignal.timeout(120_000) });
+  if (!response.ok || !response.body) {
+    const problem = `code download answered HTTP ${response.status}`;
+    throw response.status >= 500 ? new TransientAwsError(problem) : new Error(problem);
+  }
+  return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+}
+
+/**
+ * Stores a package fetched from `location` and proves it is the one AWS described: the stored bytes
+ * must hash to `codeSha256Base64`. An unchanged package is found by hash and not downloaded again.
+ */
+export async function storeCode(store: BackupStore, location: string, codeSha256Base64: string, what: string): Promise<StoredCode> {
+  const expected = base64ToHex(codeSha256Base64);
+  const written = await store.putBlob(() => download(location), expected);
+  if (written.sha256 !== expected) {
+    throw new IntegrityError(`${what}: downloaded code hashes to ${written.sha256}, AWS reports CodeSha256 ${expected}`);
+  }
+  return { sha256: written.sha256, bytes: written.bytes, path: written.key };
+}
+
+async function storeFunctionCode(store: BackupStore, response: GetFunctionCommandOutput, what: string) {
+  const configuration = response.Configuration ?? {};
+  if (configuration.PackageType === 'Image') {
+    return { imageUri: response.Code?.ImageUri, resolvedImageUri: response.Code?.ResolvedImageUri };
+  }
+  if (!response.Code?.Location || !configuration.CodeSha256) throw new IntegrityError(`${what}: GetFunction returned no code location`);
+  return storeCode(store, response.Code.Location, configuration.CodeSha256, what);
+}
+
+const qualifiedArn = (arn: string, qualifier?: string) => (qualifier ? `${arn}:${qualifier}` : arn);
+
+/** A qualifier's own statements name it in Resource; anything else answered for it is not its own. */
+async function readPolicy(region: string, arn: string, qualifier?: string): Promise<PolicyStatement[]> {
+  const response = await optional(() => lambda(region).send(new GetPolicyCommand({ FunctionName: arn, Qualifier: qualifier })));
+  if (!response?.Policy) return [];
+  const statements = (JSON.parse(response.Policy) as { Statement?: PolicyStatement[] }).Statement ?? [];
+  return statements.filter((statement) => [statement.Resource].flat().includes(qualifiedArn(arn, qualifier)));
+}
+
+async function collect<T, P>(pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...(pick(page) ?? []));
+  return all;
+}
+
+async function provisionedConcurrency(region: string, name: string) {
+  try {
+    return await collect(
+      paginateListProvisionedConcurrencyConfigs({ client: lambda(region) }, { FunctionName: name }),
+      (page) => page.ProvisionedConcurrencyConfigs,
+    );
+  } catch (error) {
+    // moto has no provisioned-concurrency API and answers 404 with an HTML page; AWS always has it.
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (endpointUrl() && status === 404 && !isNotFound(error)) return 'unsupported-by-endpoint' as const;
+    throw error;
+  }
+}
+
+async function storeLayer(store: BackupStore, region: string, layerVersionArn: string) {
+  // GetLayerVersionByArn answers with an empty body on moto; name + number works on both.
+  const [, , , layerRegion = region, , , layerName = '', version = ''] = layerVersionArn.split(':');
+  const layerArn = layerVersionArn.slice(0, layerVersionArn.lastIndexOf(':'));
+  const layer = await lambda(layerRegion).send(new GetLayerVersionCommand({ LayerName: layerArn, VersionNumber: Number(version) }));
+  if (!layer.Content?.Location || !layer.Content.CodeSha256) throw new IntegrityError(`layer ${layerName}:${version}: no content location`);
+  return {
+    arn: layerVersionArn,
+    code: await storeCode(store, layer.Content.Location, layer.Content.CodeSha256, `layer ${layerName}:${version}`),
+    description: layer.Description || undefined,
+    compatibleRuntimes: layer.CompatibleRuntimes,
+    compatibleArchitectures: layer.CompatibleArchitectures,
+    licenseInfo: layer.LicenseInfo || undefined,
+  };
+}
+
+/** Captures one function with everything that makes it run. */
+export async function snapshotFunction(store: BackupStore, region: string, name: string): Promise<FunctionSnapshot> {
+  const client = lambda(region);
+  const latest = await client.send(new GetFunctionCommand({ FunctionName: name }));
+  const configuration = latest.Configuration ?? {};
+  const arn = configuration.FunctionArn ?? '';
+  const [versionList, aliases, eventInvokeConfigs, reserved, provisioned, signing] = await Promise.all([
+    collect(paginateListVersionsByFunction({ client }, { FunctionName: name }), (page) => page.Versions),
+    collect(paginateListAliases({ client }, { FunctionName: name }), (page) => page.Aliases),
+    collect(paginateListFunctionEventInvokeConfigs({ client }, { FunctionName: name }), (page) => page.FunctionEventInvokeConfigs),
+    optional(() => client.send(new GetFunctionConcurrencyCommand({ FunctionName: name }))),
+    provisionedConcurrency(region, name),
+    optional(() => client.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: name }))),
+  ]);
+  const published = versionList.filter((version) => version.Version && version.Version !== '$LATEST');
+  const qualifiers = [undefined, ...aliases.map((alias) => alias.Name)];
+  const [code, versions, policies, urlConfigs, layers] = await Promise.all([
+    storeFunctionCode(store, latest, `function ${name}`),
+    mapLimit(published, 4, async (version) => {
+      const response = await client.send(new GetFunctionCommand({ FunctionName: name, Qualifier: version.Version }));
+      return {
+        version: version.Version as string,
+        configuration: response.Configuration ?? {},
+        code: await storeFunctionCode(store, response, `function ${name}:${version.Version}`),
+      };
+    }),
+    Promise.all(
+      [...qualifiers, ...published.map((version) => version.Version)].map(async (qualifier) => ({
+        qualifier,
+        statements: await readPolicy(region, arn, qualifier),
+      })),
+    ),
+    Promise.all(
+      qualifiers.map(async (qualifier) => {
+        const url = await optional(() => client.send(new GetFunctionUrlConfigCommand({ FunctionName: name, Qualifier: qualifier })));
+        // As with policies, a URL config belongs to the qualifier its FunctionArn names.
+        if (!url || url.FunctionArn !== qualifiedArn(arn, qualifier)) return undefined;
+        const { $metadata: _ignored, ...rest } = url;
+        return { ...rest, qualifier };
+      }),
+    ),
+    Promise.all((configuration.Layers ?? []).map((layer) => storeLayer(store, region, layer.Arn ?? ''))),
+  ]);
+  const policy = policies.filter((entry) => entry.statements.length > 0);
+  const ref: FunctionRef = {
+    region,
+    accountId: arn.split(':')[4] ?? '',
+    name,
+    arn,
+    policy: policy.flatMap((entry) => entry.statements),
+  };
+  return {
+    format: 1,
+    region,
+    name,
+    arn,
+    configuration,
+    code,
+    tags: latest.Tags ?? {},
+    versions,
+    aliases,
+    policy,
+    urlConfigs: urlConfigs.filter((url) => url !== undefined),
+    eventInvokeConfigs,
+    concurrency: { reserved: reserved?.ReservedConcurrentExecutions, provisioned },
+    codeSigningConfigArn: signing?.CodeSigningConfigArn,
+    layers,
+    triggers: await listTriggers(ref),
+  };
+}
+
+const codeArtifact = (role: string, code: StoredCode): Artifact => ({ role, path: code.path, sha256: code.sha256, bytes: code.bytes });
+
+/** The artifacts a snapshot references, each blob once. */
+export function snapshotArtifacts(snapshot: FunctionSnapshot): Artifact[] {
+  const blobs = new Map<string, Artifact>();
+  const add = (role: string, code: unknown) => {
+    if (code && typeof code === 'object' && 'path' in code) blobs.set((code as StoredCode).path, codeArtifact(role, code as StoredCode));
+  };
+  add('code', snapshot.code);
+  for (const version of snapshot.versions) add('code', version.code);
+  for (const layer of snapshot.layers) add('layer', layer.code);
+  return [...blobs.values()];
+}
+
+async function discover(region: string, selection: { patterns: string[] }): Promise<string[]> {
+  const functions = await collect(paginateListFunctions({ client: lambda(region) }, {}), (page) => page.Functions);
+  return selectNames(
+    functions.map((fn) => fn.FunctionName ?? '').filter(Boolean),
+    selection.patterns,
+  ).sort();
+}
+
+async function backup(item: WorkItem, context: BackupContext): Promise<BackupStep> {
+  const snapshot = await snapshotFunction(context.store, item.region, item.name);
+  const written = await context.store.putJson(
+    artifactKey(item.runId, item.region, 'lambda-function', item.name, 'function.json'),
+    snapshot,
+  );
+  return {
+    done: true,
+    artifacts: [
+      {
+        role: 'config',
+        path: written.key,
+        sha256: written.sha256,
+        bytes: written.bytes,
+        counts: { versions: snapshot.versions.length, aliases: snapshot.aliases.length, triggers: snapshot.triggers.length, layers: snapshot.layers.length },
+      },
+      ...snapshotArtifacts(snapshot),
+    ],
+    summary: {
+      codeSha256: snapshot.configuration.CodeSha256,
+      triggers: [...new Set(snapshot.triggers.map((trigger) => trigger.type))],
+    },
+  };
+}
+
+export const lambdaFunctionKind: ResourceKind = { kind: 'lambda-function', discover, backup };
