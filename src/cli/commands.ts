@@ -3,7 +3,6 @@ import { Manifest } from '../../schemas/manifest.js';
 import type { RunInput } from '../../schemas/run-input.js';
 import type { RunSummary } from '../backup/finalize.js';
 import { verifyArtifacts } from '../backup/verify.js';
-import { runStateMachineLocally } from '../local/runner.js';
 import { manifestKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -30,6 +29,7 @@ export async function backupCommand(rawFlags: unknown): Promise<number> {
     buckets: flags.buckets,
     streams: flags.streams,
   };
+  const { runStateMachineLocally } = await import('../local/runner.js');
   const { summary } = await runStateMachineLocally('backup.asl.yaml', JSON.parse(JSON.stringify(input)), {
     onProgress: (progress) => {
       if (out.interactive) out.info(`  ${progress.region}: ${progress.done}/${progress.total} items${progress.failed ? ` (${progress.failed} failed)` : ''}`);

@@ -3,9 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { parseOrThrow } from '../../schemas/common.js';
 import { EmulatorError, InputValidationError } from '../errors.js';
 import { startEmulator } from '../local/emulator.js';
-import { backupCommand, listCommand, verifyCommand } from './commands.js';
-import { demoCommand } from './demo.js';
 import { EmulatorFlags } from './flags.js';
+
+// Commands load their modules on use: `verify` should not pay for the state-machine runtime.
+const commands = () => import('./commands.js');
 
 /** Exit codes: 0 success, 1 the operation found a problem, 2 bad usage or bad input. */
 async function exitWith(action: () => Promise<number>): Promise<void> {
@@ -39,7 +40,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('run the whole cycle on the embedded emulator: seed 3 regions, back up, verify, report')
     .option('--json', 'machine-readable output')
-    .action((flags) => exitWith(() => demoCommand(flags)));
+    .action((flags) => exitWith(async () => (await import('./demo.js')).demoCommand(flags)));
   program
     .command('emulator')
     .description('start the local AWS emulator (moto) in the foreground')
@@ -56,20 +57,20 @@ export function buildProgram(): Command {
     .option('--streams <globs>', 'extra Kinesis streams to export (globs)')
     .option('--resume <run>', 'continue an interrupted run')
     .option('--json', 'machine-readable output')
-    .action((flags) => exitWith(() => backupCommand(flags)));
+    .action((flags) => exitWith(async () => (await commands()).backupCommand(flags)));
   program
     .command('verify')
     .description('re-read every artifact of a run; exit 1 naming the damaged ones')
     .requiredOption('--bucket <bucket>', 'backup store')
     .requiredOption('--run <run>', 'run id')
     .option('--json', 'machine-readable output')
-    .action((flags) => exitWith(() => verifyCommand(flags)));
+    .action((flags) => exitWith(async () => (await commands()).verifyCommand(flags)));
   program
     .command('list')
     .description('list runs; a run without a manifest is incomplete')
     .requiredOption('--bucket <bucket>', 'backup store')
     .option('--json', 'machine-readable output')
-    .action((flags) => exitWith(() => listCommand(flags)));
+    .action((flags) => exitWith(async () => (await commands()).listCommand(flags)));
   return program;
 }
 
