@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
   type AliasConfiguration,
   type FunctionConfiguration,
@@ -11,15 +13,13 @@ import {
   GetLayerVersionCommand,
   GetPolicyCommand,
   LambdaClient,
+  type ProvisionedConcurrencyConfigListItem,
   paginateListAliases,
   paginateListFunctionEventInvokeConfigs,
   paginateListFunctions,
   paginateListProvisionedConcurrencyConfigs,
   paginateListVersionsByFunction,
-  type ProvisionedConcurrencyConfigListItem,
 } from '@aws-sdk/client-lambda';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Artifact, WorkItem } from '../../schemas/work-item.js';
 import { client, endpointUrl, resolveCodeLocation } from '../aws/clients.js';
 import { mapLimit } from '../concurrency.js';
@@ -29,7 +29,7 @@ import { artifactKey } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
 import { listTriggers } from '../triggers/index.js';
 import type { FunctionRef, PolicyStatement, TriggerRecord } from '../triggers/types.js';
-import { selectNames } from './select.js';
+import { matchesAny } from './select.js';
 import type { BackupContext, BackupStep, ResourceKind } from './types.js';
 
 const lambda = (region: string) => client(LambdaClient, region);
@@ -62,14 +62,28 @@ export interface FunctionSnapshot {
   configuration: FunctionConfiguration;
   code: StoredCode | { imageUri?: string; resolvedImageUri?: string };
   tags: Record<string, string>;
-  versions: { version: string; configuration: FunctionConfiguration; code: StoredCode | { imageUri?: string } }[];
+  versions: {
+    version: string;
+    configuration: FunctionConfiguration;
+    code: StoredCode | { imageUri?: string };
+  }[];
   aliases: AliasConfiguration[];
   policy: { qualifier?: string; statements: PolicyStatement[] }[];
   urlConfigs: (FunctionUrlConfig & { qualifier?: string })[];
   eventInvokeConfigs: FunctionEventInvokeConfig[];
-  concurrency: { reserved?: number; provisioned: ProvisionedConcurrencyConfigListItem[] | 'unsupported-by-endpoint' };
+  concurrency: {
+    reserved?: number;
+    provisioned: ProvisionedConcurrencyConfigListItem[] | 'unsupported-by-endpoint';
+  };
   codeSigningConfigArn?: string;
-  layers: { arn: string; code: StoredCode; description?: string; compatibleRuntimes?: string[]; compatibleArchitectures?: string[]; licenseInfo?: string }[];
+  layers: {
+    arn: string;
+    code: StoredCode;
+    description?: string;
+    compatibleRuntimes?: string[];
+    compatibleArchitectures?: string[];
+    licenseInfo?: string;
+  }[];
   triggers: TriggerRecord[];
 }
 
@@ -86,11 +100,18 @@ async function download(location: string): Promise<Readable> {
  * Stores a package fetched from `location` and proves it is the one AWS described: the stored bytes
  * must hash to `codeSha256Base64`. An unchanged package is found by hash and not downloaded again.
  */
-export async function storeCode(store: BackupStore, location: string, codeSha256Base64: string, what: string): Promise<StoredCode> {
+export async function storeCode(
+  store: BackupStore,
+  location: string,
+  codeSha256Base64: string,
+  what: string,
+): Promise<StoredCode> {
   const expected = base64ToHex(codeSha256Base64);
   const written = await store.putBlob(() => download(location), expected);
   if (written.sha256 !== expected) {
-    throw new IntegrityError(`${what}: downloaded code hashes to ${written.sha256}, AWS reports CodeSha256 ${expected}`);
+    throw new IntegrityError(
+      `${what}: downloaded code hashes to ${written.sha256}, AWS reports CodeSha256 ${expected}`,
+    );
   }
   return { sha256: written.sha256, bytes: written.bytes, path: written.key };
 }
@@ -100,7 +121,8 @@ async function storeFunctionCode(store: BackupStore, response: GetFunctionComman
   if (configuration.PackageType === 'Image') {
     return { imageUri: response.Code?.ImageUri, resolvedImageUri: response.Code?.ResolvedImageUri };
   }
-  if (!response.Code?.Location || !configuration.CodeSha256) throw new IntegrityError(`${what}: GetFunction returned no code location`);
+  if (!response.Code?.Location || !configuration.CodeSha256)
+    throw new IntegrityError(`${what}: GetFunction returned no code location`);
   return storeCode(store, response.Code.Location, configuration.CodeSha256, what);
 }
 
@@ -108,7 +130,9 @@ const qualifiedArn = (arn: string, qualifier?: string) => (qualifier ? `${arn}:$
 
 /** A qualifier's own statements name it in Resource; anything else answered for it is not its own. */
 async function readPolicy(region: string, arn: string, qualifier?: string): Promise<PolicyStatement[]> {
-  const response = await optional(() => lambda(region).send(new GetPolicyCommand({ FunctionName: arn, Qualifier: qualifier })));
+  const response = await optional(() =>
+    lambda(region).send(new GetPolicyCommand({ FunctionName: arn, Qualifier: qualifier })),
+  );
   if (!response?.Policy) return [];
   const statements = (JSON.parse(response.Policy) as { Statement?: PolicyStatement[] }).Statement ?? [];
   return statements.filter((statement) => [statement.Resource].flat().includes(qualifiedArn(arn, qualifier)));
@@ -138,11 +162,19 @@ async function storeLayer(store: BackupStore, region: string, layerVersionArn: s
   // GetLayerVersionByArn answers with an empty body on moto; name + number works on both.
   const [, , , layerRegion = region, , , layerName = '', version = ''] = layerVersionArn.split(':');
   const layerArn = layerVersionArn.slice(0, layerVersionArn.lastIndexOf(':'));
-  const layer = await lambda(layerRegion).send(new GetLayerVersionCommand({ LayerName: layerArn, VersionNumber: Number(version) }));
-  if (!layer.Content?.Location || !layer.Content.CodeSha256) throw new IntegrityError(`layer ${layerName}:${version}: no content location`);
+  const layer = await lambda(layerRegion).send(
+    new GetLayerVersionCommand({ LayerName: layerArn, VersionNumber: Number(version) }),
+  );
+  if (!layer.Content?.Location || !layer.Content.CodeSha256)
+    throw new IntegrityError(`layer ${layerName}:${version}: no content location`);
   return {
     arn: layerVersionArn,
-    code: await storeCode(store, layer.Content.Location, layer.Content.CodeSha256, `layer ${layerName}:${version}`),
+    code: await storeCode(
+      store,
+      layer.Content.Location,
+      layer.Content.CodeSha256,
+      `layer ${layerName}:${version}`,
+    ),
     description: layer.Description || undefined,
     compatibleRuntimes: layer.CompatibleRuntimes,
     compatibleArchitectures: layer.CompatibleArchitectures,
@@ -151,7 +183,11 @@ async function storeLayer(store: BackupStore, region: string, layerVersionArn: s
 }
 
 /** Captures one function with everything that makes it run. */
-export async function snapshotFunction(store: BackupStore, region: string, name: string): Promise<FunctionSnapshot> {
+export async function snapshotFunction(
+  store: BackupStore,
+  region: string,
+  name: string,
+): Promise<FunctionSnapshot> {
   const client = lambda(region);
   const latest = await client.send(new GetFunctionCommand({ FunctionName: name }));
   const configuration = latest.Configuration ?? {};
@@ -159,7 +195,10 @@ export async function snapshotFunction(store: BackupStore, region: string, name:
   const [versionList, aliases, eventInvokeConfigs, reserved, provisioned, signing] = await Promise.all([
     collect(paginateListVersionsByFunction({ client }, { FunctionName: name }), (page) => page.Versions),
     collect(paginateListAliases({ client }, { FunctionName: name }), (page) => page.Aliases),
-    collect(paginateListFunctionEventInvokeConfigs({ client }, { FunctionName: name }), (page) => page.FunctionEventInvokeConfigs),
+    collect(
+      paginateListFunctionEventInvokeConfigs({ client }, { FunctionName: name }),
+      (page) => page.FunctionEventInvokeConfigs,
+    ),
     optional(() => client.send(new GetFunctionConcurrencyCommand({ FunctionName: name }))),
     provisionedConcurrency(region, name),
     optional(() => client.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: name }))),
@@ -169,7 +208,9 @@ export async function snapshotFunction(store: BackupStore, region: string, name:
   const [code, versions, policies, urlConfigs, layers] = await Promise.all([
     storeFunctionCode(store, latest, `function ${name}`),
     mapLimit(published, 4, async (version) => {
-      const response = await client.send(new GetFunctionCommand({ FunctionName: name, Qualifier: version.Version }));
+      const response = await client.send(
+        new GetFunctionCommand({ FunctionName: name, Qualifier: version.Version }),
+      );
       return {
         version: version.Version as string,
         configuration: response.Configuration ?? {},
@@ -184,7 +225,9 @@ export async function snapshotFunction(store: BackupStore, region: string, name:
     ),
     Promise.all(
       qualifiers.map(async (qualifier) => {
-        const url = await optional(() => client.send(new GetFunctionUrlConfigCommand({ FunctionName: name, Qualifier: qualifier })));
+        const url = await optional(() =>
+          client.send(new GetFunctionUrlConfigCommand({ FunctionName: name, Qualifier: qualifier })),
+        );
         // As with policies, a URL config belongs to the qualifier its FunctionArn names.
         if (!url || url.FunctionArn !== qualifiedArn(arn, qualifier)) return undefined;
         const { $metadata: _ignored, ...rest } = url;
@@ -221,13 +264,19 @@ export async function snapshotFunction(store: BackupStore, region: string, name:
   };
 }
 
-const codeArtifact = (role: string, code: StoredCode): Artifact => ({ role, path: code.path, sha256: code.sha256, bytes: code.bytes });
+const codeArtifact = (role: string, code: StoredCode): Artifact => ({
+  role,
+  path: code.path,
+  sha256: code.sha256,
+  bytes: code.bytes,
+});
 
 /** The artifacts a snapshot references, each blob once. */
 export function snapshotArtifacts(snapshot: FunctionSnapshot): Artifact[] {
   const blobs = new Map<string, Artifact>();
   const add = (role: string, code: unknown) => {
-    if (code && typeof code === 'object' && 'path' in code) blobs.set((code as StoredCode).path, codeArtifact(role, code as StoredCode));
+    if (code && typeof code === 'object' && 'path' in code)
+      blobs.set((code as StoredCode).path, codeArtifact(role, code as StoredCode));
   };
   add('code', snapshot.code);
   for (const version of snapshot.versions) add('code', version.code);
@@ -236,11 +285,14 @@ export function snapshotArtifacts(snapshot: FunctionSnapshot): Artifact[] {
 }
 
 async function discover(region: string, selection: { patterns: string[] }): Promise<string[]> {
-  const functions = await collect(paginateListFunctions({ client: lambda(region) }, {}), (page) => page.Functions);
-  return selectNames(
-    functions.map((fn) => fn.FunctionName ?? '').filter(Boolean),
-    selection.patterns,
-  ).sort();
+  const functions = await collect(
+    paginateListFunctions({ client: lambda(region) }, {}),
+    (page) => page.Functions,
+  );
+  return functions
+    .map((fn) => fn.FunctionName ?? '')
+    .filter((name) => name && matchesAny(name, selection.patterns))
+    .sort();
 }
 
 async function backup(item: WorkItem, context: BackupContext): Promise<BackupStep> {
@@ -257,7 +309,12 @@ async function backup(item: WorkItem, context: BackupContext): Promise<BackupSte
         path: written.key,
         sha256: written.sha256,
         bytes: written.bytes,
-        counts: { versions: snapshot.versions.length, aliases: snapshot.aliases.length, triggers: snapshot.triggers.length, layers: snapshot.layers.length },
+        counts: {
+          versions: snapshot.versions.length,
+          aliases: snapshot.aliases.length,
+          triggers: snapshot.triggers.length,
+          layers: snapshot.layers.length,
+        },
       },
       ...snapshotArtifacts(snapshot),
     ],
