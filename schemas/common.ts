@@ -11,7 +11,9 @@ export const RegionName = z
   .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region name such as us-east-1');
 
 /** Run ids sort by time and are safe as one store path segment. */
-export const RunId = z.string().regex(/^\d{8}T\d{6}Z-[a-z0-9]{6}$/, 'must be a run id such as 20261125T120000Z-a1b2c3');
+export const RunId = z
+  .string()
+  .regex(/^\d{8}T\d{6}Z-[a-z0-9]{6}$/, 'must be a run id such as 20261125T120000Z-a1b2c3');
 
 /** A resource name as one safe path segment inside the store (no traversal, no control characters). */
 export const ResourceName = z
@@ -25,6 +27,8 @@ export const ResourceName = z
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  );
   throw new InputValidationError(`invalid ${what}: ${problems.join('; ')}`);
 }

@@ -6,7 +6,9 @@ export const MANIFEST_FORMAT = 1;
 
 /** runs/<runId>/manifest.json, written last: a run without it is incomplete. */
 export const Manifest = z.object({
-  format: z.literal(MANIFEST_FORMAT, { message: `must be ${MANIFEST_FORMAT}: written by a newer triggervault?` }),
+  format: z.literal(MANIFEST_FORMAT, {
+    message: `must be ${MANIFEST_FORMAT}: written by a newer triggervault?`,
+  }),
   runId: RunId,
   status: z.enum(['succeeded', 'partial']),
   startedAt: z.string(),
@@ -14,7 +16,12 @@ export const Manifest = z.object({
   regions: z.array(RegionName),
   include: z.array(KindName),
   verified: z.object({ artifacts: z.number().int(), damaged: z.array(z.string()) }),
-  totals: z.object({ items: z.number().int(), failed: z.number().int(), artifacts: z.number().int(), bytes: z.number().int() }),
+  totals: z.object({
+    items: z.number().int(),
+    failed: z.number().int(),
+    artifacts: z.number().int(),
+    bytes: z.number().int(),
+  }),
   items: z.array(ItemResult),
 });
 export type Manifest = z.infer<typeof Manifest>;

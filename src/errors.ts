@@ -50,7 +50,11 @@ export function isTransient(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const code = (error as { code?: string }).code;
-  return TRANSIENT_NAMES.has(error.name) || (code !== undefined && TRANSIENT_NAMES.has(code)) || (status ?? 0) >= 500;
+  return (
+    TRANSIENT_NAMES.has(error.name) ||
+    (code !== undefined && TRANSIENT_NAMES.has(code)) ||
+    (status ?? 0) >= 500
+  );
 }
 
 /** Re-throws transient AWS failures as TransientAwsError so Step Functions can Retry on one name. */

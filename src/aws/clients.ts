@@ -1,11 +1,16 @@
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** Shared keep-alive agents: one pool per process, sized for the concurrency the kinds use. */
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
-const requestHandler = new NodeHttpHandler({ httpAgent, httpsAgent, connectionTimeout: 5_000, requestTimeout: 60_000 });
+const requestHandler = new NodeHttpHandler({
+  httpAgent,
+  httpsAgent,
+  connectionTimeout: 5_000,
+  requestTimeout: 60_000,
+});
 
 /** The endpoint override (emulator or proxy), read on each call so tests and the CLI can set it late. */
 export function endpointUrl(): string | undefined {
@@ -28,7 +33,8 @@ export function clientConfig(region: string): ClientConfig {
   if (endpoint) {
     config.endpoint = endpoint;
     config.forcePathStyle = true;
-    if (!process.env.AWS_ACCESS_KEY_ID) config.credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+    if (!process.env.AWS_ACCESS_KEY_ID)
+      config.credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   }
   return config;
 }

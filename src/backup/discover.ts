@@ -8,7 +8,10 @@ import { kindModule } from '../kinds/index.js';
 import { workKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 
-export type DiscoverInput = Pick<RunPlan, 'runId' | 'store' | 'include' | 'tables' | 'buckets' | 'streams'> & { region: string };
+export type DiscoverInput = Pick<
+  RunPlan,
+  'runId' | 'store' | 'include' | 'tables' | 'buckets' | 'streams'
+> & { region: string };
 
 /** Event sources wired to functions: tables and streams from mappings, buckets from invoke permissions. */
 export async function eventSourcesOfFunctions(region: string, functionNames: string[]) {
@@ -28,10 +31,16 @@ export async function eventSourcesOfFunctions(region: string, functionNames: str
   await mapLimit(functionNames, 16, async (name) => {
     try {
       const response = await lambda.send(new GetPolicyCommand({ FunctionName: name }));
-      const statements = (JSON.parse(response.Policy ?? '{}') as { Statement?: { Condition?: Record<string, Record<string, string>> }[] })
-        .Statement ?? [];
+      const statements =
+        (
+          JSON.parse(response.Policy ?? '{}') as {
+            Statement?: { Condition?: Record<string, Record<string, string>> }[];
+          }
+        ).Statement ?? [];
       for (const statement of statements) {
-        const sourceArn = statement.Condition?.ArnLike?.['AWS:SourceArn'] ?? statement.Condition?.ArnEquals?.['AWS:SourceArn'];
+        const sourceArn =
+          statement.Condition?.ArnLike?.['AWS:SourceArn'] ??
+          statement.Condition?.ArnEquals?.['AWS:SourceArn'];
         if (sourceArn?.startsWith('arn:aws:s3:::')) buckets.add(sourceArn.slice('arn:aws:s3:::'.length));
       }
     } catch (error) {
@@ -51,9 +60,12 @@ export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> 
   const { region, include } = input;
   const items: WorkItem[] = [];
   const add = (kind: KindName, names: string[]) => {
-    for (const name of [...new Set(names)].sort()) items.push({ runId: input.runId, store: input.store, region, kind, name });
+    for (const name of [...new Set(names)].sort())
+      items.push({ runId: input.runId, store: input.store, region, kind, name });
   };
-  const functions = include.includes('lambda-function') ? await kindModule('lambda-function').discover(region, { patterns: ['*'] }) : [];
+  const functions = include.includes('lambda-function')
+    ? await kindModule('lambda-function').discover(region, { patterns: ['*'] })
+    : [];
   add('lambda-function', functions);
   const wired = await eventSourcesOfFunctions(region, functions);
   const dataKinds: [KindName, string[], string[]][] = [

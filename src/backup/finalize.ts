@@ -43,7 +43,9 @@ export async function finalizeRun(ref: RunRef & { verification: VerifyOutcome })
   const items = await readItemResults(store, ref.runId);
   const unfinished = items.filter((item) => item.status === 'running');
   if (unfinished.length) {
-    throw new TriggervaultError(`run ${ref.runId} has unfinished items: ${unfinished.map((item) => `${item.kind}:${item.name}`).join(', ')}`);
+    throw new TriggervaultError(
+      `run ${ref.runId} has unfinished items: ${unfinished.map((item) => `${item.kind}:${item.name}`).join(', ')}`,
+    );
   }
   const failed = items.filter((item) => item.status === 'failed');
   const artifacts = distinctArtifacts(items);
@@ -66,9 +68,12 @@ export async function finalizeRun(ref: RunRef & { verification: VerifyOutcome })
     items,
   };
   await store.putJson(manifestKey(ref.runId), parseOrThrow(Manifest, manifest, 'manifest'));
-  const regions: RunSummary['regions'] = Object.fromEntries(plan.regions.map((region) => [region, { items: 0, failed: 0 }]));
+  const regions: RunSummary['regions'] = Object.fromEntries(
+    plan.regions.map((region) => [region, { items: 0, failed: 0 }]),
+  );
   for (const item of items) {
-    const counts = (regions[item.region] ??= { items: 0, failed: 0 });
+    const counts = regions[item.region] ?? { items: 0, failed: 0 };
+    regions[item.region] = counts;
     counts.items += 1;
     if (item.status === 'failed') counts.failed += 1;
   }
@@ -79,7 +84,12 @@ export async function finalizeRun(ref: RunRef & { verification: VerifyOutcome })
     totals: manifest.totals,
     regions,
     // Capped: the summary travels between states (256 KB limit); the manifest lists every failure.
-    failed: failed.slice(0, 100).map((item) => ({ region: item.region, kind: item.kind, name: item.name, error: `${item.error?.name}: ${item.error?.message}` })),
+    failed: failed.slice(0, 100).map((item) => ({
+      region: item.region,
+      kind: item.kind,
+      name: item.name,
+      error: `${item.error?.name}: ${item.error?.message}`,
+    })),
     damaged,
   };
 }

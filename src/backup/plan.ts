@@ -1,5 +1,5 @@
-import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
+import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { KIND_NAMES, parseOrThrow } from '../../schemas/common.js';
 import { RunInput, RunPlan } from '../../schemas/run-input.js';
 import { client } from '../aws/clients.js';
@@ -8,34 +8,52 @@ import { planKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 /** Regions enabled for the account (opted in or not requiring opt-in), or the configured list. */
 export async function enabledRegions(): Promise<string[]> {
-  const configured = process.env.TRIGGERVAULT_REGIONS?.split(',').map((region) => region.trim()).filter(Boolean);
+  const configured = process.env.TRIGGERVAULT_REGIONS?.split(',')
+    .map((region) => region.trim())
+    .filter(Boolean);
   if (configured?.length) return configured;
   const home = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const response = await client(EC2Client, home).send(new DescribeRegionsCommand({}));
-  return (response.Regions ?? []).map((region) => region.RegionName ?? '').filter(Boolean).sort();
+  return (response.Regions ?? [])
+    .map((region) => region.RegionName ?? '')
+    .filter(Boolean)
+    .sort();
 }
 
 /**
  * Validates the run input (`{}` is valid), resolves every default and records the plan in the
  * store. With `resume`, the stored plan of that run is returned unchanged so the run continues.
  */
-export async function planRun(rawInput: unknown, defaultStore = process.env.TRIGGERVAULT_STORE): Promise<RunPlan> {
+export async function planRun(
+  rawInput: unknown,
+  defaultStore = process.env.TRIGGERVAULT_STORE,
+): Promise<RunPlan> {
   const input = parseOrThrow(RunInput, rawInput ?? {}, 'run input');
   const storeUrl = input.store ?? defaultStore;
-  if (!storeUrl) throw new InputValidationError('invalid run input: store: no store given and TRIGGERVAULT_STORE is not set');
+  if (!storeUrl)
+    throw new InputValidationError(
+      'invalid run input: store: no store given and TRIGGERVAULT_STORE is not set',
+    );
   const store = openStore(storeUrl);
   if (input.resume) {
     const stored = await store.getJson(planKey(input.resume));
-    if (!stored) throw new InputValidationError(`invalid run input: resume: run ${input.resume} has no plan in ${store.url}`);
+    if (!stored)
+      throw new InputValidationError(
+        `invalid run input: resume: run ${input.resume} has no plan in ${store.url}`,
+      );
     return parseOrThrow(RunPlan, stored, `stored plan of run ${input.resume}`);
   }
-  const regions = input.regions === undefined || input.regions === 'all' ? await enabledRegions() : input.regions;
+  const regions =
+    input.regions === undefined || input.regions === 'all' ? await enabledRegions() : input.regions;
   const plan: RunPlan = {
     runId: newRunId(),
     store: store.url,

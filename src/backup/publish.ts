@@ -8,7 +8,8 @@ import { openStore } from '../store/open.js';
 import type { RunSummary } from './finalize.js';
 
 const regionOfArn = (arn: string) => arn.split(':')[3] ?? 'us-east-1';
-const regionOfQueueUrl = (url: string) => /sqs[.-]([a-z0-9-]+)\.amazonaws/.exec(url)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
+const regionOfQueueUrl = (url: string) =>
+  /sqs[.-]([a-z0-9-]+)\.amazonaws/.exec(url)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
 
 export interface PublishTargets {
   topicArn?: string;
@@ -20,7 +21,11 @@ export interface PublishTargets {
  * between states is capped): enough for `redrive` to re-process exactly that item.
  */
 export async function deadLetterMessages(summary: RunSummary) {
-  const manifest = parseOrThrow(Manifest, await openStore(summary.store).getJson(manifestKey(summary.runId)), 'manifest');
+  const manifest = parseOrThrow(
+    Manifest,
+    await openStore(summary.store).getJson(manifestKey(summary.runId)),
+    'manifest',
+  );
   return manifest.items
     .filter((item) => item.status === 'failed')
     .map((item) => ({
@@ -34,7 +39,10 @@ export async function deadLetterMessages(summary: RunSummary) {
 }
 
 /** The Publish state: SNS summary, failed items to the SQS dead-letter queue. */
-export async function publishRun(summary: RunSummary, targets: PublishTargets): Promise<{ published: boolean; deadLettered: number }> {
+export async function publishRun(
+  summary: RunSummary,
+  targets: PublishTargets,
+): Promise<{ published: boolean; deadLettered: number }> {
   const messages = await deadLetterMessages(summary);
   if (targets.deadLetterQueueUrl) {
     const sqs = client(SQSClient, regionOfQueueUrl(targets.deadLetterQueueUrl));
@@ -43,10 +51,16 @@ export async function publishRun(summary: RunSummary, targets: PublishTargets): 
       const response = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: targets.deadLetterQueueUrl,
-          Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
+          Entries: batch.map((message, index) => ({
+            Id: String(index),
+            MessageBody: JSON.stringify(message),
+          })),
         }),
       );
-      if (response.Failed?.length) throw new Error(`SQS refused ${response.Failed.length} dead-letter messages: ${response.Failed[0]?.Message}`);
+      if (response.Failed?.length)
+        throw new Error(
+          `SQS refused ${response.Failed.length} dead-letter messages: ${response.Failed[0]?.Message}`,
+        );
     }
   }
   if (targets.topicArn) {
@@ -54,11 +68,18 @@ export async function publishRun(summary: RunSummary, targets: PublishTargets): 
     await client(SNSClient, regionOfArn(targets.topicArn)).send(
       new PublishCommand({
         TopicArn: targets.topicArn,
-        Subject: `triggervault run ${summary.runId}: ${summary.status}${failed ? ` (${failed} failed)` : ''}`.slice(0, 99),
+        Subject:
+          `triggervault run ${summary.runId}: ${summary.status}${failed ? ` (${failed} failed)` : ''}`.slice(
+            0,
+            99,
+          ),
         Message: JSON.stringify({ ...summary, failed: summary.failed.slice(0, 50) }, null, 1),
         MessageAttributes: { status: { DataType: 'String', StringValue: summary.status } },
       }),
     );
   }
-  return { published: Boolean(targets.topicArn), deadLettered: targets.deadLetterQueueUrl ? messages.length : 0 };
+  return {
+    published: Boolean(targets.topicArn),
+    deadLettered: targets.deadLetterQueueUrl ? messages.length : 0,
+  };
 }

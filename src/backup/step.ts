@@ -10,7 +10,9 @@ const SAFETY_MARGIN_MS = 60_000;
 
 async function readItemResult(store: BackupStore, item: WorkItem): Promise<ItemResult | undefined> {
   const stored = await store.getJson(itemResultKey(item.runId, item.region, item.kind, item.name));
-  return stored === undefined ? undefined : parseOrThrow(ItemResult, stored, `item result of ${item.kind} ${item.name}`);
+  return stored === undefined
+    ? undefined
+    : parseOrThrow(ItemResult, stored, `item result of ${item.kind} ${item.name}`);
 }
 
 const mergeArtifacts = (earlier: Artifact[], later: Artifact[]): Artifact[] => {
@@ -33,7 +35,11 @@ export async function runBackupStep(item: WorkItem, remainingMs: number): Promis
   const cursor = item.cursor ?? resumed?.cursor;
   const step = await kindModule(item.kind).backup(
     { ...item, cursor },
-    { store, runId: item.runId, deadline: Date.now() + Math.max(remainingMs - SAFETY_MARGIN_MS, remainingMs / 2) },
+    {
+      store,
+      runId: item.runId,
+      deadline: Date.now() + Math.max(remainingMs - SAFETY_MARGIN_MS, remainingMs / 2),
+    },
   );
   const result: ItemResult = {
     ...reference,
@@ -47,7 +53,10 @@ export async function runBackupStep(item: WorkItem, remainingMs: number): Promis
 }
 
 /** The Catch path: one failed item is recorded, never fails the run. */
-export async function recordFailure(item: WorkItem, error: { name: string; message: string }): Promise<StepResult> {
+export async function recordFailure(
+  item: WorkItem,
+  error: { name: string; message: string },
+): Promise<StepResult> {
   const store = openStore(item.store);
   const previous = await readItemResult(store, item).catch(() => undefined);
   const result: ItemResult = {

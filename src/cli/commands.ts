@@ -11,7 +11,12 @@ import { createOutput, table } from './output.js';
 
 /** Per-region counts of a finished run. */
 export function summaryTable(summary: RunSummary): string {
-  const rows = Object.entries(summary.regions).map(([region, counts]) => [region, counts.items, counts.items - counts.failed, counts.failed]);
+  const rows = Object.entries(summary.regions).map(([region, counts]) => [
+    region,
+    counts.items,
+    counts.items - counts.failed,
+    counts.failed,
+  ]);
   return table(['region', 'items', 'ok', 'failed'], rows);
 }
 
@@ -32,14 +37,19 @@ export async function backupCommand(rawFlags: unknown): Promise<number> {
   const { runStateMachineLocally } = await import('../local/runner.js');
   const { summary } = await runStateMachineLocally('backup.asl.yaml', JSON.parse(JSON.stringify(input)), {
     onProgress: (progress) => {
-      if (out.interactive) out.info(`  ${progress.region}: ${progress.done}/${progress.total} items${progress.failed ? ` (${progress.failed} failed)` : ''}`);
+      if (out.interactive)
+        out.info(
+          `  ${progress.region}: ${progress.done}/${progress.total} items${progress.failed ? ` (${progress.failed} failed)` : ''}`,
+        );
     },
   });
   out.result(summary, () =>
     [
       `run ${summary.runId}: ${summary.status}`,
       summaryTable(summary),
-      ...summary.failed.map((failure) => `FAILED ${failure.region} ${failure.kind} ${failure.name}: ${failure.error}`),
+      ...summary.failed.map(
+        (failure) => `FAILED ${failure.region} ${failure.kind} ${failure.name}: ${failure.error}`,
+      ),
       ...summary.damaged.map((path) => `DAMAGED ${path}`),
     ].join('\n'),
   );
@@ -65,11 +75,18 @@ export async function verifyCommand(rawFlags: unknown): Promise<number> {
     out.error(`run ${flags.run} has no manifest in ${store.url}: it is incomplete or does not exist`);
     return 1;
   }
-  const artifacts = [...new Map(manifest.items.flatMap((item) => item.artifacts).map((artifact) => [artifact.path, artifact])).values()];
+  const artifacts = [
+    ...new Map(
+      manifest.items.flatMap((item) => item.artifacts).map((artifact) => [artifact.path, artifact]),
+    ).values(),
+  ];
   const damaged = await verifyArtifacts(store, artifacts);
   out.result({ runId: flags.run, artifacts: artifacts.length, damaged }, () =>
     damaged.length
-      ? [`run ${flags.run}: ${damaged.length} of ${artifacts.length} artifacts damaged`, ...damaged.map((d) => `DAMAGED ${d.path}: ${d.problem}`)].join('\n')
+      ? [
+          `run ${flags.run}: ${damaged.length} of ${artifacts.length} artifacts damaged`,
+          ...damaged.map((d) => `DAMAGED ${d.path}: ${d.problem}`),
+        ].join('\n')
       : `run ${flags.run}: all ${artifacts.length} artifacts intact`,
   );
   return damaged.length ? 1 : 0;
@@ -91,7 +108,13 @@ export async function listRuns(store: BackupStore): Promise<RunListing[]> {
     const manifest = await readManifest(store, runId).catch(() => undefined);
     listings.push(
       manifest
-        ? { runId, status: manifest.status, items: manifest.totals.items, failed: manifest.totals.failed, bytes: manifest.totals.bytes }
+        ? {
+            runId,
+            status: manifest.status,
+            items: manifest.totals.items,
+            failed: manifest.totals.failed,
+            bytes: manifest.totals.bytes,
+          }
         : { runId, status: 'incomplete' },
     );
   }

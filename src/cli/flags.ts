@@ -4,7 +4,12 @@ import { KindName, RegionName, RunId } from '../../schemas/common.js';
 const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
     .string()
-    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(item).min(1));
 
 export const StoreFlag = z.string({ message: 'is required' }).min(1, 'is required');

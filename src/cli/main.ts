@@ -22,7 +22,9 @@ async function exitWith(action: () => Promise<number>): Promise<void> {
 async function emulatorCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(EmulatorFlags, rawFlags, 'flags');
   const emulator = await startEmulator({ port: flags.port });
-  process.stdout.write(`moto emulator listening on ${emulator.endpoint}\nexport AWS_ENDPOINT_URL=${emulator.endpoint}\nCtrl-C stops it.\n`);
+  process.stdout.write(
+    `moto emulator listening on ${emulator.endpoint}\nexport AWS_ENDPOINT_URL=${emulator.endpoint}\nCtrl-C stops it.\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -33,7 +35,9 @@ async function emulatorCommand(rawFlags: unknown): Promise<number> {
 
 export function buildProgram(): Command {
   const program = new Command('triggervault')
-    .description('Back up AWS Lambda functions with their triggers and event-source data, verified and restorable')
+    .description(
+      'Back up AWS Lambda functions with their triggers and event-source data, verified and restorable',
+    )
     .exitOverride()
     .showHelpAfterError();
   program
@@ -51,7 +55,10 @@ export function buildProgram(): Command {
     .description('back up functions, triggers and event sources through the backup state machine')
     .requiredOption('--bucket <bucket>', 'backup store: bucket name, s3://bucket/prefix or file:///dir')
     .option('--regions <list>', 'comma-separated regions, or "all" (default: all enabled regions)')
-    .option('--include <kinds>', 'comma-separated kinds: lambda-function,dynamodb-table,s3-bucket,kinesis-stream')
+    .option(
+      '--include <kinds>',
+      'comma-separated kinds: lambda-function,dynamodb-table,s3-bucket,kinesis-stream',
+    )
     .option('--tables <globs>', 'extra DynamoDB tables to export (globs)')
     .option('--buckets <globs>', 'extra S3 buckets to export (globs)')
     .option('--streams <globs>', 'extra Kinesis streams to export (globs)')

@@ -49,7 +49,9 @@ function waitForReady(child: ChildProcess, timeoutMs: number, stderr: () => stri
     }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new EmulatorError(code === 3 ? MOTO_MISSING_HELP : `moto exited with code ${code}: ${stderr()}`));
+      reject(
+        new EmulatorError(code === 3 ? MOTO_MISSING_HELP : `moto exited with code ${code}: ${stderr()}`),
+      );
     });
     lines.once('line', (line) => {
       clearTimeout(timer);

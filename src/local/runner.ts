@@ -55,7 +55,8 @@ export async function runStateMachineLocally(
     if (!handler) throw new Error(`state ${stateName} needs handler ${handlerName}, which does not exist`);
     overrides[stateName] = async (event) => {
       const result = (await handler(event, lambdaContext(handlerName))) as Record<string, unknown>;
-      if (handlerName === 'discover') report(String(result.region), (entry) => (entry.total = (result.items as unknown[]).length));
+      if (handlerName === 'discover')
+        report(String(result.region), (entry) => (entry.total = (result.items as unknown[]).length));
       else if (result?.done === true && typeof result.region === 'string') {
         report(result.region, (entry) => {
           entry.done += 1;
@@ -66,12 +67,21 @@ export async function runStateMachineLocally(
     };
   }
   const retryIntervalOverrides =
-    options.retryIntervalMs === undefined ? undefined : Object.fromEntries(Object.keys(taskHandlers).map((name) => [name, options.retryIntervalMs as number]));
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  const execution = machine.run(input as never, { overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides } });
+    options.retryIntervalMs === undefined
+      ? undefined
+      : Object.fromEntries(
+          Object.keys(taskHandlers).map((name) => [name, options.retryIntervalMs as number]),
+        );
+  const machine = new StateMachine(definition as never, {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides },
+  });
   let stateTransitions = 0;
   const counting = (async () => {
-    for await (const event of execution.eventLogs) if ((event as { type: string }).type === 'StateEntered') stateTransitions += 1;
+    for await (const event of execution.eventLogs)
+      if ((event as { type: string }).type === 'StateEntered') stateTransitions += 1;
   })();
   const summary = (await execution.result) as unknown as RunSummary;
   await counting.catch(() => undefined);

@@ -1,9 +1,26 @@
-import { APIGatewayClient, CreateResourceCommand, CreateRestApiCommand, GetResourcesCommand, PutIntegrationCommand, PutMethodCommand } from '@aws-sdk/client-api-gateway';
-import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand } from '@aws-sdk/client-apigatewayv2';
+import {
+  APIGatewayClient,
+  CreateResourceCommand,
+  CreateRestApiCommand,
+  GetResourcesCommand,
+  PutIntegrationCommand,
+  PutMethodCommand,
+} from '@aws-sdk/client-api-gateway';
+import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import { BatchWriteItemCommand, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
 import {
   AddPermissionCommand,
   CreateAliasCommand,
@@ -16,7 +33,13 @@ import {
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { type BucketLocationConstraint, CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -44,13 +67,25 @@ async function ensureRole(): Promise<string> {
   try {
     return (await iam.send(new GetRoleCommand({ RoleName }))).Role?.Arn as string;
   } catch {
-    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
-    return (await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }))).Role?.Arn as string;
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    };
+    return (
+      await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }))
+    ).Role?.Arn as string;
   }
 }
 
 /** A function with a layer, env, tags, two published versions and a weighted alias `live`. */
-async function createAppFunction(region: string, name: string, role: string, layerArn: string): Promise<string> {
+async function createAppFunction(
+  region: string,
+  name: string,
+  role: string,
+  layerArn: string,
+): Promise<string> {
   const lambda = client(LambdaClient, region);
   const created = await lambda.send(
     new CreateFunctionCommand({
@@ -70,25 +105,48 @@ async function createAppFunction(region: string, name: string, role: string, lay
     }),
   );
   await lambda.send(new PublishVersionCommand({ FunctionName: name, Description: 'first release' }));
-  await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zipFiles({ 'index.js': handlerSource(name, 2) }) }));
+  await lambda.send(
+    new UpdateFunctionCodeCommand({
+      FunctionName: name,
+      ZipFile: zipFiles({ 'index.js': handlerSource(name, 2) }),
+    }),
+  );
   await lambda.send(new PublishVersionCommand({ FunctionName: name, Description: 'second release' }));
   await lambda.send(
-    new CreateAliasCommand({ FunctionName: name, Name: 'live', FunctionVersion: '2', RoutingConfig: { AdditionalVersionWeights: { '1': 0.1 } } }),
+    new CreateAliasCommand({
+      FunctionName: name,
+      Name: 'live',
+      FunctionVersion: '2',
+      RoutingConfig: { AdditionalVersionWeights: { '1': 0.1 } },
+    }),
   );
   await lambda.send(
-    new PutFunctionEventInvokeConfigCommand({ FunctionName: name, MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 3600 }),
+    new PutFunctionEventInvokeConfigCommand({
+      FunctionName: name,
+      MaximumRetryAttempts: 1,
+      MaximumEventAgeInSeconds: 3600,
+    }),
   );
   return created.FunctionArn as string;
 }
 
 async function allow(region: string, name: string, sid: string, principal: string, sourceArn: string) {
   await client(LambdaClient, region).send(
-    new AddPermissionCommand({ FunctionName: name, StatementId: sid, Action: 'lambda:InvokeFunction', Principal: principal, SourceArn: sourceArn }),
+    new AddPermissionCommand({
+      FunctionName: name,
+      StatementId: sid,
+      Action: 'lambda:InvokeFunction',
+      Principal: principal,
+      SourceArn: sourceArn,
+    }),
   );
 }
 
 /** Seeds a realistic Lambda app in one region: every trigger type moto supports, with data. */
-export async function seedRegion(region: string, options: { items?: number; objects?: number; records?: number } = {}): Promise<SeededRegion> {
+export async function seedRegion(
+  region: string,
+  options: { items?: number; objects?: number; records?: number } = {},
+): Promise<SeededRegion> {
   const account = (await client(STSClient, region).send(new GetCallerIdentityCommand({}))).Account as string;
   const role = await ensureRole();
   const lambda = client(LambdaClient, region);
@@ -96,21 +154,47 @@ export async function seedRegion(region: string, options: { items?: number; obje
     new PublishLayerVersionCommand({
       LayerName: 'shared-utils',
       Description: 'shared helpers',
-      Content: { ZipFile: zipFiles({ 'nodejs/node_modules/utils/index.js': 'module.exports = { ok: true };\n' }) },
+      Content: {
+        ZipFile: zipFiles({ 'nodejs/node_modules/utils/index.js': 'module.exports = { ok: true };\n' }),
+      },
       CompatibleRuntimes: ['nodejs22.x'],
     }),
   );
-  const names = ['orders-api', 'orders-stream', 'thumbnails', 'nightly-report', 'notify', 'ingest', 'queue-worker'];
+  const names = [
+    'orders-api',
+    'orders-stream',
+    'thumbnails',
+    'nightly-report',
+    'notify',
+    'ingest',
+    'queue-worker',
+  ];
   const arns = Object.fromEntries(
-    await Promise.all(names.map(async (name) => [name, await createAppFunction(region, name, role, layer.LayerVersionArn as string)] as const)),
+    await Promise.all(
+      names.map(
+        async (name) =>
+          [name, await createAppFunction(region, name, role, layer.LayerVersionArn as string)] as const,
+      ),
+    ),
   ) as Record<string, string>;
 
   // API Gateway REST and HTTP APIs in front of orders-api.
   const apigw = client(APIGatewayClient, region);
   const rest = await apigw.send(new CreateRestApiCommand({ name: 'orders' }));
-  const root = (await apigw.send(new GetResourcesCommand({ restApiId: rest.id }))).items?.find((item) => item.path === '/');
-  const resource = await apigw.send(new CreateResourceCommand({ restApiId: rest.id, parentId: root?.id, pathPart: 'orders' }));
-  await apigw.send(new PutMethodCommand({ restApiId: rest.id, resourceId: resource.id, httpMethod: 'POST', authorizationType: 'NONE' }));
+  const root = (await apigw.send(new GetResourcesCommand({ restApiId: rest.id }))).items?.find(
+    (item) => item.path === '/',
+  );
+  const resource = await apigw.send(
+    new CreateResourceCommand({ restApiId: rest.id, parentId: root?.id, pathPart: 'orders' }),
+  );
+  await apigw.send(
+    new PutMethodCommand({
+      restApiId: rest.id,
+      resourceId: resource.id,
+      httpMethod: 'POST',
+      authorizationType: 'NONE',
+    }),
+  );
   await apigw.send(
     new PutIntegrationCommand({
       restApiId: rest.id,
@@ -121,15 +205,38 @@ export async function seedRegion(region: string, options: { items?: number; obje
       uri: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arns['orders-api']}/invocations`,
     }),
   );
-  await allow(region, 'orders-api', 'apigw-rest', 'apigateway.amazonaws.com', `arn:aws:execute-api:${region}:${account}:${rest.id}/*/POST/orders`);
-  const http = await client(ApiGatewayV2Client, region).send(new CreateApiCommand({ Name: 'orders-http', ProtocolType: 'HTTP' }));
+  await allow(
+    region,
+    'orders-api',
+    'apigw-rest',
+    'apigateway.amazonaws.com',
+    `arn:aws:execute-api:${region}:${account}:${rest.id}/*/POST/orders`,
+  );
+  const http = await client(ApiGatewayV2Client, region).send(
+    new CreateApiCommand({ Name: 'orders-http', ProtocolType: 'HTTP' }),
+  );
   const integration = await client(ApiGatewayV2Client, region).send(
-    new CreateIntegrationCommand({ ApiId: http.ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: arns['orders-api'], PayloadFormatVersion: '2.0' }),
+    new CreateIntegrationCommand({
+      ApiId: http.ApiId,
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: arns['orders-api'],
+      PayloadFormatVersion: '2.0',
+    }),
   );
   await client(ApiGatewayV2Client, region).send(
-    new CreateRouteCommand({ ApiId: http.ApiId, RouteKey: 'GET /orders', Target: `integrations/${integration.IntegrationId}` }),
+    new CreateRouteCommand({
+      ApiId: http.ApiId,
+      RouteKey: 'GET /orders',
+      Target: `integrations/${integration.IntegrationId}`,
+    }),
   );
-  await allow(region, 'orders-api', 'apigw-http', 'apigateway.amazonaws.com', `arn:aws:execute-api:${region}:${account}:${http.ApiId}/*/*/orders`);
+  await allow(
+    region,
+    'orders-api',
+    'apigw-http',
+    'apigateway.amazonaws.com',
+    `arn:aws:execute-api:${region}:${account}:${http.ApiId}/*/*/orders`,
+  );
   await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'orders-api', AuthType: 'AWS_IAM' }));
 
   // DynamoDB table with a stream feeding orders-stream.
@@ -182,7 +289,8 @@ export async function seedRegion(region: string, options: { items?: number; obje
   await s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
-      CreateBucketConfiguration: region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
+      CreateBucketConfiguration:
+        region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
     }),
   );
   for (let index = 0; index < (options.objects ?? 12); index += 1) {
@@ -216,12 +324,18 @@ export async function seedRegion(region: string, options: { items?: number; obje
 
   // EventBridge rule with an input transformer, and a Scheduler schedule, for nightly-report.
   const events = client(EventBridgeClient, region);
-  const rule = await events.send(new PutRuleCommand({ Name: 'nightly', ScheduleExpression: 'rate(1 day)', Description: 'nightly report' }));
+  const rule = await events.send(
+    new PutRuleCommand({ Name: 'nightly', ScheduleExpression: 'rate(1 day)', Description: 'nightly report' }),
+  );
   await events.send(
     new PutTargetsCommand({
       Rule: 'nightly',
       Targets: [
-        { Id: 'report', Arn: arns['nightly-report'], InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"at": <time>}' } },
+        {
+          Id: 'report',
+          Arn: arns['nightly-report'],
+          InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"at": <time>}' },
+        },
       ],
     }),
   );
@@ -238,16 +352,25 @@ export async function seedRegion(region: string, options: { items?: number; obje
 
   // SNS topic subscribed by notify.
   const topic = await client(SNSClient, region).send(new CreateTopicCommand({ Name: 'order-events' }));
-  await client(SNSClient, region).send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'lambda', Endpoint: arns.notify }));
+  await client(SNSClient, region).send(
+    new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'lambda', Endpoint: arns.notify }),
+  );
   await allow(region, 'notify', 'sns-orders', 'sns.amazonaws.com', topic.TopicArn as string);
 
   // Kinesis stream feeding ingest.
   const stream = 'clickstream';
   const kinesis = client(KinesisClient, region);
   await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 2 }));
-  const streamArn = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary?.StreamARN;
+  const streamArn = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream })))
+    .StreamDescriptionSummary?.StreamARN;
   await lambda.send(
-    new CreateEventSourceMappingCommand({ FunctionName: 'ingest', EventSourceArn: streamArn, StartingPosition: 'LATEST', BatchSize: 100, ParallelizationFactor: 2 }),
+    new CreateEventSourceMappingCommand({
+      FunctionName: 'ingest',
+      EventSourceArn: streamArn,
+      StartingPosition: 'LATEST',
+      BatchSize: 100,
+      ParallelizationFactor: 2,
+    }),
   );
   const recordCount = options.records ?? 40;
   for (let start = 0; start < recordCount; start += 100) {
@@ -265,10 +388,17 @@ export async function seedRegion(region: string, options: { items?: number; obje
   // SQS queue feeding queue-worker.
   const queue = await client(SQSClient, region).send(new CreateQueueCommand({ QueueName: 'order-jobs' }));
   const queueArn = (
-    await client(SQSClient, region).send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))
+    await client(SQSClient, region).send(
+      new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }),
+    )
   ).Attributes?.QueueArn;
   await lambda.send(
-    new CreateEventSourceMappingCommand({ FunctionName: 'queue-worker', EventSourceArn: queueArn, BatchSize: 10, MaximumBatchingWindowInSeconds: 5 }),
+    new CreateEventSourceMappingCommand({
+      FunctionName: 'queue-worker',
+      EventSourceArn: queueArn,
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 5,
+    }),
   );
 
   return { region, functions: names, table, bucket, stream };

@@ -22,16 +22,22 @@ export function loadStateMachine(file: string, arnOf: (handlerName: string) => s
     if (!node || typeof node !== 'object') return node;
     const record = node as Record<string, Json>;
     const getAtt = record['Fn::GetAtt'];
-    if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && Object.keys(record).length === 1) return arnOf(String(getAtt[0]));
+    if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && Object.keys(record).length === 1)
+      return arnOf(String(getAtt[0]));
     return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, substitute(value)]));
   };
   const collectTasks = (states: Record<string, Record<string, Json>>) => {
     for (const [name, state] of Object.entries(states)) {
       const resource = (state.Resource as Record<string, Json> | undefined)?.['Fn::GetAtt'];
       if (state.Type === 'Task' && Array.isArray(resource)) taskHandlers[name] = String(resource[0]);
-      const processor = (state.ItemProcessor ?? state.Iterator) as { States?: Record<string, Record<string, Json>> } | undefined;
+      const processor = (state.ItemProcessor ?? state.Iterator) as
+        | { States?: Record<string, Record<string, Json>> }
+        | undefined;
       if (processor?.States) collectTasks(processor.States);
-      for (const branch of (state.Branches as { States: Record<string, Record<string, Json>> }[] | undefined) ?? []) collectTasks(branch.States);
+      for (const branch of (state.Branches as
+        | { States: Record<string, Record<string, Json>> }[]
+        | undefined) ?? [])
+        collectTasks(branch.States);
     }
   };
   collectTasks((raw as { States: Record<string, Record<string, Json>> }).States);

@@ -55,7 +55,9 @@ export class FileBackend implements StoreBackend {
 
   async children(prefix: string): Promise<string[]> {
     try {
-      return (await readdir(this.path(prefix.replace(/\/$/, '') || '.'))).filter((name) => !name.includes('.partial-')).sort();
+      return (await readdir(this.path(prefix.replace(/\/$/, '') || '.')))
+        .filter((name) => !name.includes('.partial-'))
+        .sort();
     } catch {
       return [];
     }

@@ -11,5 +11,10 @@ export const workKey = (runId: string, region: string): string => `runs/${runId}
 export const itemResultPrefix = (runId: string): string => `runs/${runId}/items/`;
 export const itemResultKey = (runId: string, region: string, kind: KindName, name: string): string =>
   `runs/${runId}/items/${region}/${kind}/${segment(name)}.json`;
-export const artifactKey = (runId: string, region: string, kind: KindName, name: string, file: string): string =>
-  `runs/${runId}/artifacts/${region}/${kind}/${segment(name)}/${file}`;
+export const artifactKey = (
+  runId: string,
+  region: string,
+  kind: KindName,
+  name: string,
+  file: string,
+): string => `runs/${runId}/artifacts/${region}/${kind}/${segment(name)}/${file}`;

@@ -13,7 +13,9 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  */
 export function openStore(location: string): BackupStore {
   if (location.startsWith('file://')) {
-    const path = location.startsWith('file:///') ? fileURLToPath(location) : resolve(location.slice('file://'.length));
+    const path = location.startsWith('file:///')
+      ? fileURLToPath(location)
+      : resolve(location.slice('file://'.length));
     return new BackupStore(new FileBackend(path));
   }
   const withoutScheme = location.startsWith('s3://') ? location.slice(5) : location;

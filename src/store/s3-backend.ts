@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -7,7 +8,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Readable } from 'node:stream';
 import { client } from '../aws/clients.js';
 import type { StoreBackend } from './store.js';
 
@@ -89,7 +89,8 @@ export class S3Backend implements StoreBackend {
       const page = await this.s3.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, Delimiter: '/', ContinuationToken }),
       );
-      for (const common of page.CommonPrefixes ?? []) names.push((common.Prefix ?? '').slice(base.length).replace(/\/$/, ''));
+      for (const common of page.CommonPrefixes ?? [])
+        names.push((common.Prefix ?? '').slice(base.length).replace(/\/$/, ''));
       for (const object of page.Contents ?? []) names.push((object.Key ?? '').slice(base.length));
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);

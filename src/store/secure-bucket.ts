@@ -1,7 +1,13 @@
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  CreateBucketCommand,
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  EnableKeyRotationCommand,
+  KMSClient,
+} from '@aws-sdk/client-kms';
+import {
   type BucketLocationConstraint,
+  CreateBucketCommand,
   HeadBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
@@ -33,7 +39,10 @@ async function ensureKey(region: string): Promise<string> {
  * SSE-KMS with a rotating customer-managed key, public access blocked, non-TLS requests denied.
  * An existing bucket is left as it is.
  */
-export async function ensureBackupBucket(bucket: string, region = process.env.AWS_REGION ?? 'us-east-1'): Promise<void> {
+export async function ensureBackupBucket(
+  bucket: string,
+  region = process.env.AWS_REGION ?? 'us-east-1',
+): Promise<void> {
   const s3 = client(S3Client, region);
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
@@ -44,23 +53,36 @@ export async function ensureBackupBucket(bucket: string, region = process.env.AW
   await s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
-      CreateBucketConfiguration: region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
+      CreateBucketConfiguration:
+        region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
     }),
   );
   const keyArn = await ensureKey(region);
-  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
   await s3.send(
     new PutBucketEncryptionCommand({
       Bucket: bucket,
       ServerSideEncryptionConfiguration: {
-        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }],
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+            BucketKeyEnabled: true,
+          },
+        ],
       },
     }),
   );
   await s3.send(
     new PutPublicAccessBlockCommand({
       Bucket: bucket,
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
     }),
   );
   await s3.send(

@@ -53,7 +53,11 @@ export class BackupStore {
 
   async putJson(key: string, value: unknown): Promise<WrittenObject> {
     const { Readable } = await import('node:stream');
-    return this.putStream(key, Readable.from([Buffer.from(`${JSON.stringify(value, null, 1)}\n`)]), 'application/json');
+    return this.putStream(
+      key,
+      Readable.from([Buffer.from(`${JSON.stringify(value, null, 1)}\n`)]),
+      'application/json',
+    );
   }
 
   async getJson(key: string): Promise<unknown | undefined> {
@@ -83,7 +87,8 @@ export class BackupStore {
   ): Promise<WrittenObject & { reused: boolean }> {
     if (expectedSha256Hex) {
       const existing = await this.backend.size(blobKey(expectedSha256Hex));
-      if (existing !== undefined) return { key: blobKey(expectedSha256Hex), sha256: expectedSha256Hex, bytes: existing, reused: true };
+      if (existing !== undefined)
+        return { key: blobKey(expectedSha256Hex), sha256: expectedSha256Hex, bytes: existing, reused: true };
     }
     const temporary = `tmp/${randomUUID()}`;
     const written = await this.putStream(temporary, await open());

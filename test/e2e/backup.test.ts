@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseOrThrow } from '../../schemas/common.js';
 import { Manifest } from '../../schemas/manifest.js';
 import { client } from '../../src/aws/clients.js';
@@ -24,7 +24,11 @@ let storeUrl: string;
 const created: Record<string, string[]> = {};
 
 async function runBackup(input: Record<string, unknown>) {
-  return runStateMachineLocally('backup.asl.yaml', { store: storeUrl, include: ['lambda-function'], ...input });
+  return runStateMachineLocally('backup.asl.yaml', {
+    store: storeUrl,
+    include: ['lambda-function'],
+    ...input,
+  });
 }
 
 beforeAll(async () => {
@@ -50,9 +54,15 @@ describe('backup state machine, end to end on the emulator', () => {
     runId = summary.runId;
     // Assess
     expect(summary.status).toBe('succeeded');
-    const manifest = parseOrThrow(Manifest, await openStore(storeUrl).getJson(manifestKey(runId)), 'manifest');
+    const manifest = parseOrThrow(
+      Manifest,
+      await openStore(storeUrl).getJson(manifestKey(runId)),
+      'manifest',
+    );
     for (const region of REGIONS) {
-      const names = manifest.items.filter((item) => item.region === region && item.kind === 'lambda-function').map((item) => item.name);
+      const names = manifest.items
+        .filter((item) => item.region === region && item.kind === 'lambda-function')
+        .map((item) => item.name);
       expect(names.sort()).toEqual([...(created[region] as string[])].sort());
     }
     expect(manifest.verified.damaged).toEqual([]);
@@ -76,11 +86,20 @@ describe('backup state machine, end to end on the emulator', () => {
 
   it('verify exits 1 and names the artifact after one stored blob is altered', async () => {
     // Prepare
-    const manifest = parseOrThrow(Manifest, await openStore(storeUrl).getJson(manifestKey(runId)), 'manifest');
-    const blob = manifest.items.flatMap((item) => item.artifacts).find((artifact) => artifact.role === 'code');
+    const manifest = parseOrThrow(
+      Manifest,
+      await openStore(storeUrl).getJson(manifestKey(runId)),
+      'manifest',
+    );
+    const blob = manifest.items
+      .flatMap((item) => item.artifacts)
+      .find((artifact) => artifact.role === 'code');
     expect(blob).toBeDefined();
     const cli = (args: string[]) =>
-      spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: process.env });
+      spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', ...args], {
+        encoding: 'utf8',
+        env: process.env,
+      });
     expect(cli(['verify', '--bucket', storeUrl, '--run', runId]).status).toBe(0);
     // Act
     await appendFile(join(directory, blob?.path as string), 'tampered');

@@ -1,9 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseOrThrow } from '../../schemas/common.js';
 import { Manifest } from '../../schemas/manifest.js';
 import { client } from '../../src/aws/clients.js';
@@ -19,14 +24,17 @@ let directory: string;
 
 async function queue(name: string) {
   const url = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl as string;
-  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn as string;
+  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
+    .Attributes?.QueueArn as string;
   return { url, arn };
 }
 
 async function drain(url: string) {
   const bodies: string[] = [];
   for (;;) {
-    const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const page = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
     if (!page.Messages?.length) return bodies;
     bodies.push(...page.Messages.map((message) => message.Body as string));
   }
@@ -48,13 +56,23 @@ describe('a failed item', () => {
     const vanished = unique('vanished');
     const deadLetters = await queue(unique('tv-dlq'));
     const inbox = await queue(unique('tv-inbox'));
-    const topic = (await client(SNSClient, 'us-east-1').send(new CreateTopicCommand({ Name: unique('tv-results') }))).TopicArn as string;
+    const topic = (
+      await client(SNSClient, 'us-east-1').send(new CreateTopicCommand({ Name: unique('tv-results') }))
+    ).TopicArn as string;
     await client(SNSClient, 'us-east-1').send(
-      new SubscribeCommand({ TopicArn: topic, Protocol: 'sqs', Endpoint: inbox.arn, Attributes: { RawMessageDelivery: 'true' } }),
+      new SubscribeCommand({
+        TopicArn: topic,
+        Protocol: 'sqs',
+        Endpoint: inbox.arn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
     );
     process.env.TRIGGERVAULT_TOPIC_ARN = topic;
     process.env.TRIGGERVAULT_DLQ_URL = deadLetters.url;
-    const discover = LOCAL_HANDLERS.discover as (event: unknown, context: unknown) => Promise<{ items: Record<string, unknown>[] }>;
+    const discover = LOCAL_HANDLERS.discover as (
+      event: unknown,
+      context: unknown,
+    ) => Promise<{ items: Record<string, unknown>[] }>;
     // Act
     const { summary } = await runStateMachineLocally(
       'backup.asl.yaml',
@@ -72,17 +90,35 @@ describe('a failed item', () => {
     // Assess
     expect(summary.status).toBe('partial');
     expect(summary.failed).toEqual([
-      { region: REGION, kind: 'lambda-function', name: vanished, error: expect.stringMatching(/^ResourceNotFoundException: /) },
+      {
+        region: REGION,
+        kind: 'lambda-function',
+        name: vanished,
+        error: expect.stringMatching(/^ResourceNotFoundException: /),
+      },
     ]);
-    const manifest = parseOrThrow(Manifest, await openStore(`file://${directory}`).getJson(manifestKey(summary.runId)), 'manifest');
+    const manifest = parseOrThrow(
+      Manifest,
+      await openStore(`file://${directory}`).getJson(manifestKey(summary.runId)),
+      'manifest',
+    );
     expect(manifest.status).toBe('partial');
     expect(manifest.items.find((item) => item.name === kept.name)?.status).toBe('ok');
     const dead = (await drain(deadLetters.url)).map((body) => JSON.parse(body));
     expect(dead).toEqual([
-      expect.objectContaining({ runId: summary.runId, region: REGION, kind: 'lambda-function', name: vanished }),
+      expect.objectContaining({
+        runId: summary.runId,
+        region: REGION,
+        kind: 'lambda-function',
+        name: vanished,
+      }),
     ]);
     const published = (await drain(inbox.url)).map((body) => JSON.parse(body));
     expect(published).toHaveLength(1);
-    expect(published[0]).toMatchObject({ runId: summary.runId, status: 'partial', totals: { items: 2, failed: 1 } });
+    expect(published[0]).toMatchObject({
+      runId: summary.runId,
+      status: 'partial',
+      totals: { items: 2, failed: 1 },
+    });
   });
 });

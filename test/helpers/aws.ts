@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { client } from '../../src/aws/clients.js';
 import { zipFiles } from '../../src/local/zip.js';
 
@@ -19,7 +19,9 @@ export async function lambdaRole(): Promise<string> {
       RoleName: name,
       AssumeRolePolicyDocument: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
       }),
     }),
   );
@@ -28,7 +30,11 @@ export async function lambdaRole(): Promise<string> {
 }
 
 /** Creates a small Node.js function in `region` and returns its name, ARN and zip bytes. */
-export async function createTestFunction(region: string, name = unique('tv-fn'), source = 'exports.handler = async () => 1;') {
+export async function createTestFunction(
+  region: string,
+  name = unique('tv-fn'),
+  source = 'exports.handler = async () => 1;',
+) {
   const zip = zipFiles({ 'index.js': `${source}\n// ${name}\n` });
   const response = await client(LambdaClient, region).send(
     new CreateFunctionCommand({

@@ -1,9 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { describe, expect, it } from '@jest/globals';
 
 const CLI = ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts'];
 

@@ -1,6 +1,11 @@
-import { describe, expect, it } from '@jest/globals';
-import { GetFunctionCommand, GetLayerVersionCommand, LambdaClient, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
 import { createHash } from 'node:crypto';
+import {
+  GetFunctionCommand,
+  GetLayerVersionCommand,
+  LambdaClient,
+  PublishLayerVersionCommand,
+} from '@aws-sdk/client-lambda';
+import { describe, expect, it } from '@jest/globals';
 import { client, resolveCodeLocation } from '../../src/aws/clients.js';
 import { zipFiles } from '../../src/local/zip.js';
 import { createTestFunction, unique } from '../helpers/aws.js';
@@ -12,7 +17,9 @@ describe('emulator code bridge', () => {
     // Prepare
     const fn = await createTestFunction('eu-west-1');
     // Act
-    const response = await client(LambdaClient, 'eu-west-1').send(new GetFunctionCommand({ FunctionName: fn.name }));
+    const response = await client(LambdaClient, 'eu-west-1').send(
+      new GetFunctionCommand({ FunctionName: fn.name }),
+    );
     const location = response.Code?.Location as string;
     const downloaded = new Uint8Array(await (await fetch(resolveCodeLocation(location))).arrayBuffer());
     // Assess
@@ -25,12 +32,16 @@ describe('emulator code bridge', () => {
     // Prepare
     const zip = zipFiles({ 'nodejs/lib.js': 'module.exports = 42;' });
     const lambda = client(LambdaClient, 'us-east-1');
-    const published = await lambda.send(new PublishLayerVersionCommand({ LayerName: unique('tv-layer'), Content: { ZipFile: zip } }));
+    const published = await lambda.send(
+      new PublishLayerVersionCommand({ LayerName: unique('tv-layer'), Content: { ZipFile: zip } }),
+    );
     // Act
     const layer = await lambda.send(
       new GetLayerVersionCommand({ LayerName: published.LayerArn, VersionNumber: published.Version }),
     );
-    const downloaded = new Uint8Array(await (await fetch(resolveCodeLocation(layer.Content?.Location as string))).arrayBuffer());
+    const downloaded = new Uint8Array(
+      await (await fetch(resolveCodeLocation(layer.Content?.Location as string))).arrayBuffer(),
+    );
     // Assess
     expect(Buffer.from(downloaded).equals(Buffer.from(zip))).toBe(true);
     expect(sha256Base64(downloaded)).toBe(layer.Content?.CodeSha256);

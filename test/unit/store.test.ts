@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InputValidationError } from '../../src/errors.js';
 import { openStore } from '../../src/store/open.js';
 import type { BackupStore } from '../../src/store/store.js';
@@ -46,9 +46,12 @@ describe('backup store (file backend)', () => {
     expect(await store.measure('runs/x/missing.json')).toBeUndefined();
   });
 
-  it.each(['../escape', '/absolute', 'a//b', 'a/./b', 'bad\u0000key', 'back\\slash'])('refuses the unsafe key %j', async (key) => {
-    await expect(store.putJson(key, {})).rejects.toThrow(InputValidationError);
-  });
+  it.each(['../escape', '/absolute', 'a//b', 'a/./b', 'bad\u0000key', 'back\\slash'])(
+    'refuses the unsafe key %j',
+    async (key) => {
+      await expect(store.putJson(key, {})).rejects.toThrow(InputValidationError);
+    },
+  );
 
   it('lists children one level down and keys recursively in order', async () => {
     await store.putJson('runs/r2/manifest.json', {});
