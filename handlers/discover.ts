@@ -11,6 +11,7 @@ const DiscoverInput = z.object({
   tables: z.array(z.string()),
   buckets: z.array(z.string()),
   streams: z.array(z.string()),
+  mode: z.enum(['full', 'redrive']).default('full'),
 });
 
 /** Discover: the work items of one region. */

@@ -10,6 +10,8 @@ export const RunInput = z
     include: z.array(KindName).min(1).optional(),
     store: z.string().min(1).max(1024).optional(),
     resume: RunId.optional(),
+    /** Re-process only the failed items of a finished run (its dead-lettered items). */
+    redrive: z.object({ runId: RunId }).strict().optional(),
     tables: z.array(NamePattern).max(1000).optional(),
     buckets: z.array(NamePattern).max(1000).optional(),
     streams: z.array(NamePattern).max(1000).optional(),
@@ -24,6 +26,8 @@ export const RunPlan = z.object({
   regions: z.array(RegionName),
   include: z.array(KindName),
   startedAt: z.string(),
+  /** `redrive`: Discover lists only the run's failed items instead of the account's resources. */
+  mode: z.enum(['full', 'redrive']).default('full'),
   tables: z.array(NamePattern).default([]),
   buckets: z.array(NamePattern).default([]),
   streams: z.array(NamePattern).default([]),

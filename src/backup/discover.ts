@@ -7,11 +7,12 @@ import { mapLimit } from '../concurrency.js';
 import { kindModule } from '../kinds/index.js';
 import { workKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
+import { readItemResults } from './verify.js';
 
 export type DiscoverInput = Pick<
   RunPlan,
   'runId' | 'store' | 'include' | 'tables' | 'buckets' | 'streams'
-> & { region: string };
+> & { region: string; mode?: RunPlan['mode'] };
 
 /** Event sources wired to functions: tables and streams from mappings, buckets from invoke permissions. */
 export async function eventSourcesOfFunctions(region: string, functionNames: string[]) {
@@ -57,6 +58,7 @@ export async function eventSourcesOfFunctions(region: string, functionNames: str
  * the run input names (globs) or the functions' triggers use. Writes the list to the store too.
  */
 export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> {
+  if (input.mode === 'redrive') return failedItems(input);
   const { region, include } = input;
   const items: WorkItem[] = [];
   const add = (kind: KindName, names: string[]) => {
@@ -83,4 +85,18 @@ export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> 
   const selected = items.filter((item) => !(item.kind === 's3-bucket' && item.name === backupBucket));
   await store.putJson(workKey(input.runId, region), selected);
   return selected;
+}
+
+/** A redrive re-processes exactly the items of the run that did not finish well in this region. */
+async function failedItems(input: DiscoverInput): Promise<WorkItem[]> {
+  const results = await readItemResults(openStore(input.store), input.runId);
+  return results
+    .filter((result) => result.region === input.region && result.status !== 'ok')
+    .map((result) => ({
+      runId: input.runId,
+      store: input.store,
+      region: input.region,
+      kind: result.kind,
+      name: result.name,
+    }));
 }

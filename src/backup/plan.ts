@@ -44,13 +44,20 @@ export async function planRun(
       'invalid run input: store: no store given and TRIGGERVAULT_STORE is not set',
     );
   const store = openStore(storeUrl);
-  if (input.resume) {
-    const stored = await store.getJson(planKey(input.resume));
-    if (!stored)
+  if (input.resume && input.redrive) {
+    throw new InputValidationError('invalid run input: redrive: cannot be combined with resume');
+  }
+  const continued = input.resume ?? input.redrive?.runId;
+  if (continued) {
+    const field = input.resume ? 'resume' : 'redrive.runId';
+    const stored = await store.getJson(planKey(continued));
+    if (!stored) {
       throw new InputValidationError(
-        `invalid run input: resume: run ${input.resume} has no plan in ${store.url}`,
+        `invalid run input: ${field}: run ${continued} has no plan in ${store.url}`,
       );
-    return parseOrThrow(RunPlan, stored, `stored plan of run ${input.resume}`);
+    }
+    const plan = parseOrThrow(RunPlan, stored, `stored plan of run ${continued}`);
+    return { ...plan, mode: input.redrive ? 'redrive' : 'full' };
   }
   const regions =
     input.regions === undefined || input.regions === 'all' ? await enabledRegions() : input.regions;
@@ -60,6 +67,7 @@ export async function planRun(
     regions: [...new Set(regions)],
     include: input.include ?? [...KIND_NAMES],
     startedAt: new Date().toISOString(),
+    mode: 'full',
     tables: input.tables ?? [],
     buckets: input.buckets ?? [],
     streams: input.streams ?? [],

@@ -1,5 +1,11 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { parseOrThrow } from '../../schemas/common.js';
 import { Manifest } from '../../schemas/manifest.js';
 import { client } from '../aws/clients.js';
@@ -38,30 +44,100 @@ export async function deadLetterMessages(summary: RunSummary) {
     }));
 }
 
-/** The Publish state: SNS summary, failed items to the SQS dead-letter queue. */
+/** Sends one message per failed item; returns the ids SQS gave them. */
+async function sendDeadLetters(sqs: SQSClient, queueUrl: string, messages: unknown[]): Promise<Set<string>> {
+  const sent = new Set<string>();
+  for (let start = 0; start < messages.length; start += 10) {
+    const batch = messages.slice(start, start + 10);
+    const response = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
+      }),
+    );
+    if (response.Failed?.length) {
+      throw new Error(
+        `SQS refused ${response.Failed.length} dead-letter messages: ${response.Failed[0]?.Message}`,
+      );
+    }
+    for (const entry of response.Successful ?? []) if (entry.MessageId) sent.add(entry.MessageId);
+  }
+  return sent;
+}
+
+/** Upper bound on messages one Publish scans, so a huge queue cannot stall the run. */
+const SCAN_LIMIT = 10_000;
+
+/**
+ * Removes this run's older dead letters (a redrive has just re-processed them; the ones still
+ * failing were sent again above), leaving every other run's messages in the queue untouched.
+ */
+async function settleDeadLetters(
+  sqs: SQSClient,
+  queueUrl: string,
+  runId: string,
+  keep: Set<string>,
+): Promise<number> {
+  const others: { Id: string; ReceiptHandle: string }[] = [];
+  let removed = 0;
+  for (let scanned = 0; scanned < SCAN_LIMIT; ) {
+    const page = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 60,
+        WaitTimeSeconds: 0,
+      }),
+    );
+    const received = page.Messages ?? [];
+    if (received.length === 0) break;
+    scanned += received.length;
+    for (const message of received) {
+      const body = (() => {
+        try {
+          return JSON.parse(message.Body ?? '') as { runId?: string };
+        } catch {
+          return {};
+        }
+      })();
+      if (body.runId === runId && !keep.has(message.MessageId ?? '')) {
+        await sqs.send(
+          new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+        );
+        removed += 1;
+      } else {
+        others.push({ Id: String(others.length), ReceiptHandle: message.ReceiptHandle ?? '' });
+      }
+    }
+  }
+  // Make what we looked at but do not own visible again at once.
+  for (let start = 0; start < others.length; start += 10) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: others
+          .slice(start, start + 10)
+          .map((entry, index) => ({ ...entry, Id: String(index), VisibilityTimeout: 0 })),
+      }),
+    );
+  }
+  return removed;
+}
+
+/**
+ * The Publish state: failed items to the SQS dead-letter queue (this run's earlier dead letters are
+ * removed only now, after the manifest that supersedes them is written), then the SNS summary.
+ */
 export async function publishRun(
   summary: RunSummary,
   targets: PublishTargets,
-): Promise<{ published: boolean; deadLettered: number }> {
+): Promise<{ published: boolean; deadLettered: number; settled: number }> {
   const messages = await deadLetterMessages(summary);
+  let settled = 0;
   if (targets.deadLetterQueueUrl) {
     const sqs = client(SQSClient, regionOfQueueUrl(targets.deadLetterQueueUrl));
-    for (let start = 0; start < messages.length; start += 10) {
-      const batch = messages.slice(start, start + 10);
-      const response = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: targets.deadLetterQueueUrl,
-          Entries: batch.map((message, index) => ({
-            Id: String(index),
-            MessageBody: JSON.stringify(message),
-          })),
-        }),
-      );
-      if (response.Failed?.length)
-        throw new Error(
-          `SQS refused ${response.Failed.length} dead-letter messages: ${response.Failed[0]?.Message}`,
-        );
-    }
+    const sent = await sendDeadLetters(sqs, targets.deadLetterQueueUrl, messages);
+    settled = await settleDeadLetters(sqs, targets.deadLetterQueueUrl, summary.runId, sent);
   }
   if (targets.topicArn) {
     const failed = summary.totals.failed;
@@ -81,5 +157,6 @@ export async function publishRun(
   return {
     published: Boolean(targets.topicArn),
     deadLettered: targets.deadLetterQueueUrl ? messages.length : 0,
+    settled,
   };
 }

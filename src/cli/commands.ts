@@ -23,7 +23,6 @@ export function summaryTable(summary: RunSummary): string {
 /** `backup`: runs the backup state machine in-process against the configured endpoint. */
 export async function backupCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(BackupFlags, rawFlags, 'flags');
-  const out = createOutput(flags.json);
   const store = openStore(flags.bucket);
   const input: RunInput = {
     store: store.url,
@@ -34,6 +33,12 @@ export async function backupCommand(rawFlags: unknown): Promise<number> {
     buckets: flags.buckets,
     streams: flags.streams,
   };
+  return runBackupMachine(input, flags.json);
+}
+
+/** Runs the backup state machine locally with terminal progress and prints the summary. */
+async function runBackupMachine(input: RunInput, json: boolean): Promise<number> {
+  const out = createOutput(json);
   const { runStateMachineLocally } = await import('../local/runner.js');
   const { summary } = await runStateMachineLocally('backup.asl.yaml', JSON.parse(JSON.stringify(input)), {
     onProgress: (progress) => {
@@ -133,4 +138,13 @@ export async function listCommand(rawFlags: unknown): Promise<number> {
     ),
   );
   return 0;
+}
+
+/**
+ * `redrive`: re-processes the failed (dead-lettered) items of a run through the same state machine;
+ * their dead letters are deleted only after the new manifest is written.
+ */
+export async function redriveCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(RunFlags, rawFlags, 'flags');
+  return runBackupMachine({ store: openStore(flags.bucket).url, redrive: { runId: flags.run } }, flags.json);
 }

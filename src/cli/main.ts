@@ -73,6 +73,13 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).verifyCommand(flags)));
   program
+    .command('redrive')
+    .description("re-process a run's failed (dead-lettered) items; the queue is cleared only after success")
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .requiredOption('--run <run>', 'run id')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(async () => (await commands()).redriveCommand(flags)));
+  program
     .command('list')
     .description('list runs; a run without a manifest is incomplete')
     .requiredOption('--bucket <bucket>', 'backup store')
