@@ -80,6 +80,24 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).redriveCommand(flags)));
   program
+    .command('start')
+    .description('start the deployed state machine (found from the stack outputs)')
+    .option('--input <json>', 'run input', '{}')
+    .option('--follow', 'show progress per region and exit with the outcome')
+    .option('--state-machine-arn <arn>', 'instead of reading the stack outputs')
+    .option('--stack <name>', 'CloudFormation stack name', 'triggervault-dev')
+    .option('--poll-seconds <n>', 'history polling interval with --follow', '5')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(async () => (await import('./deployed.js')).startCommand(flags)));
+  program
+    .command('status')
+    .description('progress and outcome of a deployed execution')
+    .argument('<execution>', 'execution ARN')
+    .option('--json', 'machine-readable output')
+    .action((execution, flags) =>
+      exitWith(async () => (await import('./deployed.js')).statusCommand({ ...flags, execution })),
+    );
+  program
     .command('list')
     .description('list runs; a run without a manifest is incomplete')
     .requiredOption('--bucket <bucket>', 'backup store')

@@ -2,15 +2,11 @@
 import './polyfills.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { RunSummary } from '../backup/finalize.js';
+import { type Progress, ProgressTracker } from '../backup/progress.js';
 import { LOCAL_HANDLERS, type LocalHandler } from './handlers.js';
 import { loadStateMachine } from './state-machine.js';
 
-export interface Progress {
-  region: string;
-  total: number;
-  done: number;
-  failed: number;
-}
+export type { Progress } from '../backup/progress.js';
 
 export interface LocalRunOptions {
   /** Called whenever an item of a region finishes or a region's work list is known. */
@@ -42,27 +38,14 @@ export async function runStateMachineLocally(
   options: LocalRunOptions = {},
 ): Promise<LocalRunResult> {
   const { definition, taskHandlers } = loadStateMachine(file);
-  const progress = new Map<string, Progress>();
-  const report = (region: string, change: (entry: Progress) => void) => {
-    const entry = progress.get(region) ?? { region, total: 0, done: 0, failed: 0 };
-    change(entry);
-    progress.set(region, entry);
-    options.onProgress?.({ ...entry });
-  };
+  const progress = new ProgressTracker(options.onProgress);
   const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, handlerName] of Object.entries(taskHandlers)) {
     const handler = options.handlers?.[handlerName] ?? LOCAL_HANDLERS[handlerName];
     if (!handler) throw new Error(`state ${stateName} needs handler ${handlerName}, which does not exist`);
     overrides[stateName] = async (event) => {
-      const result = (await handler(event, lambdaContext(handlerName))) as Record<string, unknown>;
-      if (handlerName === 'discover')
-        report(String(result.region), (entry) => (entry.total = (result.items as unknown[]).length));
-      else if (result?.done === true && typeof result.region === 'string') {
-        report(result.region, (entry) => {
-          entry.done += 1;
-          if (result.status === 'failed') entry.failed += 1;
-        });
-      }
+      const result = await handler(event, lambdaContext(handlerName));
+      progress.observe(result);
       return result;
     };
   }
