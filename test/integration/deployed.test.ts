@@ -34,7 +34,9 @@ async function deployCompiledDefinition() {
   return { arn: created.stateMachineArn as string, definition };
 }
 
-afterEach(() => jest.restoreAllMocks());
+afterEach(() => {
+  jest.restoreAllMocks();
+});
 
 describe('start and status against the emulator Step Functions API', () => {
   it('starts the deployed state machine with input {} and reports it running', async () => {
