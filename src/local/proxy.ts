@@ -57,7 +57,7 @@ export interface InjectedFault {
   operation: string;
 }
 
-export interface Proxy {
+export interface LoopbackProxy {
   endpoint: string;
   stats(): ProxyStats;
   /** The faults injected since start or reset, in order (bounded to the latest 100,000). */
@@ -293,7 +293,7 @@ const forwardHeaders = (headers: IncomingHttpHeaders): OutgoingHttpHeaders => {
 };
 
 /** Starts the proxy on 127.0.0.1 (a free port) in front of a loopback `target`. */
-export async function startProxy(options: ProxyOptions): Promise<Proxy> {
+export async function startProxy(options: ProxyOptions): Promise<LoopbackProxy> {
   const target = new URL(options.target);
   if (target.protocol !== 'http:' || !LOOPBACK.test(target.hostname))
     throw new Error(`proxy target must be a loopback http:// URL, got ${options.target}`);

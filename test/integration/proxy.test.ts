@@ -24,7 +24,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { clientConfig, resolveCodeLocation } from '../../src/aws/clients.js';
 import {
   type FaultKind,
-  type Proxy,
+  type LoopbackProxy,
   restOperation,
   seededRandom,
   startProxy,
@@ -47,8 +47,8 @@ function via<C>(
   return new Service({ ...clientConfig(REGION), endpoint, ...retries } as ReturnType<typeof clientConfig>);
 }
 
-const proxies: Proxy[] = [];
-async function proxy(options: Omit<Parameters<typeof startProxy>[0], 'target'> = {}): Promise<Proxy> {
+const proxies: LoopbackProxy[] = [];
+async function proxy(options: Omit<Parameters<typeof startProxy>[0], 'target'> = {}): Promise<LoopbackProxy> {
   const started = await startProxy({ target: emulator(), ...options });
   proxies.push(started);
   return started;
@@ -231,7 +231,7 @@ describe('loopback proxy', () => {
   it('injects the same faults for the same seed and request sequence', async () => {
     // Prepare
     const faults = { rate: 0.4, kinds: ['500', '503', 'throttle', 'reset'] as FaultKind[], seed: 42 };
-    const outcomes = async (started: Proxy) => {
+    const outcomes = async (started: LoopbackProxy) => {
       const dynamo = via(DynamoDBClient, started.endpoint, 1);
       const seen: string[] = [];
       for (let index = 0; index < 25; index += 1) {
@@ -250,7 +250,7 @@ describe('loopback proxy', () => {
     // Act
     const firstSeen = await outcomes(first);
     const secondSeen = await outcomes(second);
-    const otherSeen = await outcomes(other);
+    await outcomes(other);
     // Assess
     expect(secondSeen).toEqual(firstSeen);
     expect(second.faultLog()).toEqual(first.faultLog());
