@@ -3,6 +3,8 @@ import { Manifest } from '../../schemas/manifest.js';
 import type { RunInput } from '../../schemas/run-input.js';
 import type { RunSummary } from '../backup/finalize.js';
 import { verifyArtifacts } from '../backup/verify.js';
+import { mapLimit } from '../concurrency.js';
+import { InputValidationError } from '../errors.js';
 import { manifestKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -63,10 +65,7 @@ async function runBackupMachine(input: RunInput, json: boolean): Promise<number>
 
 /** Reads and validates a run's manifest; undefined when the run has none (incomplete or unknown). */
 export async function readManifest(store: BackupStore, runId: string): Promise<Manifest | undefined> {
-  const raw = await store.getJson(manifestKey(runId)).catch((error: Error) => {
-    if (error instanceof SyntaxError) return { corrupt: error.message };
-    throw error;
-  });
+  const raw = await store.getJson(manifestKey(runId));
   return raw === undefined ? undefined : parseOrThrow(Manifest, raw, `manifest of run ${runId}`);
 }
 
@@ -99,31 +98,29 @@ export async function verifyCommand(rawFlags: unknown): Promise<number> {
 
 export interface RunListing {
   runId: string;
-  status: 'succeeded' | 'partial' | 'incomplete';
+  /** `incomplete`: no manifest yet; `invalid`: a manifest that does not parse (see `problem`). */
+  status: 'succeeded' | 'partial' | 'incomplete' | 'invalid';
   items?: number;
   failed?: number;
   bytes?: number;
+  problem?: string;
 }
 
-/** Every run in the store; a run without a manifest is `incomplete`, never complete. */
-export async function listRuns(store: BackupStore): Promise<RunListing[]> {
-  const runIds = await store.children('runs/');
-  const listings: RunListing[] = [];
-  for (const runId of runIds) {
-    const manifest = await readManifest(store, runId).catch(() => undefined);
-    listings.push(
-      manifest
-        ? {
-            runId,
-            status: manifest.status,
-            items: manifest.totals.items,
-            failed: manifest.totals.failed,
-            bytes: manifest.totals.bytes,
-          }
-        : { runId, status: 'incomplete' },
-    );
+async function listing(store: BackupStore, runId: string): Promise<RunListing> {
+  try {
+    const manifest = await readManifest(store, runId);
+    if (!manifest) return { runId, status: 'incomplete' };
+    const { status, totals } = manifest;
+    return { runId, status, items: totals.items, failed: totals.failed, bytes: totals.bytes };
+  } catch (error) {
+    if (error instanceof InputValidationError) return { runId, status: 'invalid', problem: error.message };
+    throw error;
   }
-  return listings;
+}
+
+/** Every run in the store; a run without a valid manifest is never listed as complete. */
+export async function listRuns(store: BackupStore): Promise<RunListing[]> {
+  return mapLimit(await store.children('runs/'), 8, (runId) => listing(store, runId));
 }
 
 /** `list`: the runs in a store, newest last. */

@@ -15,11 +15,11 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { client } from '../aws/clients.js';
+import { client, endpointUrl } from '../aws/clients.js';
 
 const KEY_ALIAS = 'alias/triggervault';
 
-async function ensureKey(region: string): Promise<string> {
+export async function ensureKey(region: string): Promise<string> {
   const kms = client(KMSClient, region);
   try {
     const existing = await kms.send(new DescribeKeyCommand({ KeyId: KEY_ALIAS }));
@@ -85,6 +85,9 @@ export async function ensureBackupBucket(
       },
     }),
   );
+  // Deny non-TLS requests. The local emulator only speaks plain HTTP on loopback (moto enforces the
+  // policy), so there the policy would lock every client out; against AWS it is always applied.
+  if (endpointUrl()?.startsWith('http://')) return;
   await s3.send(
     new PutBucketPolicyCommand({
       Bucket: bucket,

@@ -65,7 +65,14 @@ export class BackupStore {
     if (!body) return undefined;
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(Buffer.from(chunk));
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch (error) {
+      // A document read back is external input: corrupt or truncated JSON is named, not crashed on.
+      throw new InputValidationError(
+        `${key}: not valid JSON (truncated or corrupted?): ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Streams `body` to `key` while hashing it; memory stays flat whatever the size. */
