@@ -1,0 +1,599 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { unzipSync } from 'fflate';
+import { loadStateMachine } from '../../src/local/state-machine.js';
+
+// The deployable stack, checked on what `npm run package` (osls package, offline) produces:
+// .serverless/cloudformation-template-update-stack.json and one zip per handler.
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TEMPLATE = join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
+const STAGE = 'dev';
+const SERVICE = 'triggervault';
+const ITEM_HANDLERS = ['snapshotFunction', 'exportTable', 'exportBucket', 'exportStream'];
+/** ASL task name → handler file, as the issue fixes them. */
+const HANDLER_FILES: Record<string, string> = {
+  plan: 'plan',
+  discover: 'discover',
+  snapshotFunction: 'snapshot-function',
+  exportTable: 'export-table',
+  exportBucket: 'export-bucket',
+  exportStream: 'export-stream',
+  recordFailure: 'record-failure',
+  verify: 'verify',
+  finalize: 'finalize',
+  publish: 'publish',
+};
+/**
+ * Step Functions delivers logs through CloudWatch Logs vended log delivery, whose actions AWS
+ * documents as not scopable to a resource: the one allowed exception to "Resource * is read-only".
+ */
+const VENDED_LOG_DELIVERY = new Set([
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
+const READ_ONLY_ACTION = /^[a-z0-9-]+:(List|Describe|Get)[A-Za-z0-9*]*$/;
+
+// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON.
+type Cfn = any;
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: Cfn;
+  Principal?: Cfn;
+  Condition?: Cfn;
+}
+interface OwnedStatement extends Statement {
+  /** Logical id of the role or policy resource the statement belongs to. */
+  owner: string;
+  /** Roles the statement applies to. */
+  roles: string[];
+}
+
+const asList = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+const actionsOf = (statement: Statement): string[] => asList(statement.Action);
+const getAtt = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const underBucket = (bucket: string, suffix: string) => ({
+  'Fn::Join': ['', [getAtt(bucket), suffix]],
+});
+
+let template: Cfn;
+let packageOutput = '';
+
+/** Evaluates the template's Conditions (Fn::Not / Fn::Equals / Fn::And / Fn::Or on literals). */
+function condition(name: string): boolean {
+  const evaluate = (node: Cfn): boolean | string => {
+    if (typeof node === 'string') return node;
+    if (node['Fn::Not']) return !evaluate(node['Fn::Not'][0]);
+    if (node['Fn::Equals']) return evaluate(node['Fn::Equals'][0]) === evaluate(node['Fn::Equals'][1]);
+    if (node['Fn::And']) return node['Fn::And'].every((part: Cfn) => evaluate(part) === true);
+    if (node['Fn::Or']) return node['Fn::Or'].some((part: Cfn) => evaluate(part) === true);
+    if (node.Condition) return condition(node.Condition);
+    throw new Error(`unsupported condition ${JSON.stringify(node)}`);
+  };
+  const definition = template.Conditions?.[name];
+  if (definition === undefined) throw new Error(`no condition ${name}`);
+  return evaluate(definition) === true;
+}
+
+/** Resolves Fn::If against the Conditions and drops AWS::NoValue, as CloudFormation does. */
+function resolveIfs(node: Cfn): Cfn {
+  if (Array.isArray(node)) return node.map(resolveIfs).filter((item) => item !== undefined);
+  if (!node || typeof node !== 'object') return node;
+  if (node.Ref === 'AWS::NoValue') return undefined;
+  if (node['Fn::If']) {
+    const [name, whenTrue, whenFalse] = node['Fn::If'];
+    return resolveIfs(condition(name) ? whenTrue : whenFalse);
+  }
+  return Object.fromEntries(
+    Object.entries(node)
+      .map(([key, value]) => [key, resolveIfs(value)])
+      .filter(([, value]) => value !== undefined),
+  );
+}
+
+const resources = (): [string, Cfn][] =>
+  Object.entries(template.Resources as Record<string, Cfn>).filter(
+    ([, resource]) => !resource.Condition || condition(resource.Condition),
+  );
+const ofType = (type: string) => resources().filter(([, resource]) => resource.Type === type);
+const only = (type: string, where: (resource: Cfn, id: string) => boolean = () => true): [string, Cfn] => {
+  const matches = ofType(type).filter(([id, resource]) => where(resource, id));
+  expect(matches.map(([id]) => id)).toHaveLength(1);
+  return matches[0] as [string, Cfn];
+};
+
+const stateMachine = () => only('AWS::StepFunctions::StateMachine');
+const backupBucket = () =>
+  only('AWS::S3::Bucket', (resource, id) => id !== 'ServerlessDeploymentBucket' && !!resource.Properties);
+const backupKey = () => only('AWS::KMS::Key');
+
+/** Lambda function resources by their ASL name (the function name is <service>-<stage>-<name>). */
+function functionsByName(): Map<string, [string, Cfn]> {
+  const prefix = `${SERVICE}-${STAGE}-`;
+  return new Map(
+    ofType('AWS::Lambda::Function').map(([id, resource]) => [
+      String(resource.Properties.FunctionName).slice(prefix.length),
+      [id, resource],
+    ]),
+  );
+}
+
+/** Every identity-policy statement: inline role policies, AWS::IAM::Policy and managed policies. */
+function identityStatements(): OwnedStatement[] {
+  const statements: OwnedStatement[] = [];
+  for (const [id, role] of ofType('AWS::IAM::Role')) {
+    for (const policy of asList(role.Properties.Policies) as Cfn[]) {
+      for (const statement of asList(resolveIfs(policy.PolicyDocument).Statement) as Statement[]) {
+        statements.push({ ...statement, owner: id, roles: [id] });
+      }
+    }
+  }
+  for (const [id, policy] of [...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')]) {
+    const roles = asList(policy.Properties.Roles).map((role: Cfn) => role.Ref as string);
+    for (const statement of asList(resolveIfs(policy.Properties.PolicyDocument).Statement) as Statement[]) {
+      statements.push({ ...statement, owner: id, roles });
+    }
+  }
+  return statements;
+}
+
+/** Resource policies: key, bucket, topic and queue policies. */
+function resourceStatements(): OwnedStatement[] {
+  const documents: [string, Cfn][] = [
+    ...ofType('AWS::KMS::Key').map(([id, r]): [string, Cfn] => [id, r.Properties.KeyPolicy]),
+    ...ofType('AWS::S3::BucketPolicy').map(([id, r]): [string, Cfn] => [id, r.Properties.PolicyDocument]),
+    ...ofType('AWS::SNS::TopicPolicy').map(([id, r]): [string, Cfn] => [id, r.Properties.PolicyDocument]),
+    ...ofType('AWS::SQS::QueuePolicy').map(([id, r]): [string, Cfn] => [id, r.Properties.PolicyDocument]),
+  ];
+  return documents.flatMap(([id, document]) =>
+    (asList(resolveIfs(document).Statement) as Statement[]).map((statement) => ({
+      ...statement,
+      owner: id,
+      roles: [],
+    })),
+  );
+}
+
+/** Task states of an ASL definition (nested Map/Parallel included), with their Resource and timeout. */
+function taskStates(states: Record<string, Cfn>): { name: string; resource: string; timeout?: number }[] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Type === 'Task' ? [{ name, resource: state.Resource, timeout: state.TimeoutSeconds }] : []),
+    ...taskStates((state.ItemProcessor ?? state.Iterator)?.States ?? {}),
+    ...asList(state.Branches).flatMap((branch: Cfn) => taskStates(branch.States)),
+  ]);
+}
+
+/**
+ * serverless-step-functions validates with asl-validator (`validate: true`), and asl-validator 3.16
+ * writes each state's effective query language into the definition it validates: every state
+ * without one gets `QueryLanguage: "JSONPath"` (the top-level default). Step Functions reads that as
+ * the default it already is, so this removes exactly those injected defaults and nothing else.
+ */
+function withoutInjectedQueryLanguage(deployed: Cfn, file: Cfn): Cfn {
+  const language = file.QueryLanguage ?? 'JSONPath';
+  const walk = (node: Cfn, reference: Cfn, level: 'states' | 'state' | undefined): Cfn => {
+    if (Array.isArray(node)) return node.map((item, index) => walk(item, reference?.[index], undefined));
+    if (!node || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.entries(node)
+        .filter(
+          ([key, value]) =>
+            !(
+              level === 'state' &&
+              key === 'QueryLanguage' &&
+              value === language &&
+              !('QueryLanguage' in (reference ?? {}))
+            ),
+        )
+        .map(([key, value]) => [
+          key,
+          walk(
+            value,
+            reference?.[key],
+            key === 'States' && level !== 'states' ? 'states' : level === 'states' ? 'state' : undefined,
+          ),
+        ]),
+    );
+  };
+  return walk(deployed, file, undefined);
+}
+
+const deployedArn = (functionName: string) =>
+  `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`;
+
+beforeAll(() => {
+  // Prepare: package the stack exactly as `npm run package` does (no account, no network needed).
+  rmSync(join(ROOT, '.serverless'), { recursive: true, force: true });
+  const env = { ...process.env };
+  delete env.AWS_ENDPOINT_URL;
+  const result = spawnSync('npm', ['run', 'package'], { cwd: ROOT, env, encoding: 'utf8' });
+  packageOutput = `${result.stdout}\n${result.stderr}`;
+  if (result.status !== 0) throw new Error(`npm run package failed (${result.status}):\n${packageOutput}`);
+  template = JSON.parse(readFileSync(TEMPLATE, 'utf8'));
+}, 300_000);
+
+describe('deployable stack (serverless.yml packaged by osls)', () => {
+  it('packages without configuration warnings and validates the state machine definition', () => {
+    // Assess
+    expect(packageOutput).toMatch(/State machine "backup" definition is valid/);
+    expect(packageOutput).toMatch(/Service packaged/);
+    expect(packageOutput).not.toMatch(/warning|deprecat/i);
+  });
+
+  it('deploys exactly the ASL file: the definition, with its function references resolved, equals the file', () => {
+    // Prepare
+    const [, machine] = stateMachine();
+    const byName = functionsByName();
+    const { definition: expected, taskHandlers } = loadStateMachine('backup.asl.yaml', (name) =>
+      deployedArn(`${SERVICE}-${STAGE}-${name}`),
+    );
+    const definitionString = machine.Properties.DefinitionString;
+    const [body, substitutions] =
+      typeof definitionString === 'string' ? [definitionString, {}] : definitionString['Fn::Sub'];
+    const logicalToName = new Map([...byName].map(([name, [id, resource]]) => [id, [name, resource]]));
+    // Act: substitute each ${var} back, as CloudFormation's Fn::Sub does on deploy.
+    const resolved = (body as string).replace(/\$\{([^}]+)\}/g, (match, variable: string) => {
+      const reference = (substitutions as Record<string, Cfn>)[variable];
+      const target = reference?.['Fn::GetAtt'];
+      if (!Array.isArray(target) || target[1] !== 'Arn' || !logicalToName.has(target[0])) return match;
+      const [, resource] = logicalToName.get(target[0]) as [string, Cfn];
+      return deployedArn(resource.Properties.FunctionName);
+    });
+    // Assess
+    expect(resolved).not.toMatch(/\$\{/);
+    expect(withoutInjectedQueryLanguage(JSON.parse(resolved), expected)).toEqual(expected);
+    expect(new Set(Object.values(taskHandlers))).toEqual(new Set(Object.keys(HANDLER_FILES)));
+  });
+
+  it('has one nodejs22.x arm64 function per ASL task, named as the ASL names it, on handlers/<kebab>.handler', () => {
+    // Prepare
+    const byName = functionsByName();
+    // Assess
+    expect([...byName.keys()].sort()).toEqual(Object.keys(HANDLER_FILES).sort());
+    for (const [name, file] of Object.entries(HANDLER_FILES)) {
+      const [, fn] = byName.get(name) as [string, Cfn];
+      expect(fn.Properties.Handler).toBe(`handlers/${file}.handler`);
+      expect(existsSync(join(ROOT, 'handlers', `${file}.ts`))).toBe(true);
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Environment.Variables.TRIGGERVAULT_STORE).toEqual({
+        'Fn::Join': ['', ['s3://', { Ref: backupBucket()[0] }]],
+      });
+      expect(typeof fn.Properties.Environment.Variables.TRIGGERVAULT_REGIONS).toBe('string');
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(SERVICE);
+      expect(fn.Properties.Environment.Variables.TRIGGERVAULT_LOG_LEVEL).toMatch(/^(DEBUG|INFO|WARN|ERROR)$/);
+    }
+    const publish = (byName.get('publish') as [string, Cfn])[1].Properties.Environment.Variables;
+    expect(publish.TRIGGERVAULT_TOPIC_ARN).toEqual({ Ref: only('AWS::SNS::Topic')[0] });
+    expect(publish.TRIGGERVAULT_DLQ_URL).toEqual({ Ref: 'DeadLetterQueue' });
+  });
+
+  it('gives each function a timeout within the TimeoutSeconds of every Task state that runs it', () => {
+    // Prepare
+    const byName = functionsByName();
+    const [, machine] = stateMachine();
+    const [body, substitutions] = machine.Properties.DefinitionString['Fn::Sub'];
+    const tasks = taskStates(JSON.parse(body).States);
+    const idToName = new Map([...byName].map(([name, [id]]) => [id, name]));
+    // Assess
+    expect(tasks.length).toBeGreaterThanOrEqual(Object.keys(HANDLER_FILES).length);
+    for (const task of tasks) {
+      const variable = /^\$\{(.+)\}$/.exec(task.resource)?.[1] as string;
+      const name = idToName.get(substitutions[variable]['Fn::GetAtt'][0]) as string;
+      const [, fn] = byName.get(name) as [string, Cfn];
+      expect(task.timeout).toBeDefined();
+      expect(fn.Properties.Timeout).toBeLessThanOrEqual(task.timeout as number);
+    }
+    for (const name of ITEM_HANDLERS) {
+      expect((byName.get(name) as [string, Cfn])[1].Properties.Timeout).toBe(900);
+    }
+  });
+
+  it('logs the state machine to a log group with retention and names it in the Outputs', () => {
+    // Prepare
+    const [machineId, machine] = stateMachine();
+    const destination =
+      machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
+    const logGroup = template.Resources[destination['Fn::GetAtt'][0]];
+    // Assess
+    expect(machine.Properties.LoggingConfiguration.Level).not.toBe('OFF');
+    expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup.Properties.RetentionInDays).toBeGreaterThan(0);
+    expect(template.Outputs.StateMachineArn.Value).toEqual({ Ref: machineId });
+    expect(template.Outputs.BackupBucketName.Value).toEqual({ Ref: backupBucket()[0] });
+    expect(template.Outputs.TopicArn.Value).toEqual({ Ref: only('AWS::SNS::Topic')[0] });
+    expect(template.Outputs.DeadLetterQueueUrl.Value).toEqual({ Ref: 'DeadLetterQueue' });
+  });
+
+  it('starts the state machine on the EventBridge schedule with the input "{}"', () => {
+    // Prepare
+    const [machineId] = stateMachine();
+    const [, rule] = only('AWS::Events::Rule');
+    const target = rule.Properties.Targets[0];
+    const role = template.Resources[target.RoleArn['Fn::GetAtt'][0]];
+    const statements = role.Properties.Policies.flatMap((policy: Cfn) => policy.PolicyDocument.Statement);
+    // Assess
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 day)');
+    expect(rule.Properties.State).toBe('ENABLED');
+    expect(rule.Properties.Targets).toHaveLength(1);
+    expect(target.Arn).toEqual({ Ref: machineId });
+    expect(target.Input).toBe('{}');
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: ['states:StartExecution'], Resource: { Ref: machineId } },
+    ]);
+  });
+
+  it('keeps backups in a versioned, SSE-KMS, TLS-only, non-public bucket with a rotating customer key', () => {
+    // Prepare
+    const [bucketId, bucket] = backupBucket();
+    const [keyId, key] = backupKey();
+    const properties = resolveIfs(bucket.Properties);
+    const rule = properties.BucketEncryption.ServerSideEncryptionConfiguration[0];
+    const [, bucketPolicy] = only(
+      'AWS::S3::BucketPolicy',
+      (resource) => resource.Properties.Bucket.Ref === bucketId,
+    );
+    const denies = (bucketPolicy.Properties.PolicyDocument.Statement as Statement[]).filter(
+      (statement) => statement.Effect === 'Deny',
+    );
+    // Assess
+    expect(properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(rule.ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+    expect(rule.ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual(getAtt(keyId));
+    expect(rule.BucketKeyEnabled).toBe(true);
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(
+      properties.LifecycleConfiguration.Rules.some(
+        (lifecycle: Cfn) =>
+          lifecycle.Status === 'Enabled' && lifecycle.NoncurrentVersionExpiration?.NoncurrentDays > 0,
+      ),
+    ).toBe(true);
+    expect(denies).toContainEqual(
+      expect.objectContaining({
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [getAtt(bucketId), underBucket(bucketId, '/*')],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    // Defaults: no CORS, no Object Lock (both are opt-in parameters).
+    expect(properties.CorsConfiguration).toBeUndefined();
+    expect(properties.ObjectLockEnabled).toBeUndefined();
+    expect(bucket.Properties.ObjectLockConfiguration['Fn::If'][0]).toBe('UseObjectLock');
+  });
+
+  it('encrypts the results topic and every queue with the key; the DLQ keeps messages 14 days', () => {
+    // Prepare
+    const [keyId] = backupKey();
+    const [, topic] = only('AWS::SNS::Topic');
+    const queues = ofType('AWS::SQS::Queue');
+    const [, subscriptionQueue] = only('AWS::SQS::Queue', (queue) => !!queue.Properties.RedrivePolicy);
+    // Assess
+    expect(topic.Properties.KmsMasterKeyId).toEqual({ Ref: keyId });
+    expect(queues.length).toBeGreaterThanOrEqual(2);
+    for (const [, queue] of queues) expect(queue.Properties.KmsMasterKeyId).toEqual({ Ref: keyId });
+    expect(template.Resources.DeadLetterQueue.Properties.MessageRetentionPeriod).toBe(1209600);
+    const redriveTarget = subscriptionQueue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+    expect(template.Resources[redriveTarget].Type).toBe('AWS::SQS::Queue');
+    expect(
+      ofType('AWS::SNS::Subscription').some(
+        ([, subscription]) =>
+          subscription.Properties.Protocol === 'sqs' && subscription.Properties.TopicArn.Ref,
+      ),
+    ).toBe(true);
+  });
+
+  it('alarms on failed and timed-out executions and on a non-empty DLQ, notifying the topic', () => {
+    // Prepare
+    const [machineId] = stateMachine();
+    const [topicId] = only('AWS::SNS::Topic');
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const find = (metric: string) => alarms.find((alarm) => alarm.MetricName === metric);
+    // Assess
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      expect(find(metric)).toMatchObject({
+        Namespace: 'AWS/States',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machineId } }],
+        AlarmActions: [{ Ref: topicId }],
+      });
+    }
+    expect(find('ApproximateNumberOfMessagesVisible')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }],
+      AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
+  it('allows no "*" or "service:*" action in any policy, and "Resource: *" only for List/Describe/Get', () => {
+    // Prepare
+    const identity = identityStatements();
+    const [machineRole] = stateMachine()[1].Properties.RoleArn['Fn::GetAtt'];
+    const allows = [...identity, ...resourceStatements()].filter((statement) => statement.Effect === 'Allow');
+    // Assess
+    expect(identity.length).toBeGreaterThan(30);
+    for (const statement of allows) {
+      for (const action of actionsOf(statement)) {
+        expect(`${statement.owner}: ${action}`).not.toMatch(/: (\*|[a-z0-9-]+:\*)$/);
+      }
+    }
+    const unscoped = identity.filter(
+      (statement) => statement.Effect === 'Allow' && asList(statement.Resource).includes('*'),
+    );
+    const violations = unscoped.flatMap((statement) =>
+      actionsOf(statement)
+        .filter(
+          (action) =>
+            !READ_ONLY_ACTION.test(action) &&
+            !(statement.owner === machineRole && VENDED_LOG_DELIVERY.has(action)),
+        )
+        .map((action) => `${statement.owner}: ${action} on *`),
+    );
+    expect(unscoped.length).toBeGreaterThan(0);
+    expect(violations).toEqual([]);
+  });
+
+  it('gives each handler its own role, and handler roles write only to the backup bucket, own logs, topic and DLQ', () => {
+    // Prepare
+    const byName = functionsByName();
+    const [bucketId] = backupBucket();
+    const [keyId] = backupKey();
+    const [topicId] = only('AWS::SNS::Topic');
+    const roles = [...byName.values()].map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0] as string);
+    const statements = identityStatements();
+    const isBackupBucket = (resource: Cfn) =>
+      JSON.stringify(resource) === JSON.stringify(getAtt(bucketId)) ||
+      (resource['Fn::Join']?.[1]?.[0] &&
+        JSON.stringify(resource['Fn::Join'][1][0]) === JSON.stringify(getAtt(bucketId)));
+    /** Actions that change something, and where a handler may do them. */
+    const writes: [RegExp, (resource: Cfn, role: string) => boolean][] = [
+      [/^s3:(PutObject|PutObjectAcl|PutObjectTagging|AbortMultipartUpload|DeleteObject)$/, isBackupBucket],
+      [
+        /^logs:(CreateLogStream|PutLogEvents)$/,
+        (resource, role) => resource['Fn::GetAtt']?.[0] === `${role.replace(/Role$/, '')}LogGroup`,
+      ],
+      [
+        /^kms:(Decrypt|GenerateDataKey)$/,
+        (resource) => JSON.stringify(resource) === JSON.stringify(getAtt(keyId)),
+      ],
+      [/^kms:Decrypt$/, (resource) => /:kms:\*:/.test(JSON.stringify(resource))],
+      [/^sns:Publish$/, (resource) => resource.Ref === topicId],
+      [
+        /^sqs:(SendMessage|ReceiveMessage|DeleteMessage|ChangeMessageVisibility)$/,
+        (resource) => resource['Fn::GetAtt']?.[0] === 'DeadLetterQueue',
+      ],
+      // Starts an export of a protected table into the backup bucket; changes nothing on the table.
+      [/^dynamodb:ExportTableToPointInTime$/, (resource) => /:table\/\*/.test(JSON.stringify(resource))],
+    ];
+    const readOnly = /^[a-z0-9-]+:(List|Describe|Get|Scan|Query)[A-Za-z0-9*]*$|^apigateway:GET$/;
+    const violations: string[] = [];
+    // Assess
+    expect(new Set(roles).size).toBe(Object.keys(HANDLER_FILES).length);
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const role of roles) {
+      const trust = template.Resources[role].Properties.AssumeRolePolicyDocument.Statement;
+      expect(trust).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
+      const own = statements.filter((statement) => statement.roles.includes(role));
+      expect(own.length).toBeGreaterThan(0);
+      expect(
+        statements.filter((statement) => statement.roles.includes(role) && statement.roles.length > 1),
+      ).toEqual([]);
+      for (const statement of own.filter((s) => s.Effect === 'Allow')) {
+        for (const action of actionsOf(statement).filter((a) => !readOnly.test(a))) {
+          const rules = writes.filter(([pattern]) => pattern.test(action));
+          const permitted = asList(statement.Resource).every((resource) =>
+            rules.some(([, where]) => where(resource, role)),
+          );
+          if (!permitted) violations.push(`${role}: ${action} on ${JSON.stringify(statement.Resource)}`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+    const actionsOfRole = (name: string) => {
+      const role = (byName.get(name) as [string, Cfn])[1].Properties.Role['Fn::GetAtt'][0];
+      return statements.filter((s) => s.roles.includes(role)).flatMap(actionsOf);
+    };
+    expect(actionsOfRole('verify')).not.toContain('s3:PutObject');
+    expect(actionsOfRole('publish')).toEqual(expect.arrayContaining(['sns:Publish', 'sqs:SendMessage']));
+    expect(actionsOfRole('plan')).toContain('ec2:DescribeRegions');
+    expect(actionsOfRole('plan')).not.toContain('sns:Publish');
+  });
+
+  it('lets the state machine role invoke exactly the ten task functions', () => {
+    // Prepare
+    const byName = functionsByName();
+    const [machineRole] = stateMachine()[1].Properties.RoleArn['Fn::GetAtt'];
+    const own = identityStatements().filter((statement) => statement.roles.includes(machineRole));
+    const invoke = own.filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('lambda:')),
+    );
+    // Assess
+    expect(invoke).toHaveLength(1);
+    expect(actionsOf(invoke[0] as Statement)).toEqual(['lambda:InvokeFunction']);
+    expect(new Set(asList((invoke[0] as Statement).Resource).map((r: Cfn) => JSON.stringify(r)))).toEqual(
+      new Set([...byName.values()].map(([id]) => JSON.stringify(getAtt(id)))),
+    );
+  });
+
+  it('lets only the handler roles (through S3, SNS, SQS) use the key; the account only administers it', () => {
+    // Prepare
+    const [keyId, key] = backupKey();
+    const statements = asList(resolveIfs(key.Properties.KeyPolicy).Statement) as Statement[];
+    const decrypting = statements.filter(
+      (statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('kms:Decrypt'),
+    );
+    const handlerRoles = [...functionsByName().values()].map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0]);
+    const awsPrincipals = decrypting.flatMap((statement) => asList(statement.Principal?.AWS));
+    // Assess
+    expect(keyId).toBeDefined();
+    expect(new Set(awsPrincipals.map((principal: Cfn) => principal['Fn::GetAtt']?.[0]))).toEqual(
+      new Set(handlerRoles),
+    );
+    for (const statement of statements.filter((s) => JSON.stringify(s.Principal).includes(':root'))) {
+      expect(actionsOf(statement)).not.toContain('kms:Decrypt');
+      expect(actionsOf(statement)).not.toContain('kms:*');
+    }
+  });
+
+  it('bundles every handler as a self-contained ES module that loads and runs on Node 22', () => {
+    // Prepare
+    const directory = mkdtempSync(join(tmpdir(), 'triggervault-bundles-'));
+    const store = join(directory, 'store');
+    const entries = Object.entries(HANDLER_FILES).map(([name, file]) => {
+      const files = unzipSync(readFileSync(join(ROOT, '.serverless', `${name}.zip`)));
+      for (const [path, bytes] of Object.entries(files)) {
+        mkdirSync(dirname(join(directory, name, path)), { recursive: true });
+        writeFileSync(join(directory, name, path), bytes);
+      }
+      expect(Object.keys(files)).toContain(`handlers/${file}.mjs`);
+      expect(Object.keys(files).filter((path) => path.includes('node_modules'))).toEqual([]);
+      return join(directory, name, 'handlers', `${file}.mjs`);
+    });
+    const script = `
+      const loaded = [];
+      for (const entry of process.argv.slice(1)) loaded.push(typeof (await import(entry)).handler);
+      const plan = await import(process.argv[1]);
+      const result = await plan.handler({}, { getRemainingTimeInMillis: () => 60000 });
+      console.log(JSON.stringify({ loaded, result }));`;
+    // Act: a clean environment, like Lambda's, with the plan bundle writing into a local store.
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, ...entries], {
+      cwd: directory,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        TRIGGERVAULT_STORE: `file://${store}`,
+        TRIGGERVAULT_REGIONS: 'us-east-1,eu-west-1',
+      },
+    });
+    // Assess
+    try {
+      expect(run.stderr).toBe('');
+      const { loaded, result } = JSON.parse(run.stdout);
+      expect(loaded).toEqual(entries.map(() => 'function'));
+      expect(result).toMatchObject({ store: `file://${store}`, regions: ['us-east-1', 'eu-west-1'] });
+      expect(existsSync(join(store, 'runs', result.runId, 'plan.json'))).toBe(true);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
