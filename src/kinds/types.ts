@@ -15,6 +15,12 @@ export interface BackupContext {
   runId: string;
   /** Epoch ms after which a step should stop and return a cursor (Lambda time limit minus margin). */
   deadline: number;
+  /**
+   * Optional cap on the items, objects or records one part holds (one DynamoDB segment, one Kinesis
+   * shard, or one S3 listing run per step). Unset: steps are bounded by `deadline` only. Lets small
+   * Lambdas and tests force short chunks; every step still makes progress.
+   */
+  chunkItems?: number;
 }
 
 /** Every resource kind has this shape; adding a kind is one module implementing it. */
