@@ -1,0 +1,70 @@
+/**
+ * One backup run in a process of its own, so that its peak RSS is its own: runs the state machine
+ * in-process (every Task bound to its real handler) with the input given as argv[2] (JSON), then
+ * sends {ms, stateTransitions, summary, items, maxRssKb} to the parent over IPC and exits.
+ * AWS_ENDPOINT_URL (emulator or proxy) and the TRIGGERVAULT_* knobs come from the environment.
+ */
+import { parseOrThrow } from '../schemas/common.js';
+import { Manifest } from '../schemas/manifest.js';
+import { runStateMachineLocally } from '../src/local/runner.js';
+import { manifestKey } from '../src/store/layout.js';
+import { openStore } from '../src/store/open.js';
+
+export interface ChildItem {
+  region: string;
+  kind: string;
+  name: string;
+  status: string;
+  summary?: Record<string, unknown>;
+  error?: string;
+}
+
+export interface ChildResult {
+  ok: true;
+  ms: number;
+  stateTransitions: number;
+  status: string;
+  runId: string;
+  items: ChildItem[];
+  maxRssKb: number;
+}
+
+async function main(): Promise<ChildResult> {
+  const input = JSON.parse(process.argv[2] ?? '{}') as { store: string };
+  const started = performance.now();
+  const { summary, stateTransitions } = await runStateMachineLocally('backup.asl.yaml', input);
+  const ms = performance.now() - started;
+  // Read the manifest past the proxy, so that the requests it counts are the run's own.
+  if (process.env.BENCH_DIRECT_ENDPOINT) process.env.AWS_ENDPOINT_URL = process.env.BENCH_DIRECT_ENDPOINT;
+  const stored = await openStore(summary.store).getJson(manifestKey(summary.runId));
+  const manifest = parseOrThrow(Manifest, stored, 'manifest');
+  return {
+    ok: true,
+    ms,
+    stateTransitions,
+    status: summary.status,
+    runId: summary.runId,
+    items: manifest.items.map((item) => ({
+      region: item.region,
+      kind: item.kind,
+      name: item.name,
+      status: item.status,
+      summary: item.summary,
+      error: item.error ? `${item.error.name}: ${item.error.message}` : undefined,
+    })),
+    maxRssKb: process.resourceUsage().maxRSS,
+  };
+}
+
+const send = (message: unknown) =>
+  new Promise<void>((resolve) => {
+    if (process.send) process.send(message, () => resolve());
+    else {
+      process.stdout.write(`${JSON.stringify(message)}\n`);
+      resolve();
+    }
+  });
+
+main()
+  .then(send, (error: Error) => send({ ok: false, error: `${error.name}: ${error.message}` }))
+  .finally(() => process.exit(0));
