@@ -1,14 +1,18 @@
 import type { KindName } from '../../schemas/common.js';
+import { dynamodbTable } from './dynamodb-table.js';
+import { kinesisStream } from './kinesis-stream.js';
 import { lambdaFunctionKind } from './lambda-function.js';
+import { s3Bucket } from './s3-bucket.js';
 import type { ResourceKind } from './types.js';
 
 /** Every resource kind, by name. Adding a kind is one module and one line here. */
-export const KINDS: Partial<Record<KindName, ResourceKind>> = {
+export const KINDS: Record<KindName, ResourceKind> = {
   'lambda-function': lambdaFunctionKind,
+  'dynamodb-table': dynamodbTable,
+  's3-bucket': s3Bucket,
+  'kinesis-stream': kinesisStream,
 };
 
 export function kindModule(kind: KindName): ResourceKind {
-  const module = KINDS[kind];
-  if (!module) throw new Error(`resource kind ${kind} is not available`);
-  return module;
+  return KINDS[kind];
 }
