@@ -34,7 +34,7 @@ export async function demoCommand(flags: { json?: boolean }): Promise<number> {
     }
     await ensureBackupBucket(DEMO_BUCKET, 'us-east-1');
     out.info(
-      `Backing up through statemachines/backup.asl.yaml into s3://${DEMO_BUCKET} (KMS-encrypted, TLS-only)...`,
+      `Backing up through statemachines/backup.asl.yaml into s3://${DEMO_BUCKET} (versioned, SSE-KMS, public access blocked)...`,
     );
     const { summary, stateTransitions } = await runStateMachineLocally(
       'backup.asl.yaml',

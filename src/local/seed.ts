@@ -61,7 +61,14 @@ export interface SeededRegion {
   stream: string;
 }
 
-async function ensureRole(): Promise<string> {
+let role: Promise<string> | undefined;
+/** One shared role for every seeded function; regions are seeded concurrently, so create it once. */
+const ensureRole = (): Promise<string> => {
+  role ??= createRole();
+  return role;
+};
+
+async function createRole(): Promise<string> {
   const iam = client(IAMClient, 'us-east-1');
   const RoleName = 'triggervault-demo-app';
   try {
@@ -142,104 +149,39 @@ async function allow(region: string, name: string, sid: string, principal: strin
   );
 }
 
-/** Seeds a realistic Lambda app in one region: every trigger type moto supports, with data. */
-export async function seedRegion(
-  region: string,
-  options: { items?: number; objects?: number; records?: number } = {},
-): Promise<SeededRegion> {
+/** The event sources and APIs of the sample app, without functions or wiring. */
+export interface SeededSources {
+  account: string;
+  table: string;
+  tableStreamArn: string;
+  bucket: string;
+  stream: string;
+  streamArn: string;
+  queueArn: string;
+  topicArn: string;
+  restApiId: string;
+  httpApiId: string;
+}
+
+export interface SeedOptions {
+  items?: number;
+  objects?: number;
+  records?: number;
+  /** The bucket's name (bucket names are global): default `tv-demo-uploads-<region>`. */
+  bucket?: string;
+}
+
+/**
+ * The sample app's event sources and APIs with their data: a DynamoDB table with a stream, an S3
+ * bucket, a Kinesis stream, an SQS queue, an SNS topic, a REST API and an HTTP API. What a data
+ * restore (or IaC) re-creates before the functions' triggers are wired again.
+ */
+export async function seedSources(region: string, options: SeedOptions = {}): Promise<SeededSources> {
   const account = (await client(STSClient, region).send(new GetCallerIdentityCommand({}))).Account as string;
-  const role = await ensureRole();
-  const lambda = client(LambdaClient, region);
-  const layer = await lambda.send(
-    new PublishLayerVersionCommand({
-      LayerName: 'shared-utils',
-      Description: 'shared helpers',
-      Content: {
-        ZipFile: zipFiles({ 'nodejs/node_modules/utils/index.js': 'module.exports = { ok: true };\n' }),
-      },
-      CompatibleRuntimes: ['nodejs22.x'],
-    }),
-  );
-  const names = [
-    'orders-api',
-    'orders-stream',
-    'thumbnails',
-    'nightly-report',
-    'notify',
-    'ingest',
-    'queue-worker',
-  ];
-  const arns = Object.fromEntries(
-    await Promise.all(
-      names.map(
-        async (name) =>
-          [name, await createAppFunction(region, name, role, layer.LayerVersionArn as string)] as const,
-      ),
-    ),
-  ) as Record<string, string>;
+  const rest = await client(APIGatewayClient, region).send(new CreateRestApiCommand({ name: 'orders' }));
+  const http = await client(ApiGatewayV2Client, region).send(new CreateApiCommand({ Name: 'orders-http', ProtocolType: 'HTTP' }));
 
-  // API Gateway REST and HTTP APIs in front of orders-api.
-  const apigw = client(APIGatewayClient, region);
-  const rest = await apigw.send(new CreateRestApiCommand({ name: 'orders' }));
-  const root = (await apigw.send(new GetResourcesCommand({ restApiId: rest.id }))).items?.find(
-    (item) => item.path === '/',
-  );
-  const resource = await apigw.send(
-    new CreateResourceCommand({ restApiId: rest.id, parentId: root?.id, pathPart: 'orders' }),
-  );
-  await apigw.send(
-    new PutMethodCommand({
-      restApiId: rest.id,
-      resourceId: resource.id,
-      httpMethod: 'POST',
-      authorizationType: 'NONE',
-    }),
-  );
-  await apigw.send(
-    new PutIntegrationCommand({
-      restApiId: rest.id,
-      resourceId: resource.id,
-      httpMethod: 'POST',
-      type: 'AWS_PROXY',
-      integrationHttpMethod: 'POST',
-      uri: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arns['orders-api']}/invocations`,
-    }),
-  );
-  await allow(
-    region,
-    'orders-api',
-    'apigw-rest',
-    'apigateway.amazonaws.com',
-    `arn:aws:execute-api:${region}:${account}:${rest.id}/*/POST/orders`,
-  );
-  const http = await client(ApiGatewayV2Client, region).send(
-    new CreateApiCommand({ Name: 'orders-http', ProtocolType: 'HTTP' }),
-  );
-  const integration = await client(ApiGatewayV2Client, region).send(
-    new CreateIntegrationCommand({
-      ApiId: http.ApiId,
-      IntegrationType: 'AWS_PROXY',
-      IntegrationUri: arns['orders-api'],
-      PayloadFormatVersion: '2.0',
-    }),
-  );
-  await client(ApiGatewayV2Client, region).send(
-    new CreateRouteCommand({
-      ApiId: http.ApiId,
-      RouteKey: 'GET /orders',
-      Target: `integrations/${integration.IntegrationId}`,
-    }),
-  );
-  await allow(
-    region,
-    'orders-api',
-    'apigw-http',
-    'apigateway.amazonaws.com',
-    `arn:aws:execute-api:${region}:${account}:${http.ApiId}/*/*/orders`,
-  );
-  await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'orders-api', AuthType: 'AWS_IAM' }));
-
-  // DynamoDB table with a stream feeding orders-stream.
+  // DynamoDB table with a stream.
   const table = 'orders';
   const ddb = client(DynamoDBClient, region);
   const createdTable = await ddb.send(
@@ -273,24 +215,13 @@ export async function seedRegion(
     await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: batch } }));
   }
 
-  // Wired after the data: moto would try to invoke the function (in Docker) for each stream record.
-  await lambda.send(
-    new CreateEventSourceMappingCommand({
-      FunctionName: 'orders-stream',
-      EventSourceArn: createdTable.TableDescription?.LatestStreamArn,
-      StartingPosition: 'TRIM_HORIZON',
-      BatchSize: 50,
-    }),
-  );
-
-  // S3 bucket notifying thumbnails.
-  const bucket = `tv-demo-uploads-${region}`;
+  // S3 bucket with objects.
+  const bucket = options.bucket ?? `tv-demo-uploads-${region}`;
   const s3 = client(S3Client, region);
   await s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
-      CreateBucketConfiguration:
-        region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
+      CreateBucketConfiguration: region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
     }),
   );
   for (let index = 0; index < (options.objects ?? 12); index += 1) {
@@ -305,8 +236,106 @@ export async function seedRegion(
     );
   }
 
+  // SNS topic.
+  const topic = await client(SNSClient, region).send(new CreateTopicCommand({ Name: 'order-events' }));
+
+  // Kinesis stream with records.
+  const stream = 'clickstream';
+  const kinesis = client(KinesisClient, region);
+  await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 2 }));
+  const streamArn = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary?.StreamARN;
+  const recordCount = options.records ?? 40;
+  for (let start = 0; start < recordCount; start += 100) {
+    await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: stream,
+        Records: Array.from({ length: Math.min(100, recordCount - start) }, (_, offset) => ({
+          PartitionKey: `user-${(start + offset) % 7}`,
+          Data: Buffer.from(JSON.stringify({ click: start + offset })),
+        })),
+      }),
+    );
+  }
+
+  // SQS queue.
+  const queue = await client(SQSClient, region).send(new CreateQueueCommand({ QueueName: 'order-jobs' }));
+  const queueArn = (
+    await client(SQSClient, region).send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes?.QueueArn;
+
+  return {
+    account,
+    table,
+    tableStreamArn: createdTable.TableDescription?.LatestStreamArn as string,
+    bucket,
+    stream,
+    streamArn: streamArn as string,
+    queueArn: queueArn as string,
+    topicArn: topic.TopicArn as string,
+    restApiId: rest.id as string,
+    httpApiId: http.ApiId as string,
+  };
+}
+
+/** Seeds a realistic Lambda app in one region: every trigger type moto supports, with data. */
+export async function seedRegion(region: string, options: SeedOptions = {}): Promise<SeededRegion> {
+  const roleArn = await ensureRole();
+  const lambda = client(LambdaClient, region);
+  const layer = await lambda.send(
+    new PublishLayerVersionCommand({
+      LayerName: 'shared-utils',
+      Description: 'shared helpers',
+      Content: { ZipFile: zipFiles({ 'nodejs/node_modules/utils/index.js': 'module.exports = { ok: true };\n' }) },
+      CompatibleRuntimes: ['nodejs22.x'],
+    }),
+  );
+  const names = ['orders-api', 'orders-stream', 'thumbnails', 'nightly-report', 'notify', 'ingest', 'queue-worker'];
+  const arns = Object.fromEntries(
+    await Promise.all(names.map(async (name) => [name, await createAppFunction(region, name, roleArn, layer.LayerVersionArn as string)] as const)),
+  ) as Record<string, string>;
+  // Sources carry data before they are wired: moto would try to invoke the function (in Docker) for each stream record.
+  const sources = await seedSources(region, options);
+  const { account, bucket } = sources;
+
+  // API Gateway REST and HTTP APIs in front of orders-api.
+  const apigw = client(APIGatewayClient, region);
+  const restId = sources.restApiId;
+  const root = (await apigw.send(new GetResourcesCommand({ restApiId: restId }))).items?.find((item) => item.path === '/');
+  const resource = await apigw.send(new CreateResourceCommand({ restApiId: restId, parentId: root?.id, pathPart: 'orders' }));
+  await apigw.send(new PutMethodCommand({ restApiId: restId, resourceId: resource.id, httpMethod: 'POST', authorizationType: 'NONE' }));
+  await apigw.send(
+    new PutIntegrationCommand({
+      restApiId: restId,
+      resourceId: resource.id,
+      httpMethod: 'POST',
+      type: 'AWS_PROXY',
+      integrationHttpMethod: 'POST',
+      uri: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arns['orders-api']}/invocations`,
+    }),
+  );
+  await allow(region, 'orders-api', 'apigw-rest', 'apigateway.amazonaws.com', `arn:aws:execute-api:${region}:${account}:${restId}/*/POST/orders`);
+  const integration = await client(ApiGatewayV2Client, region).send(
+    new CreateIntegrationCommand({ ApiId: sources.httpApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: arns['orders-api'], PayloadFormatVersion: '2.0' }),
+  );
+  await client(ApiGatewayV2Client, region).send(
+    new CreateRouteCommand({ ApiId: sources.httpApiId, RouteKey: 'GET /orders', Target: `integrations/${integration.IntegrationId}` }),
+  );
+  await allow(region, 'orders-api', 'apigw-http', 'apigateway.amazonaws.com', `arn:aws:execute-api:${region}:${account}:${sources.httpApiId}/*/*/orders`);
+  await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'orders-api', AuthType: 'AWS_IAM' }));
+
+  // The table's stream feeds orders-stream.
+  await lambda.send(
+    new CreateEventSourceMappingCommand({
+      FunctionName: 'orders-stream',
+      EventSourceArn: sources.tableStreamArn,
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 50,
+    }),
+  );
+
+  // The bucket notifies thumbnails.
   await allow(region, 'thumbnails', 's3-uploads', 's3.amazonaws.com', `arn:aws:s3:::${bucket}`);
-  await s3.send(
+  await client(S3Client, region).send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: bucket,
       NotificationConfiguration: {
@@ -324,18 +353,12 @@ export async function seedRegion(
 
   // EventBridge rule with an input transformer, and a Scheduler schedule, for nightly-report.
   const events = client(EventBridgeClient, region);
-  const rule = await events.send(
-    new PutRuleCommand({ Name: 'nightly', ScheduleExpression: 'rate(1 day)', Description: 'nightly report' }),
-  );
+  const rule = await events.send(new PutRuleCommand({ Name: 'nightly', ScheduleExpression: 'rate(1 day)', Description: 'nightly report' }));
   await events.send(
     new PutTargetsCommand({
       Rule: 'nightly',
       Targets: [
-        {
-          Id: 'report',
-          Arn: arns['nightly-report'],
-          InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"at": <time>}' },
-        },
+        { Id: 'report', Arn: arns['nightly-report'], InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"at": <time>}' } },
       ],
     }),
   );
@@ -346,60 +369,21 @@ export async function seedRegion(
       ScheduleExpression: 'cron(0 6 ? * MON *)',
       ScheduleExpressionTimezone: 'Europe/Paris',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: arns['nightly-report'], RoleArn: role, Input: '{"period":"week"}' },
+      Target: { Arn: arns['nightly-report'], RoleArn: roleArn, Input: '{"period":"week"}' },
     }),
   );
 
-  // SNS topic subscribed by notify.
-  const topic = await client(SNSClient, region).send(new CreateTopicCommand({ Name: 'order-events' }));
-  await client(SNSClient, region).send(
-    new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'lambda', Endpoint: arns.notify }),
-  );
-  await allow(region, 'notify', 'sns-orders', 'sns.amazonaws.com', topic.TopicArn as string);
+  // The topic is subscribed by notify.
+  await client(SNSClient, region).send(new SubscribeCommand({ TopicArn: sources.topicArn, Protocol: 'lambda', Endpoint: arns.notify }));
+  await allow(region, 'notify', 'sns-orders', 'sns.amazonaws.com', sources.topicArn);
 
-  // Kinesis stream feeding ingest.
-  const stream = 'clickstream';
-  const kinesis = client(KinesisClient, region);
-  await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 2 }));
-  const streamArn = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream })))
-    .StreamDescriptionSummary?.StreamARN;
+  // The Kinesis stream feeds ingest, the queue feeds queue-worker.
   await lambda.send(
-    new CreateEventSourceMappingCommand({
-      FunctionName: 'ingest',
-      EventSourceArn: streamArn,
-      StartingPosition: 'LATEST',
-      BatchSize: 100,
-      ParallelizationFactor: 2,
-    }),
+    new CreateEventSourceMappingCommand({ FunctionName: 'ingest', EventSourceArn: sources.streamArn, StartingPosition: 'LATEST', BatchSize: 100, ParallelizationFactor: 2 }),
   );
-  const recordCount = options.records ?? 40;
-  for (let start = 0; start < recordCount; start += 100) {
-    await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: stream,
-        Records: Array.from({ length: Math.min(100, recordCount - start) }, (_, offset) => ({
-          PartitionKey: `user-${(start + offset) % 7}`,
-          Data: Buffer.from(JSON.stringify({ click: start + offset })),
-        })),
-      }),
-    );
-  }
-
-  // SQS queue feeding queue-worker.
-  const queue = await client(SQSClient, region).send(new CreateQueueCommand({ QueueName: 'order-jobs' }));
-  const queueArn = (
-    await client(SQSClient, region).send(
-      new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }),
-    )
-  ).Attributes?.QueueArn;
   await lambda.send(
-    new CreateEventSourceMappingCommand({
-      FunctionName: 'queue-worker',
-      EventSourceArn: queueArn,
-      BatchSize: 10,
-      MaximumBatchingWindowInSeconds: 5,
-    }),
+    new CreateEventSourceMappingCommand({ FunctionName: 'queue-worker', EventSourceArn: sources.queueArn, BatchSize: 10, MaximumBatchingWindowInSeconds: 5 }),
   );
 
-  return { region, functions: names, table, bucket, stream };
+  return { region, functions: names, table: sources.table, bucket, stream: sources.stream };
 }
