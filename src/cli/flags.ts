@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KindName, RegionName, RunId } from '../../schemas/common.js';
+import { NameSuffix, Selector } from '../../schemas/restore.js';
 
 const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
@@ -29,4 +30,31 @@ export const RunFlags = z.object({ bucket: StoreFlag, run: RunId, json: z.boolea
 export const ListFlags = z.object({ bucket: StoreFlag, json: z.boolean().default(false) });
 export const EmulatorFlags = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(0),
+});
+
+/** `old=new,…` pairs (role ARNs) into a record. */
+const pairs = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^arn:[^=]+=arn:[^=]+$/, 'must be old-role-arn=new-role-arn')).min(1))
+  .transform((entries) => Object.fromEntries(entries.map((entry) => entry.split('=') as [string, string])));
+
+export const RestoreFlags = z.object({
+  bucket: StoreFlag,
+  run: RunId,
+  regions: csv(RegionName).optional(),
+  targetRegion: RegionName.optional(),
+  only: csv(Selector).optional(),
+  nameSuffix: NameSuffix.optional(),
+  roleMap: pairs.optional(),
+  startingPosition: z.enum(['latest', 'recorded']).optional(),
+  edge: z.boolean().default(false),
+  dryRun: z.boolean().default(false),
+  force: z.boolean().default(false),
+  json: z.boolean().default(false),
 });

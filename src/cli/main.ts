@@ -98,6 +98,30 @@ export function buildProgram(): Command {
       exitWith(async () => (await import('./deployed.js')).statusCommand({ ...flags, execution })),
     );
   program
+    .command('restore')
+    .description(
+      'restore functions and their triggers from a run (compares first; --dry-run prints the plan)',
+    )
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .requiredOption('--run <run>', 'run id')
+    .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
+    .option('--target-region <region>', 'restore into this region instead (one source region)')
+    .option('--only <selectors>', 'comma-separated kind:name globs, such as lambda-function:orders-*')
+    .option('--name-suffix <suffix>', 'scratch namespace: restored names get this suffix')
+    .option('--role-map <pairs>', 'comma-separated old-role-arn=new-role-arn')
+    .option(
+      '--starting-position <position>',
+      'stream mappings start at "latest" (default) or the "recorded" position',
+    )
+    .option(
+      '--edge',
+      'also re-associate Lambda@Edge functions (UpdateDistribution redeploys the distribution)',
+    )
+    .option('--dry-run', 'print the plan as a diff; change nothing')
+    .option('--force', 'also change existing resources that differ from the backup')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(async () => (await import('./restore.js')).restoreCommand(flags)));
+  program
     .command('list')
     .description('list runs; a run without a manifest is incomplete')
     .requiredOption('--bucket <bucket>', 'backup store')

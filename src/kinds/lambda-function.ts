@@ -29,6 +29,7 @@ import { artifactKey } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
 import { listTriggers } from '../triggers/index.js';
 import type { FunctionRef, PolicyStatement, TriggerRecord } from '../triggers/types.js';
+import { restoreFunction } from './lambda-function-restore.js';
 import { matchesAny } from './select.js';
 import type { BackupContext, BackupStep, ResourceKind } from './types.js';
 
@@ -325,4 +326,4 @@ async function backup(item: WorkItem, context: BackupContext): Promise<BackupSte
   };
 }
 
-export const lambdaFunctionKind: ResourceKind = { kind: 'lambda-function', discover, backup };
+export const lambdaFunctionKind: ResourceKind = { kind: 'lambda-function', discover, backup, restore: restoreFunction };

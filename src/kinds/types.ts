@@ -1,5 +1,6 @@
 import type { KindName } from '../../schemas/common.js';
-import type { Artifact, WorkItem } from '../../schemas/work-item.js';
+import type { Artifact, ItemResult, WorkItem } from '../../schemas/work-item.js';
+import type { RestoreContext, RestoreResult } from '../restore/context.js';
 import type { BackupStore } from '../store/store.js';
 
 /** What a kind's backup step produced; `done: false` asks the state machine to call again with `cursor`. */
@@ -29,4 +30,12 @@ export interface ResourceKind {
   /** Names of the resources of this kind in a region that the run selects. */
   discover(region: string, selection: { patterns: string[] }): Promise<string[]>;
   backup(item: WorkItem, context: BackupContext): Promise<BackupStep>;
+  /**
+   * Re-creates the resource from what the manifest recorded for it (`item.artifacts`), in
+   * `context.targetRegion` under `context.mapper.mapName(…)`. Compares first: reports create /
+   * update / unchanged / differs per part, changes nothing when `context.apply` is false, and changes
+   * an existing resource that differs only with `context.force`. Kinds without it are reported as
+   * not restorable.
+   */
+  restore?(item: ItemResult, context: RestoreContext): Promise<RestoreResult>;
 }

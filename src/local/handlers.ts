@@ -6,6 +6,13 @@ import { handler as finalize } from '../../handlers/finalize.js';
 import { handler as plan } from '../../handlers/plan.js';
 import { handler as publish } from '../../handlers/publish.js';
 import { handler as recordFailure } from '../../handlers/record-failure.js';
+import { handler as restoreData } from '../../handlers/restore-data.js';
+import { handler as restoreFailure } from '../../handlers/restore-failure.js';
+import { handler as restoreFunction } from '../../handlers/restore-function.js';
+import { handler as restorePlan } from '../../handlers/restore-plan.js';
+import { handler as restoreRegion } from '../../handlers/restore-region.js';
+import { handler as restoreReport } from '../../handlers/restore-report.js';
+import { handler as restoreTriggers } from '../../handlers/restore-triggers.js';
 import { handler as snapshotFunction } from '../../handlers/snapshot-function.js';
 import { handler as verify } from '../../handlers/verify.js';
 
@@ -23,4 +30,11 @@ export const LOCAL_HANDLERS: Record<string, LocalHandler> = {
   verify,
   finalize,
   publish,
+  restorePlan,
+  restoreRegion,
+  restoreFunction,
+  restoreData,
+  restoreTriggers,
+  restoreFailure,
+  restoreReport,
 } as Record<string, LocalHandler>;

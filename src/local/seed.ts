@@ -179,7 +179,9 @@ export interface SeedOptions {
 export async function seedSources(region: string, options: SeedOptions = {}): Promise<SeededSources> {
   const account = (await client(STSClient, region).send(new GetCallerIdentityCommand({}))).Account as string;
   const rest = await client(APIGatewayClient, region).send(new CreateRestApiCommand({ name: 'orders' }));
-  const http = await client(ApiGatewayV2Client, region).send(new CreateApiCommand({ Name: 'orders-http', ProtocolType: 'HTTP' }));
+  const http = await client(ApiGatewayV2Client, region).send(
+    new CreateApiCommand({ Name: 'orders-http', ProtocolType: 'HTTP' }),
+  );
 
   // DynamoDB table with a stream.
   const table = 'orders';
@@ -221,7 +223,8 @@ export async function seedSources(region: string, options: SeedOptions = {}): Pr
   await s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
-      CreateBucketConfiguration: region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
+      CreateBucketConfiguration:
+        region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
     }),
   );
   for (let index = 0; index < (options.objects ?? 12); index += 1) {
@@ -243,7 +246,8 @@ export async function seedSources(region: string, options: SeedOptions = {}): Pr
   const stream = 'clickstream';
   const kinesis = client(KinesisClient, region);
   await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 2 }));
-  const streamArn = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary?.StreamARN;
+  const streamArn = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream })))
+    .StreamDescriptionSummary?.StreamARN;
   const recordCount = options.records ?? 40;
   for (let start = 0; start < recordCount; start += 100) {
     await kinesis.send(
@@ -260,7 +264,9 @@ export async function seedSources(region: string, options: SeedOptions = {}): Pr
   // SQS queue.
   const queue = await client(SQSClient, region).send(new CreateQueueCommand({ QueueName: 'order-jobs' }));
   const queueArn = (
-    await client(SQSClient, region).send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }))
+    await client(SQSClient, region).send(
+      new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }),
+    )
   ).Attributes?.QueueArn;
 
   return {
@@ -285,13 +291,28 @@ export async function seedRegion(region: string, options: SeedOptions = {}): Pro
     new PublishLayerVersionCommand({
       LayerName: 'shared-utils',
       Description: 'shared helpers',
-      Content: { ZipFile: zipFiles({ 'nodejs/node_modules/utils/index.js': 'module.exports = { ok: true };\n' }) },
+      Content: {
+        ZipFile: zipFiles({ 'nodejs/node_modules/utils/index.js': 'module.exports = { ok: true };\n' }),
+      },
       CompatibleRuntimes: ['nodejs22.x'],
     }),
   );
-  const names = ['orders-api', 'orders-stream', 'thumbnails', 'nightly-report', 'notify', 'ingest', 'queue-worker'];
+  const names = [
+    'orders-api',
+    'orders-stream',
+    'thumbnails',
+    'nightly-report',
+    'notify',
+    'ingest',
+    'queue-worker',
+  ];
   const arns = Object.fromEntries(
-    await Promise.all(names.map(async (name) => [name, await createAppFunction(region, name, roleArn, layer.LayerVersionArn as string)] as const)),
+    await Promise.all(
+      names.map(
+        async (name) =>
+          [name, await createAppFunction(region, name, roleArn, layer.LayerVersionArn as string)] as const,
+      ),
+    ),
   ) as Record<string, string>;
   // Sources carry data before they are wired: moto would try to invoke the function (in Docker) for each stream record.
   const sources = await seedSources(region, options);
@@ -300,9 +321,20 @@ export async function seedRegion(region: string, options: SeedOptions = {}): Pro
   // API Gateway REST and HTTP APIs in front of orders-api.
   const apigw = client(APIGatewayClient, region);
   const restId = sources.restApiId;
-  const root = (await apigw.send(new GetResourcesCommand({ restApiId: restId }))).items?.find((item) => item.path === '/');
-  const resource = await apigw.send(new CreateResourceCommand({ restApiId: restId, parentId: root?.id, pathPart: 'orders' }));
-  await apigw.send(new PutMethodCommand({ restApiId: restId, resourceId: resource.id, httpMethod: 'POST', authorizationType: 'NONE' }));
+  const root = (await apigw.send(new GetResourcesCommand({ restApiId: restId }))).items?.find(
+    (item) => item.path === '/',
+  );
+  const resource = await apigw.send(
+    new CreateResourceCommand({ restApiId: restId, parentId: root?.id, pathPart: 'orders' }),
+  );
+  await apigw.send(
+    new PutMethodCommand({
+      restApiId: restId,
+      resourceId: resource.id,
+      httpMethod: 'POST',
+      authorizationType: 'NONE',
+    }),
+  );
   await apigw.send(
     new PutIntegrationCommand({
       restApiId: restId,
@@ -313,14 +345,35 @@ export async function seedRegion(region: string, options: SeedOptions = {}): Pro
       uri: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arns['orders-api']}/invocations`,
     }),
   );
-  await allow(region, 'orders-api', 'apigw-rest', 'apigateway.amazonaws.com', `arn:aws:execute-api:${region}:${account}:${restId}/*/POST/orders`);
+  await allow(
+    region,
+    'orders-api',
+    'apigw-rest',
+    'apigateway.amazonaws.com',
+    `arn:aws:execute-api:${region}:${account}:${restId}/*/POST/orders`,
+  );
   const integration = await client(ApiGatewayV2Client, region).send(
-    new CreateIntegrationCommand({ ApiId: sources.httpApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: arns['orders-api'], PayloadFormatVersion: '2.0' }),
+    new CreateIntegrationCommand({
+      ApiId: sources.httpApiId,
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: arns['orders-api'],
+      PayloadFormatVersion: '2.0',
+    }),
   );
   await client(ApiGatewayV2Client, region).send(
-    new CreateRouteCommand({ ApiId: sources.httpApiId, RouteKey: 'GET /orders', Target: `integrations/${integration.IntegrationId}` }),
+    new CreateRouteCommand({
+      ApiId: sources.httpApiId,
+      RouteKey: 'GET /orders',
+      Target: `integrations/${integration.IntegrationId}`,
+    }),
   );
-  await allow(region, 'orders-api', 'apigw-http', 'apigateway.amazonaws.com', `arn:aws:execute-api:${region}:${account}:${sources.httpApiId}/*/*/orders`);
+  await allow(
+    region,
+    'orders-api',
+    'apigw-http',
+    'apigateway.amazonaws.com',
+    `arn:aws:execute-api:${region}:${account}:${sources.httpApiId}/*/*/orders`,
+  );
   await lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'orders-api', AuthType: 'AWS_IAM' }));
 
   // The table's stream feeds orders-stream.
@@ -353,12 +406,18 @@ export async function seedRegion(region: string, options: SeedOptions = {}): Pro
 
   // EventBridge rule with an input transformer, and a Scheduler schedule, for nightly-report.
   const events = client(EventBridgeClient, region);
-  const rule = await events.send(new PutRuleCommand({ Name: 'nightly', ScheduleExpression: 'rate(1 day)', Description: 'nightly report' }));
+  const rule = await events.send(
+    new PutRuleCommand({ Name: 'nightly', ScheduleExpression: 'rate(1 day)', Description: 'nightly report' }),
+  );
   await events.send(
     new PutTargetsCommand({
       Rule: 'nightly',
       Targets: [
-        { Id: 'report', Arn: arns['nightly-report'], InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"at": <time>}' } },
+        {
+          Id: 'report',
+          Arn: arns['nightly-report'],
+          InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"at": <time>}' },
+        },
       ],
     }),
   );
@@ -374,15 +433,28 @@ export async function seedRegion(region: string, options: SeedOptions = {}): Pro
   );
 
   // The topic is subscribed by notify.
-  await client(SNSClient, region).send(new SubscribeCommand({ TopicArn: sources.topicArn, Protocol: 'lambda', Endpoint: arns.notify }));
+  await client(SNSClient, region).send(
+    new SubscribeCommand({ TopicArn: sources.topicArn, Protocol: 'lambda', Endpoint: arns.notify }),
+  );
   await allow(region, 'notify', 'sns-orders', 'sns.amazonaws.com', sources.topicArn);
 
   // The Kinesis stream feeds ingest, the queue feeds queue-worker.
   await lambda.send(
-    new CreateEventSourceMappingCommand({ FunctionName: 'ingest', EventSourceArn: sources.streamArn, StartingPosition: 'LATEST', BatchSize: 100, ParallelizationFactor: 2 }),
+    new CreateEventSourceMappingCommand({
+      FunctionName: 'ingest',
+      EventSourceArn: sources.streamArn,
+      StartingPosition: 'LATEST',
+      BatchSize: 100,
+      ParallelizationFactor: 2,
+    }),
   );
   await lambda.send(
-    new CreateEventSourceMappingCommand({ FunctionName: 'queue-worker', EventSourceArn: sources.queueArn, BatchSize: 10, MaximumBatchingWindowInSeconds: 5 }),
+    new CreateEventSourceMappingCommand({
+      FunctionName: 'queue-worker',
+      EventSourceArn: sources.queueArn,
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 5,
+    }),
   );
 
   return { region, functions: names, table: sources.table, bucket, stream: sources.stream };

@@ -1,13 +1,23 @@
 import {
   ApiGatewayV2Client,
+  CreateIntegrationCommand,
+  type CreateIntegrationCommandInput,
+  CreateRouteCommand,
   GetApiCommand,
   GetApisCommand,
   GetIntegrationsCommand,
   GetRoutesCommand,
   type Integration,
   type Route,
+  UpdateIntegrationCommand,
+  UpdateRouteCommand,
 } from '@aws-sdk/client-apigatewayv2';
+import type { Change } from '../../schemas/restore.js';
 import { client } from '../aws/clients.js';
+import type { RestoreContext } from '../restore/context.js';
+import { pick, reconcile } from '../restore/diff.js';
+import { locateByIdOrName } from '../restore/locate.js';
+import { cannotRestore, ifExists, sharedSourceSkip, withPermissions } from '../restore/results.js';
 import { permissionsForExecuteApi, targetsFunction } from './permissions.js';
 import {
   type ApiSource,
@@ -33,19 +43,25 @@ const routeInArn = (routeKey: string): string => {
   return path === undefined ? routeKey : `${method === 'ANY' ? '*' : method}${path}`;
 };
 
+const integrationsOf = (gateway: ApiGatewayV2Client, ApiId: string) =>
+  paginate(async (NextToken) => {
+    const page = await gateway.send(new GetIntegrationsCommand({ ApiId, NextToken }));
+    return { items: page.Items, next: page.NextToken };
+  });
+
+const routesOf = (gateway: ApiGatewayV2Client, ApiId: string) =>
+  paginate(async (NextToken) => {
+    const page = await gateway.send(new GetRoutesCommand({ ApiId, NextToken }));
+    return { items: page.Items, next: page.NextToken };
+  });
+
 /** The integrations of one HTTP or WebSocket API that invoke the function, each with the routes using it. */
 async function apiRecords(fn: FunctionRef, api: ApiSource): Promise<TriggerRecord[]> {
   const gateway = client(ApiGatewayV2Client, api.region);
   const [details, integrations, routes] = await Promise.all([
     gateway.send(new GetApiCommand({ ApiId: api.apiId })),
-    paginate(async (NextToken) => {
-      const page = await gateway.send(new GetIntegrationsCommand({ ApiId: api.apiId, NextToken }));
-      return { items: page.Items, next: page.NextToken };
-    }),
-    paginate(async (NextToken) => {
-      const page = await gateway.send(new GetRoutesCommand({ ApiId: api.apiId, NextToken }));
-      return { items: page.Items, next: page.NextToken };
-    }),
+    integrationsOf(gateway, api.apiId),
+    routesOf(gateway, api.apiId),
   ]);
   return integrations
     .filter((integration) => integration.IntegrationType === 'AWS_PROXY')
@@ -102,6 +118,84 @@ function integrationRecord(
   };
 }
 
+const INTEGRATION_FIELDS = [
+  'IntegrationType',
+  'IntegrationUri',
+  'IntegrationMethod',
+  'PayloadFormatVersion',
+  'TimeoutInMillis',
+  'CredentialsArn',
+] as const;
+const integrationSettings = (integration: object) => pick(integration, INTEGRATION_FIELDS);
+const routeSettings = (route: Route) =>
+  pick(route, ['Target', 'AuthorizationType', 'AuthorizerId']) as Omit<Route, 'RouteKey'>;
+
+/**
+ * CreateIntegration (or UpdateIntegration of the one that invokes the function) on the API, which
+ * must exist, then CreateRoute / UpdateRoute for every recorded route pointing at it.
+ */
+async function restoreIntegration(record: TriggerRecord, context: RestoreContext) {
+  const config = record.config as { ApiId: string; Name?: string; IntegrationId: string; Routes: Route[] };
+  const skip = sharedSourceSkip(context, false, 'the API would send its requests to the scratch function');
+  if (skip) return cannotRestore(record, 'skipped', skip);
+  const ApiId = context.mapper.spec.apiIds[config.ApiId];
+  if (!ApiId)
+    return cannotRestore(
+      record,
+      'blocked',
+      `API ${config.Name ?? config.ApiId} does not exist in ${context.targetRegion}`,
+    );
+  const gateway = client(ApiGatewayV2Client, context.targetRegion);
+  const desired = integrationSettings(context.mapper.mapDeep(record.config));
+  return withPermissions(record, context, async () => {
+    const integrations = await integrationsOf(gateway, ApiId);
+    const current =
+      integrations.find(
+        (integration) => ApiId === config.ApiId && integration.IntegrationId === config.IntegrationId,
+      ) ?? integrations.find((integration) => integration.IntegrationUri === desired.IntegrationUri);
+    let IntegrationId = current?.IntegrationId;
+    const changes: Change[] = [
+      await reconcile(context, {
+        resource: `http integration ${ApiId} → ${desired.IntegrationUri}`,
+        current: current && integrationSettings(current),
+        desired,
+        create: async () => {
+          const input = { ...desired, ApiId } as CreateIntegrationCommandInput;
+          IntegrationId = (await gateway.send(new CreateIntegrationCommand(input))).IntegrationId;
+        },
+        update: async () => {
+          await gateway.send(
+            new UpdateIntegrationCommand({
+              ...desired,
+              ApiId,
+              IntegrationId,
+            } as CreateIntegrationCommandInput & { IntegrationId: string }),
+          );
+        },
+      }),
+    ];
+    const routes = await routesOf(gateway, ApiId);
+    for (const route of config.Routes) {
+      const existing = routes.find((candidate) => candidate.RouteKey === route.RouteKey);
+      const wanted = routeSettings({ ...route, Target: `integrations/${IntegrationId ?? '(new)'}` });
+      changes.push(
+        await reconcile(context, {
+          resource: `http route ${ApiId} ${route.RouteKey}`,
+          current: existing && routeSettings(existing),
+          desired: wanted,
+          create: async () => {
+            await gateway.send(new CreateRouteCommand({ ...wanted, ApiId, RouteKey: route.RouteKey }));
+          },
+          update: async () => {
+            await gateway.send(new UpdateRouteCommand({ ...wanted, ApiId, RouteId: existing?.RouteId }));
+          },
+        }),
+      );
+    }
+    return changes;
+  });
+}
+
 /** API Gateway v2 (HTTP and WebSocket) Lambda proxy integrations of the function, with their routes. */
 export const apiGatewayHttpTrigger: TriggerType = {
   type: 'apigateway-http',
@@ -111,6 +205,25 @@ export const apiGatewayHttpTrigger: TriggerType = {
       apis,
       (api) => `http api ${api.apiId}`,
       (api) => apiRecords(fn, api),
+    );
+  },
+  restore: restoreIntegration,
+  generatedIds: (record) => [String(record.config.IntegrationId)],
+  resolveIds: (records, region) => {
+    const gateway = client(ApiGatewayV2Client, region);
+    return locateByIdOrName(
+      records.map((record) => ({
+        id: String(record.config.ApiId),
+        name: record.config.Name as string | undefined,
+      })),
+      async (ApiId) => (await ifExists(() => gateway.send(new GetApiCommand({ ApiId }))))?.Name,
+      async () =>
+        (
+          await paginate(async (NextToken) => {
+            const page = await gateway.send(new GetApisCommand({ NextToken }));
+            return { items: page.Items, next: page.NextToken };
+          })
+        ).map((api) => ({ id: api.ApiId as string, name: api.Name })),
     );
   },
 };

@@ -1,13 +1,23 @@
 import {
   APIGatewayClient,
+  CreateResourceCommand,
   GetMethodCommand,
   GetResourcesCommand,
   GetRestApiCommand,
   GetRestApisCommand,
   type Method,
+  PutIntegrationCommand,
+  type PutIntegrationCommandInput,
+  PutMethodCommand,
   type Resource,
+  UpdateMethodCommand,
 } from '@aws-sdk/client-api-gateway';
+import type { Change } from '../../schemas/restore.js';
 import { client } from '../aws/clients.js';
+import type { RestoreContext } from '../restore/context.js';
+import { pick, reconcile } from '../restore/diff.js';
+import { locateByIdOrName } from '../restore/locate.js';
+import { cannotRestore, ifExists, sharedSourceSkip, withPermissions } from '../restore/results.js';
 import { permissionsForExecuteApi, targetsFunction } from './permissions.js';
 import {
   type ApiSource,
@@ -117,6 +127,131 @@ async function withIntegration(
   return gateway.send(command);
 }
 
+const allResources = (gateway: APIGatewayClient, restApiId: string) =>
+  paginate(async (position) => {
+    const page = await gateway.send(new GetResourcesCommand({ restApiId, position, limit: 500 }));
+    return { items: page.items, next: page.position };
+  });
+
+/** The resource at `path`, creating each missing segment under its parent. */
+async function ensurePath(gateway: APIGatewayClient, restApiId: string, resources: Resource[], path: string) {
+  let parent = resources.find((resource) => resource.path === '/');
+  let sofar = '';
+  for (const pathPart of path.split('/').filter(Boolean)) {
+    sofar = `${sofar}/${pathPart}`;
+    const existing = resources.find((resource) => resource.path === sofar);
+    parent =
+      existing ??
+      (await gateway.send(new CreateResourceCommand({ restApiId, parentId: parent?.id, pathPart })));
+  }
+  return parent as Resource;
+}
+
+type RestConfig = {
+  restApiId: string;
+  apiName?: string;
+  path: string;
+  httpMethod: string;
+  authorizationType?: string;
+  authorizerId?: string;
+  apiKeyRequired?: boolean;
+  integration: Record<string, unknown>;
+};
+
+const methodSettings = (method: object) =>
+  pick(method, ['authorizationType', 'authorizerId', 'apiKeyRequired']);
+const INTEGRATION_FIELDS = [
+  'type',
+  'uri',
+  'httpMethod',
+  'credentials',
+  'timeoutInMillis',
+  'passthroughBehavior',
+  'requestTemplates',
+];
+const integrationSettings = (integration: object) => pick(integration, INTEGRATION_FIELDS);
+
+/**
+ * PutIntegration on the API's method, re-creating the resource path and the method when they are
+ * missing. The API itself must exist (found by id, or by name when it was re-created); its stages
+ * serve the change after their next deployment.
+ */
+async function restoreMethod(record: TriggerRecord, context: RestoreContext) {
+  const config = record.config as RestConfig;
+  const skip = sharedSourceSkip(context, false, 'the API would send its requests to the scratch function');
+  if (skip) return cannotRestore(record, 'skipped', skip);
+  const restApiId = context.mapper.spec.apiIds[config.restApiId];
+  if (!restApiId)
+    return cannotRestore(
+      record,
+      'blocked',
+      `REST API ${config.apiName ?? config.restApiId} does not exist in ${context.targetRegion}`,
+    );
+  const gateway = client(APIGatewayClient, context.targetRegion);
+  const { httpMethod, path } = config;
+  const result = await withPermissions(record, context, async () => {
+    const changes: Change[] = [];
+    const resources = await allResources(gateway, restApiId);
+    let resource = resources.find((candidate) => candidate.path === path);
+    if (!resource) {
+      changes.push({ resource: `rest resource ${restApiId} ${path}`, action: 'create' });
+      if (context.apply) resource = await ensurePath(gateway, restApiId, resources, path);
+    }
+    const resourceId = resource?.id;
+    const method = resourceId
+      ? await ifExists(() => gateway.send(new GetMethodCommand({ restApiId, resourceId, httpMethod })))
+      : undefined;
+    const desiredMethod = methodSettings(config);
+    changes.push(
+      await reconcile(context, {
+        resource: `rest method ${restApiId} ${httpMethod} ${path}`,
+        current: method && methodSettings(method),
+        desired: desiredMethod,
+        create: async () => {
+          await gateway.send(
+            new PutMethodCommand({
+              authorizationType: 'NONE',
+              ...desiredMethod,
+              restApiId,
+              resourceId,
+              httpMethod,
+            }),
+          );
+        },
+        update: async (fields) => {
+          const patchOperations = fields.map(({ field, desired }) => ({
+            op: 'replace' as const,
+            path: `/${field}`,
+            value: String(desired),
+          }));
+          await gateway.send(new UpdateMethodCommand({ restApiId, resourceId, httpMethod, patchOperations }));
+        },
+      }),
+    );
+    const desired = integrationSettings(context.mapper.mapDeep(config.integration));
+    const putIntegration = async () => {
+      const { httpMethod: integrationHttpMethod, ...rest } = desired;
+      const input = { ...rest, restApiId, resourceId, httpMethod, integrationHttpMethod };
+      await gateway.send(new PutIntegrationCommand(input as unknown as PutIntegrationCommandInput));
+    };
+    changes.push(
+      await reconcile(context, {
+        resource: `rest integration ${restApiId} ${httpMethod} ${path}`,
+        current: method?.methodIntegration && integrationSettings(method.methodIntegration),
+        desired,
+        create: putIntegration,
+        update: putIntegration,
+      }),
+    );
+    return changes;
+  });
+  if (result.changes.some((change) => change.action === 'create' || change.action === 'update'))
+    result.notes.push(
+      `REST API ${restApiId}: the integration is live once a stage is deployed again (not done here)`,
+    );
+  return result;
+}
+
 /** API Gateway v1 (REST) methods integrated with the function. */
 export const apiGatewayRestTrigger: TriggerType = {
   type: 'apigateway-rest',
@@ -126,6 +261,25 @@ export const apiGatewayRestTrigger: TriggerType = {
       apis,
       (api) => `rest api ${api.apiId}`,
       (api) => restApiRecords(fn, api),
+    );
+  },
+  restore: restoreMethod,
+  generatedIds: (record) => [String(record.config.resourceId)],
+  resolveIds: (records, region) => {
+    const gateway = client(APIGatewayClient, region);
+    return locateByIdOrName(
+      records.map((record) => ({
+        id: String(record.config.restApiId),
+        name: record.config.apiName as string | undefined,
+      })),
+      async (restApiId) => (await ifExists(() => gateway.send(new GetRestApiCommand({ restApiId }))))?.name,
+      async () =>
+        (
+          await paginate(async (position) => {
+            const page = await gateway.send(new GetRestApisCommand({ position, limit: 500 }));
+            return { items: page.items, next: page.position };
+          })
+        ).map((api) => ({ id: api.id as string, name: api.name })),
     );
   },
 };

@@ -2,9 +2,15 @@ import {
   type CacheBehavior,
   CloudFrontClient,
   type DistributionSummary,
+  GetDistributionConfigCommand,
+  type LambdaFunctionAssociation,
   ListDistributionsCommand,
+  UpdateDistributionCommand,
 } from '@aws-sdk/client-cloudfront';
 import { client } from '../aws/clients.js';
+import type { RestoreContext } from '../restore/context.js';
+import { reconcile } from '../restore/diff.js';
+import { cannotRestore, ifExists, resultOf } from '../restore/results.js';
 import { targetsFunction } from './permissions.js';
 import { compact, paginate, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
@@ -53,6 +59,82 @@ function edgeRecords(fn: FunctionRef, distribution: DistributionSummary): Trigge
   );
 }
 
+type EdgeConfig = {
+  DistributionId: string;
+  DefaultCacheBehavior: boolean;
+  PathPattern?: string;
+  EventType: string;
+  IncludeBody?: boolean;
+};
+
+/**
+ * Re-associates the restored function version with the distribution's cache behavior, only when
+ * asked (`edge`): UpdateDistribution redeploys the distribution worldwide. Otherwise it is reported
+ * as manual work.
+ */
+async function restoreAssociation(record: TriggerRecord, context: RestoreContext) {
+  const config = record.config as EdgeConfig;
+  const behaviorName = config.PathPattern ?? 'default behavior';
+  const what = `distribution ${config.DistributionId} ${behaviorName} ${config.EventType}`;
+  if (!context.options.edge)
+    return cannotRestore(
+      record,
+      'manual',
+      `Lambda@Edge on ${what}: UpdateDistribution redeploys the distribution; restore with --edge, or associate ${context.mapper.mapArn(record.target)} yourself`,
+    );
+  if (context.targetRegion !== EDGE_REGION)
+    return cannotRestore(
+      record,
+      'blocked',
+      `Lambda@Edge functions must be in ${EDGE_REGION}, not ${context.targetRegion}`,
+    );
+  const cloudfront = client(CloudFrontClient, EDGE_REGION);
+  const got = await ifExists(() =>
+    cloudfront.send(new GetDistributionConfigCommand({ Id: config.DistributionId })),
+  );
+  const distribution = got?.DistributionConfig;
+  if (!distribution)
+    return cannotRestore(record, 'blocked', `distribution ${config.DistributionId} does not exist`);
+  const behavior: Pick<CacheBehavior, 'LambdaFunctionAssociations'> | undefined = config.DefaultCacheBehavior
+    ? distribution.DefaultCacheBehavior
+    : distribution.CacheBehaviors?.Items?.find((candidate) => candidate.PathPattern === config.PathPattern);
+  if (!behavior)
+    return cannotRestore(
+      record,
+      'blocked',
+      `distribution ${config.DistributionId} has no cache behavior ${behaviorName}`,
+    );
+  const associations = behavior.LambdaFunctionAssociations?.Items ?? [];
+  const current = associations.find((association) => association.EventType === config.EventType);
+  const desired = compact({
+    LambdaFunctionARN: context.mapper.mapArn(record.target),
+    IncludeBody: config.IncludeBody,
+  });
+  const write = async () => {
+    const Items: LambdaFunctionAssociation[] = [
+      ...associations.filter((association) => association !== current),
+      { EventType: config.EventType as LambdaFunctionAssociation['EventType'], ...desired },
+    ];
+    behavior.LambdaFunctionAssociations = { Quantity: Items.length, Items };
+    await cloudfront.send(
+      new UpdateDistributionCommand({
+        Id: config.DistributionId,
+        IfMatch: got?.ETag,
+        DistributionConfig: distribution,
+      }),
+    );
+  };
+  const change = await reconcile(context, {
+    resource: `lambda@edge ${what}`,
+    current:
+      current && compact({ LambdaFunctionARN: current.LambdaFunctionARN, IncludeBody: current.IncludeBody }),
+    desired,
+    create: write,
+    update: write,
+  });
+  return resultOf([change]);
+}
+
 /** Lambda@Edge associations (always version-qualified) in any cache behavior of any distribution. */
 export const cloudFrontEdgeTrigger: TriggerType = {
   type: 'cloudfront-edge',
@@ -60,4 +142,5 @@ export const cloudFrontEdgeTrigger: TriggerType = {
     if (fn.region !== EDGE_REGION) return [];
     return (await allDistributions(EDGE_REGION)).flatMap((distribution) => edgeRecords(fn, distribution));
   },
+  restore: restoreAssociation,
 };

@@ -1,11 +1,19 @@
 import {
+  DescribeEventBusCommand,
   DescribeRuleCommand,
   EventBridgeClient,
   ListEventBusesCommand,
   ListRuleNamesByTargetCommand,
   ListTargetsByRuleCommand,
+  PutRuleCommand,
+  type PutRuleCommandInput,
+  PutTargetsCommand,
+  type Target,
 } from '@aws-sdk/client-eventbridge';
 import { client } from '../aws/clients.js';
+import type { RestoreContext } from '../restore/context.js';
+import { pick, reconcile } from '../restore/diff.js';
+import { cannotRestore, ifExists, withPermissions } from '../restore/results.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
 import { compact, fromEachSource, functionArns, paginate, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
@@ -75,6 +83,68 @@ async function ruleRecords(fn: FunctionRef, { bus, name }: RuleRef): Promise<Tri
     }));
 }
 
+const RULE_FIELDS = ['EventPattern', 'ScheduleExpression', 'State', 'Description', 'RoleArn'] as const;
+const ruleSettings = (rule: object) => pick(rule, RULE_FIELDS);
+
+/**
+ * PutRule on the recorded bus (which must exist) and PutTargets with the recorded target, input
+ * transformer, retry policy and dead-letter queue. Under a name suffix the rule gets the suffix: a
+ * scratch function gets its own rule rather than taking over production's target.
+ */
+async function restoreRule(record: TriggerRecord, context: RestoreContext) {
+  const { mapper } = context;
+  const config = record.config as { Name: string; EventBusName: string; Target: Target } & Record<
+    string,
+    unknown
+  >;
+  const Name = mapper.mapName('rule', config.Name);
+  const EventBusName = mapper.mapArn(config.EventBusName);
+  const events = client(EventBridgeClient, context.targetRegion);
+  if (!(await ifExists(() => events.send(new DescribeEventBusCommand({ Name: EventBusName })))))
+    return cannotRestore(
+      record,
+      'blocked',
+      `event bus ${EventBusName} does not exist in ${context.targetRegion}`,
+    );
+  const desiredRule = mapper.mapDeep(ruleSettings(config));
+  const desiredTarget = compact(mapper.mapDeep(config.Target));
+  return withPermissions(record, context, async () => {
+    const rule = await ifExists(() => events.send(new DescribeRuleCommand({ Name, EventBusName })));
+    const putRule = async () => {
+      await events.send(
+        new PutRuleCommand({ ...(desiredRule as Partial<PutRuleCommandInput>), Name, EventBusName }),
+      );
+    };
+    const ruleChange = await reconcile(context, {
+      resource: `eventbridge rule ${EventBusName}/${Name}`,
+      current: rule && ruleSettings(rule),
+      desired: desiredRule,
+      create: putRule,
+      update: putRule,
+    });
+    const targets = rule
+      ? await paginate(async (NextToken) => {
+          const page = await events.send(
+            new ListTargetsByRuleCommand({ Rule: Name, EventBusName, NextToken }),
+          );
+          return { items: page.Targets, next: page.NextToken };
+        })
+      : [];
+    const target = targets.find((candidate) => candidate.Id === desiredTarget.Id);
+    const putTarget = async () => {
+      await events.send(new PutTargetsCommand({ Rule: Name, EventBusName, Targets: [desiredTarget] }));
+    };
+    const targetChange = await reconcile(context, {
+      resource: `eventbridge target ${Name}/${desiredTarget.Id}`,
+      current: target && compact(target),
+      desired: desiredTarget,
+      create: putTarget,
+      update: putTarget,
+    });
+    return [ruleChange, targetChange];
+  });
+}
+
 /** EventBridge rules (event patterns and schedules) on every bus of the region that target the function. */
 export const eventBridgeRuleTrigger: TriggerType = {
   type: 'eventbridge-rule',
@@ -93,4 +163,5 @@ export const eventBridgeRuleTrigger: TriggerType = {
       (rule) => ruleRecords(fn, rule),
     );
   },
+  restore: restoreRule,
 };

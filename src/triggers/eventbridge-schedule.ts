@@ -1,10 +1,19 @@
 import {
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  CreateScheduleGroupCommand,
   GetScheduleCommand,
+  type GetScheduleCommandOutput,
+  GetScheduleGroupCommand,
   ListSchedulesCommand,
   SchedulerClient,
   type ScheduleSummary,
+  UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { client } from '../aws/clients.js';
+import type { RestoreContext } from '../restore/context.js';
+import { reconcile } from '../restore/diff.js';
+import { ifExists, resultOf } from '../restore/results.js';
 import { targetsFunction } from './permissions.js';
 import { compact, fromEachSource, paginate, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
@@ -21,12 +30,10 @@ const regionSchedules = regionMemo((region) =>
   }),
 );
 
-async function scheduleRecord(fn: FunctionRef, summary: ScheduleSummary): Promise<TriggerRecord[]> {
-  const command = new GetScheduleCommand({ Name: summary.Name, GroupName: summary.GroupName });
-  const schedule = await client(SchedulerClient, fn.region).send(command);
+/** The recorded fields of a schedule (GetSchedule's answer), dates as ISO strings. */
+const scheduleSettings = (schedule: GetScheduleCommandOutput) => {
   const target = schedule.Target;
-  if (!targetsFunction(target?.Arn, fn)) return []; // retargeted since it was listed
-  const config = compact({
+  return compact({
     Name: schedule.Name,
     GroupName: schedule.GroupName,
     Description: schedule.Description,
@@ -46,6 +53,14 @@ async function scheduleRecord(fn: FunctionRef, summary: ScheduleSummary): Promis
       DeadLetterConfig: target.DeadLetterConfig,
     },
   });
+};
+
+async function scheduleRecord(fn: FunctionRef, summary: ScheduleSummary): Promise<TriggerRecord[]> {
+  const command = new GetScheduleCommand({ Name: summary.Name, GroupName: summary.GroupName });
+  const schedule = await client(SchedulerClient, fn.region).send(command);
+  const target = schedule.Target;
+  if (!targetsFunction(target?.Arn, fn)) return []; // retargeted since it was listed
+  const config = scheduleSettings(schedule);
   const id = `${schedule.GroupName}/${schedule.Name}`;
   // The scheduler invokes with the schedule's execution role: no resource-policy statement is involved.
   return [
@@ -58,6 +73,56 @@ async function scheduleRecord(fn: FunctionRef, summary: ScheduleSummary): Promis
       permissions: [],
     },
   ];
+}
+
+/**
+ * CreateSchedule (or UpdateSchedule, which replaces every field) in the recorded group, created when
+ * missing. The target's ARN, execution role and dead-letter queue are mapped; under a name suffix the
+ * schedule gets the suffix. A start date already past is dropped (AWS refuses one).
+ */
+async function restoreSchedule(record: TriggerRecord, context: RestoreContext) {
+  const { mapper } = context;
+  const config = record.config as { Name: string; GroupName?: string; StartDate?: string } & Record<
+    string,
+    unknown
+  >;
+  const Name = mapper.mapName('schedule', config.Name);
+  const GroupName = config.GroupName ?? 'default';
+  const scheduler = client(SchedulerClient, context.targetRegion);
+  const notes: string[] = [];
+  const desired = mapper.mapDeep({ ...config, Name, GroupName }) as Record<string, unknown>;
+  if (config.StartDate && Date.parse(config.StartDate) < Date.now()) {
+    delete desired.StartDate;
+    notes.push(`schedule ${Name}: recorded start date ${config.StartDate} is past and was not set`);
+  }
+  const input = {
+    ...desired,
+    StartDate: desired.StartDate ? new Date(String(desired.StartDate)) : undefined,
+    EndDate: desired.EndDate ? new Date(String(desired.EndDate)) : undefined,
+  } as CreateScheduleCommandInput;
+  const changes = [];
+  if (
+    GroupName !== 'default' &&
+    !(await ifExists(() => scheduler.send(new GetScheduleGroupCommand({ Name: GroupName }))))
+  ) {
+    if (context.apply) await scheduler.send(new CreateScheduleGroupCommand({ Name: GroupName }));
+    changes.push({ resource: `schedule group ${GroupName}`, action: 'create' as const });
+  }
+  const current = await ifExists(() => scheduler.send(new GetScheduleCommand({ Name, GroupName })));
+  changes.push(
+    await reconcile(context, {
+      resource: `schedule ${GroupName}/${Name}`,
+      current: current && scheduleSettings(current),
+      desired,
+      create: async () => {
+        await scheduler.send(new CreateScheduleCommand(input));
+      },
+      update: async () => {
+        await scheduler.send(new UpdateScheduleCommand(input));
+      },
+    }),
+  );
+  return resultOf(changes, notes);
 }
 
 /** EventBridge Scheduler schedules (any group) whose target is the function. */
@@ -73,4 +138,5 @@ export const eventBridgeScheduleTrigger: TriggerType = {
       (summary) => scheduleRecord(fn, summary),
     );
   },
+  restore: restoreSchedule,
 };

@@ -1,10 +1,15 @@
 import {
   GetBucketLocationCommand,
   GetBucketNotificationConfigurationCommand,
+  type LambdaFunctionConfiguration,
   ListBucketsCommand,
+  PutBucketNotificationConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { client } from '../aws/clients.js';
+import type { RestoreContext } from '../restore/context.js';
+import { reconcile } from '../restore/diff.js';
+import { cannotRestore, ifExists, sharedSourceSkip, withPermissions } from '../restore/results.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
 import { compact, fromEachSource, paginate, regionMemo, sourcesToCheck } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
@@ -60,6 +65,59 @@ async function notificationsOf(fn: FunctionRef, bucket: string): Promise<Trigger
     }));
 }
 
+/**
+ * Read-merge-write of the bucket's notification configuration: the recorded Lambda configuration
+ * (by Id) is added or replaced, every other configuration of the bucket is kept.
+ */
+async function restoreNotification(record: TriggerRecord, context: RestoreContext) {
+  const config = record.config as { Bucket: string; Id: string; Events: string[]; Filter?: unknown };
+  const bucket = context.mapper.mapName('s3-bucket', config.Bucket);
+  const skip = sharedSourceSkip(
+    context,
+    context.mapper.isRestored('s3-bucket', config.Bucket),
+    "its notification would overlap the bucket's own configuration",
+  );
+  if (skip) return cannotRestore(record, 'skipped', skip);
+  const s3 = client(S3Client, context.targetRegion);
+  const location = await ifExists(() => s3.send(new GetBucketLocationCommand({ Bucket: bucket })));
+  if (!location)
+    return cannotRestore(record, 'blocked', `bucket ${bucket} does not exist: restore or create it first`);
+  const bucketRegion = location.LocationConstraint || 'us-east-1';
+  if (bucketRegion !== context.targetRegion)
+    return cannotRestore(
+      record,
+      'blocked',
+      `bucket ${bucket} is in ${bucketRegion}; S3 notifies functions of its own region only`,
+    );
+  const desired = compact({
+    Id: config.Id,
+    LambdaFunctionArn: context.mapper.mapArn(record.target),
+    Events: config.Events,
+    Filter: config.Filter,
+  }) as LambdaFunctionConfiguration;
+  return withPermissions(record, context, async () => {
+    const { $metadata: _ignored, ...existing } = await s3.send(
+      new GetBucketNotificationConfigurationCommand({ Bucket: bucket }),
+    );
+    const others = (existing.LambdaFunctionConfigurations ?? []).filter((entry) => entry.Id !== config.Id);
+    const current = existing.LambdaFunctionConfigurations?.find((entry) => entry.Id === config.Id);
+    const write = async () => {
+      const NotificationConfiguration = { ...existing, LambdaFunctionConfigurations: [...others, desired] };
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration }),
+      );
+    };
+    const change = await reconcile(context, {
+      resource: `s3 notification ${bucket}/${config.Id}`,
+      current: current && compact(current),
+      desired,
+      create: write,
+      update: write,
+    });
+    return [change];
+  });
+}
+
 /** Lambda notifications of the buckets allowed to invoke the function. */
 export const s3NotificationTrigger: TriggerType = {
   type: 's3-notification',
@@ -71,4 +129,5 @@ export const s3NotificationTrigger: TriggerType = {
       (bucket) => notificationsOf(fn, bucket),
     );
   },
+  restore: restoreNotification,
 };

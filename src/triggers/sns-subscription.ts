@@ -1,11 +1,18 @@
 import {
   GetSubscriptionAttributesCommand,
+  GetTopicAttributesCommand,
   ListSubscriptionsByTopicCommand,
   ListSubscriptionsCommand,
+  SetSubscriptionAttributesCommand,
   SNSClient,
+  SubscribeCommand,
   type Subscription,
 } from '@aws-sdk/client-sns';
 import { client } from '../aws/clients.js';
+import type { ArnMapper } from '../restore/arn-map.js';
+import type { RestoreContext } from '../restore/context.js';
+import { pick, reconcile } from '../restore/diff.js';
+import { cannotRestore, ifExists, withPermissions } from '../restore/results.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
 import { arnRegion, compact, fromEachSource, paginate, policySources, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
@@ -57,6 +64,69 @@ async function subscriptionRecord(fn: FunctionRef, subscription: Subscription): 
   ];
 }
 
+const ATTRIBUTES = ['FilterPolicy', 'FilterPolicyScope', 'RawMessageDelivery', 'RedrivePolicy'] as const;
+
+/** The subscription attributes to set, the dead-letter queue inside RedrivePolicy mapped. */
+function desiredAttributes(config: Record<string, unknown>, mapper: ArnMapper): Record<string, string> {
+  const attributes = pick(config, ATTRIBUTES) as Record<string, string>;
+  if (attributes.RedrivePolicy) {
+    const policy = JSON.parse(attributes.RedrivePolicy) as { deadLetterTargetArn?: string };
+    attributes.RedrivePolicy = JSON.stringify({
+      ...policy,
+      deadLetterTargetArn: mapper.mapArn(policy.deadLetterTargetArn),
+    });
+  }
+  return attributes;
+}
+
+/** Subscribe (with its attributes) the restored function to the topic, which must exist. */
+async function restoreSubscription(record: TriggerRecord, context: RestoreContext) {
+  const topicArn = context.mapper.mapArn(record.source);
+  const endpoint = context.mapper.mapArn(record.target);
+  const sns = client(SNSClient, arnRegion(topicArn));
+  if (!(await ifExists(() => sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn })))))
+    return cannotRestore(record, 'blocked', `topic ${topicArn} does not exist: restore or create it first`);
+  const desired = desiredAttributes(record.config, context.mapper);
+  return withPermissions(record, context, async () => {
+    const existing = (await topicSubscriptions(topicArn)).find(
+      (subscription) => subscription.Protocol === 'lambda' && subscription.Endpoint === endpoint,
+    );
+    const arn = existing?.SubscriptionArn;
+    const attributes =
+      arn && (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }))).Attributes;
+    const current =
+      attributes && Object.fromEntries(Object.keys(desired).map((key) => [key, attributes[key]]));
+    const change = await reconcile(context, {
+      resource: `sns subscription ${topicArn} → ${endpoint}`,
+      current,
+      desired,
+      create: async () => {
+        await sns.send(
+          new SubscribeCommand({
+            TopicArn: topicArn,
+            Protocol: 'lambda',
+            Endpoint: endpoint,
+            Attributes: desired,
+          }),
+        );
+      },
+      update: async (fields) => {
+        for (const { field } of fields) {
+          const AttributeValue = desired[field];
+          await sns.send(
+            new SetSubscriptionAttributesCommand({
+              SubscriptionArn: arn,
+              AttributeName: field,
+              AttributeValue,
+            }),
+          );
+        }
+      },
+    });
+    return [change];
+  });
+}
+
 /** Lambda subscriptions to the topics allowed to invoke the function. */
 export const snsSubscriptionTrigger: TriggerType = {
   type: 'sns-subscription',
@@ -80,4 +150,6 @@ export const snsSubscriptionTrigger: TriggerType = {
       (subscription) => subscriptionRecord(fn, subscription),
     );
   },
+  restore: restoreSubscription,
+  generatedIds: (record) => [record.id.split(':').at(-1) ?? ''],
 };

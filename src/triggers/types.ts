@@ -1,3 +1,5 @@
+import type { RestoreContext, RestoreResult } from '../restore/context.js';
+
 /** A statement of a function's resource policy, reduced to what decides who may invoke it. */
 export interface PolicyStatement {
   Sid: string;
@@ -48,4 +50,18 @@ export type TriggerTypeName =
 export interface TriggerType {
   readonly type: TriggerTypeName;
   list(fn: FunctionRef): Promise<TriggerRecord[]>;
+  /**
+   * Re-wires a recorded trigger to the restored function in `context.targetRegion`, every ARN
+   * through `context.mapper`, with the invoke permission it needs. Compares first (create / update /
+   * unchanged / differs), touches nothing when `context.apply` is false, and changes an existing
+   * trigger that differs only with `context.force`. A source that does not exist is `blocked`.
+   */
+  restore(record: TriggerRecord, context: RestoreContext): Promise<RestoreResult>;
+  /** Ids AWS generates when the trigger is created (mapping UUIDs, integration ids…), for comparisons. */
+  generatedIds?(record: TriggerRecord): string[];
+  /**
+   * Before restoring: the id that stands in `targetRegion` for each recorded source id that AWS
+   * generates (an API re-created elsewhere has a new id); the plan's ARN mapper rewrites them.
+   */
+  resolveIds?(records: TriggerRecord[], targetRegion: string): Promise<Record<string, string>>;
 }

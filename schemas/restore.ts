@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { KindName, RegionName, ResourceName, RunId } from './common.js';
+
+/** `kind:glob` — which stored resources a restore selects (`lambda-function:orders-*`). */
+export const Selector = z
+  .string()
+  .regex(/^[a-z0-9-]+:.+$/, 'must be kind:name, such as lambda-function:orders-*')
+  .transform((value) => {
+    const at = value.indexOf(':');
+    return { kind: value.slice(0, at), name: value.slice(at + 1) };
+  })
+  .pipe(z.object({ kind: KindName, name: z.string().min(1) }));
+
+/** A name suffix for a scratch namespace: safe in function, layer, rule and schedule names. */
+export const NameSuffix = z.string().regex(/^[A-Za-z0-9_-]{1,24}$/, 'must be 1-24 letters, digits, - or _');
+
+const ArnLike = z.string().regex(/^arn:[^:]+:[^:]+:/, 'must be an ARN');
+
+/** Input of the restore state machine. */
+export const RestoreInput = z
+  .object({
+    store: z.string().min(1).max(1024),
+    run: RunId,
+    regions: z.array(RegionName).min(1).max(40).optional(),
+    targetRegion: RegionName.optional(),
+    only: z.array(Selector).max(1000).optional(),
+    nameSuffix: NameSuffix.optional(),
+    roleMap: z.record(ArnLike, ArnLike).optional(),
+    dryRun: z.boolean().default(false),
+    force: z.boolean().default(false),
+    /** Re-associate Lambda@Edge functions with their distributions (redeploys the distribution). */
+    edge: z.boolean().default(false),
+    /** Where restored stream mappings start reading: LATEST (default) or the recorded position. */
+    startingPosition: z.enum(['LATEST', 'RECORDED']).default('LATEST'),
+  })
+  .strict();
+export type RestoreInput = z.input<typeof RestoreInput>;
+export type RestoreOptions = z.output<typeof RestoreInput>;
+
+/** Everything the ARN mapper needs; plain JSON so it can be stored with the plan. */
+export const ArnMapSpec = z.object({
+  sourceRegion: RegionName,
+  targetRegion: RegionName,
+  sourceAccount: z.string(),
+  targetAccount: z.string(),
+  suffix: z.string().optional(),
+  /** Original names, per kind of name, that this restore re-creates (and so renames with the suffix). */
+  restored: z.record(z.string(), z.array(z.string())),
+  roles: z.record(z.string(), z.string()),
+  /** REST/HTTP API ids of the source region and the API that stands for each in the target region. */
+  apiIds: z.record(z.string(), z.string()),
+  /** Old layer version ARN → the layer version that holds the same code in the target region. */
+  layerVersions: z.record(z.string(), z.string()),
+  /** Per original function name: stored version number → the number it got when republished. */
+  functionVersions: z.record(z.string(), z.record(z.string(), z.string())),
+});
+export type ArnMapSpec = z.infer<typeof ArnMapSpec>;
+
+export const TriggerRef = z.object({ function: ResourceName, type: z.string(), id: z.string() });
+export type TriggerRef = z.infer<typeof TriggerRef>;
+
+/** The stored plan of one region: what to restore there, and how names and ARNs map. */
+export const RegionPlan = z.object({
+  source: RegionName,
+  target: RegionName,
+  mapping: ArnMapSpec,
+  resources: z.array(z.object({ kind: KindName, name: ResourceName })),
+  /** Triggers grouped so that those sharing a source (one bucket's notification configuration) run in order. */
+  triggerGroups: z.array(z.object({ key: z.string(), triggers: z.array(TriggerRef) })),
+  skipped: z.array(z.object({ kind: z.string(), name: z.string(), reason: z.string() })),
+});
+export type RegionPlan = z.infer<typeof RegionPlan>;
+
+export const RestorePlan = z.object({
+  format: z.literal(1),
+  restoreId: z.string(),
+  run: RunId,
+  store: z.string(),
+  createdAt: z.string(),
+  options: z.object({
+    dryRun: z.boolean(),
+    force: z.boolean(),
+    edge: z.boolean(),
+    startingPosition: z.enum(['LATEST', 'RECORDED']),
+    nameSuffix: z.string().optional(),
+  }),
+  regions: z.array(RegionPlan),
+});
+export type RestorePlan = z.infer<typeof RestorePlan>;
+
+/** What the restore states pass around: references into the store, never the data. */
+export const RestoreRef = z.object({ restoreId: z.string().min(1), store: z.string().min(1), run: RunId });
+export const RestoreRegionRef = RestoreRef.extend({ region: RegionName });
+export type RestoreRegionRef = z.infer<typeof RestoreRegionRef>;
+export const RestoreResourceItem = RestoreRegionRef.extend({
+  kind: KindName,
+  name: ResourceName,
+  cursor: z.unknown().optional(),
+});
+export type RestoreResourceItem = z.infer<typeof RestoreResourceItem>;
+export const RestoreTriggerItem = RestoreRegionRef.extend({ group: z.string().min(1) });
+export type RestoreTriggerItem = z.infer<typeof RestoreTriggerItem>;
+
+export const ACTIONS = [
+  'create',
+  'update',
+  'unchanged',
+  'differs',
+  'blocked',
+  'manual',
+  'skipped',
+  'failed',
+] as const;
+export const Action = z.enum(ACTIONS);
+export type Action = z.infer<typeof Action>;
+
+export const FieldChange = z.object({
+  field: z.string(),
+  current: z.unknown().optional(),
+  desired: z.unknown().optional(),
+});
+export type FieldChange = z.infer<typeof FieldChange>;
+
+/** One resource the restore compared: a function's configuration, an alias, a policy statement, a trigger… */
+export const Change = z.object({
+  resource: z.string(),
+  action: Action,
+  fields: z.array(FieldChange).optional(),
+  note: z.string().optional(),
+});
+export type Change = z.infer<typeof Change>;
+
+/** What restoring one item (a resource or a group of triggers) did, or in a dry run would do. */
+export const ItemOutcome = z.object({
+  region: RegionName,
+  target: RegionName,
+  kind: z.string(),
+  name: z.string(),
+  action: Action,
+  changes: z.array(Change),
+  notes: z.array(z.string()),
+  details: z.record(z.string(), z.unknown()).optional(),
+  error: z.object({ name: z.string(), message: z.string() }).optional(),
+});
+export type ItemOutcome = z.infer<typeof ItemOutcome>;

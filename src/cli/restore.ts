@@ -1,0 +1,109 @@
+import { parseOrThrow } from '../../schemas/common.js';
+import { type Action, type ItemOutcome, RestoreInput } from '../../schemas/restore.js';
+import { InputValidationError } from '../errors.js';
+import { loadRunManifest } from '../restore/manifest.js';
+import type { RestoreReport, RestoreSummary } from '../restore/report.js';
+import { openStore } from '../store/open.js';
+import { RestoreFlags } from './flags.js';
+import { createOutput, table } from './output.js';
+
+const SIGNS: Record<Action, string> = {
+  create: '+',
+  update: '~',
+  unchanged: '=',
+  differs: '!',
+  blocked: 'x',
+  manual: '?',
+  skipped: '-',
+  failed: 'x',
+};
+
+const show = (value: unknown): string => (value === undefined ? '(none)' : JSON.stringify(value));
+
+/** One item as diff lines: each changed part with its fields, unchanged parts counted. */
+function itemLines(item: ItemOutcome): string[] {
+  const lines = [`${SIGNS[item.action]} ${item.kind} ${item.name}: ${item.action}`];
+  const unchanged = item.changes.filter((change) => change.action === 'unchanged' && !change.note).length;
+  for (const change of item.changes) {
+    if (change.action === 'unchanged' && !change.note) continue;
+    lines.push(`    ${SIGNS[change.action]} ${change.resource}${change.note ? `: ${change.note}` : ''}`);
+    for (const field of change.fields ?? [])
+      lines.push(`        ${field.field}: ${show(field.current)} → ${show(field.desired)}`);
+  }
+  if (unchanged) lines.push(`    = ${unchanged} part${unchanged === 1 ? '' : 's'} unchanged`);
+  lines.push(...item.notes.map((note) => `    note: ${note}`));
+  if (item.error) lines.push(`    error: ${item.error.name}: ${item.error.message}`);
+  return lines;
+}
+
+/** The report (or, in a dry run, the plan) as a diff per region and item, then the counts. */
+export function formatRestoreReport(report: RestoreReport): string {
+  const heading = report.dryRun
+    ? `restore plan ${report.restoreId} of run ${report.run} (dry run: nothing was changed)`
+    : `restore ${report.restoreId} of run ${report.run}: ${report.status}`;
+  const regions = [...new Set(report.items.map((item) => `${item.region} → ${item.target}`))];
+  const body = regions.flatMap((region) => [
+    region,
+    ...report.items
+      .filter((item) => `${item.region} → ${item.target}` === region)
+      .flatMap(itemLines)
+      .map((line) => `  ${line}`),
+  ]);
+  const counts = Object.entries(report.counts).filter(([, count]) => count > 0);
+  return [heading, ...body, table(['action', 'items'], counts)].join('\n');
+}
+
+/** The first InputValidationError in an error's cause chain (the state machine wraps task errors). */
+function inputError(error: unknown): InputValidationError | undefined {
+  for (
+    let cause = error as { name?: string; message?: string; cause?: unknown } | undefined;
+    cause;
+    cause = cause.cause as typeof cause
+  ) {
+    if (cause.name === 'InputValidationError')
+      return new InputValidationError(cause.message ?? 'invalid input');
+    if (typeof cause.message === 'string' && cause.message.includes('InputValidationError'))
+      return new InputValidationError(cause.message.replace(/^.*?InputValidationError:?\s*/, ''));
+  }
+  return undefined;
+}
+
+/**
+ * `restore`: runs the restore state machine in-process. Exit 0 when everything was restored or was
+ * already as backed up, 1 when something differs, failed, is blocked or needs manual work, 2 on bad input.
+ */
+export async function restoreCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(RestoreFlags, rawFlags, 'flags');
+  const out = createOutput(flags.json);
+  const store = openStore(flags.bucket);
+  const input = parseOrThrow(
+    RestoreInput,
+    JSON.parse(
+      JSON.stringify({
+        store: store.url,
+        run: flags.run,
+        regions: flags.regions,
+        targetRegion: flags.targetRegion,
+        only: flags.only?.map((selector) => `${selector.kind}:${selector.name}`),
+        nameSuffix: flags.nameSuffix,
+        roleMap: flags.roleMap,
+        dryRun: flags.dryRun,
+        force: flags.force,
+        edge: flags.edge,
+        startingPosition: flags.startingPosition?.toUpperCase(),
+      }),
+    ),
+    'flags',
+  );
+  await loadRunManifest(store, input.run);
+  const { runStateMachineLocally } = await import('../local/runner.js');
+  let summary: RestoreSummary;
+  try {
+    summary = (await runStateMachineLocally('restore.asl.yaml', input)).summary as unknown as RestoreSummary;
+  } catch (error) {
+    throw inputError(error) ?? error;
+  }
+  const report = (await store.getJson(summary.report)) as RestoreReport;
+  out.result(report, () => formatRestoreReport(report));
+  return summary.status === 'restored' ? 0 : 1;
+}

@@ -1,0 +1,122 @@
+import type { ArnMapSpec } from '../../schemas/restore.js';
+
+/** The kinds of names a restore may rename with the suffix. */
+export type NameKind =
+  | 'function'
+  | 'layer'
+  | 'dynamodb-table'
+  | 's3-bucket'
+  | 'kinesis-stream'
+  | 'rule'
+  | 'schedule';
+
+export interface ArnMapper {
+  readonly spec: ArnMapSpec;
+  /** The name a restored resource gets in the target (the suffix when it is restored), else the name itself. */
+  mapName(kind: NameKind, name: string): string;
+  /** True when this restore re-creates the resource of that kind and name. */
+  isRestored(kind: NameKind, name: string): boolean;
+  /** Rewrites region, account and restored names (and API ids, layer and function versions) of one ARN. */
+  mapArn(arn: string): string;
+  mapArn(arn: string | undefined): string | undefined;
+  /** A copy with every string that is an ARN (or a Lambda integration URI) mapped. */
+  mapDeep<T>(value: T): T;
+  /** The version number a stored version of a function got when it was republished. */
+  mapVersion(functionName: string, version: string): string;
+}
+
+const LAMBDA_PATH = /^(arn:[^:]+:apigateway:)([^:]*)(:lambda:path\/[^/]+\/functions\/)(.+)(\/invocations)$/;
+
+export function createArnMapper(spec: ArnMapSpec): ArnMapper {
+  const restored = new Map(Object.entries(spec.restored).map(([kind, names]) => [kind, new Set(names)]));
+  // Rules and schedules belong to their trigger: a restore always re-creates its own.
+  const isRestored = (kind: NameKind, name: string) =>
+    kind === 'rule' || kind === 'schedule' || (restored.get(kind)?.has(name) ?? false);
+  const mapName = (kind: NameKind, name: string) =>
+    spec.suffix && isRestored(kind, name) ? `${name}${spec.suffix}` : name;
+  const region = (value: string) => (value === spec.sourceRegion ? spec.targetRegion : value);
+  const account = (value: string) => (value === spec.sourceAccount ? spec.targetAccount : value);
+  const mapVersion = (functionName: string, version: string) =>
+    spec.functionVersions[functionName]?.[version] ?? version;
+  const apiId = (id: string) => spec.apiIds[id] ?? id;
+
+  /** The resource part of an ARN (everything after the account), rewritten per service. */
+  const resource = (service: string, rest: string): string => {
+    const parts = rest.split(/([:/])/);
+    const at = (index: number) => parts[index] ?? '';
+    switch (service) {
+      case 'lambda': {
+        // function:NAME[:QUALIFIER] | layer:NAME[:VERSION]
+        const [type = '', name = '', qualifier] = rest.split(':');
+        if (type === 'function') {
+          const mapped = mapName('function', name);
+          if (qualifier === undefined) return `function:${mapped}`;
+          return `function:${mapped}:${/^\d+$/.test(qualifier) ? mapVersion(name, qualifier) : qualifier}`;
+        }
+        if (type === 'layer')
+          return [type, mapName('layer', name), ...(qualifier ? [qualifier] : [])].join(':');
+        return rest;
+      }
+      case 'dynamodb':
+        return at(0) === 'table'
+          ? [at(0), at(1), mapName('dynamodb-table', at(2)), ...parts.slice(3)].join('')
+          : rest;
+      case 'kinesis':
+        return at(0) === 'stream'
+          ? [at(0), at(1), mapName('kinesis-stream', at(2)), ...parts.slice(3)].join('')
+          : rest;
+      case 's3':
+        return [mapName('s3-bucket', at(0)), ...parts.slice(1)].join('');
+      case 'execute-api':
+        return [apiId(at(0)), ...parts.slice(1)].join('');
+      case 'apigateway':
+        // /restapis/ID/… or /apis/ID/…
+        return rest.replace(
+          /^\/(restapis|apis)\/([^/]+)/,
+          (_all, kind: string, id: string) => `/${kind}/${apiId(id)}`,
+        );
+      case 'events':
+        // rule/NAME or rule/BUS/NAME
+        if (at(0) !== 'rule') return rest;
+        parts[parts.length - 1] = mapName('rule', parts[parts.length - 1] ?? '');
+        return parts.join('');
+      case 'scheduler':
+        // schedule/GROUP/NAME
+        if (at(0) !== 'schedule') return rest;
+        parts[parts.length - 1] = mapName('schedule', parts[parts.length - 1] ?? '');
+        return parts.join('');
+      default:
+        return rest;
+    }
+  };
+
+  function mapArn(arn: string): string;
+  function mapArn(arn: string | undefined): string | undefined;
+  function mapArn(arn: string | undefined): string | undefined {
+    if (arn === undefined || !arn.startsWith('arn:')) return arn;
+    const role = spec.roles[arn];
+    if (role) return role;
+    const layer = spec.layerVersions[arn];
+    if (layer) return layer;
+    const path = LAMBDA_PATH.exec(arn);
+    if (path) return `${path[1]}${region(path[2] ?? '')}${path[3]}${mapArn(path[4] ?? '')}${path[5]}`;
+    const [, partition = 'aws', service = '', arnRegion = '', arnAccount = '', ...rest] = arn.split(':');
+    return [
+      'arn',
+      partition,
+      service,
+      region(arnRegion),
+      account(arnAccount),
+      resource(service, rest.join(':')),
+    ].join(':');
+  }
+
+  const mapDeep = <T>(value: T): T => {
+    if (typeof value === 'string') return mapArn(value) as T;
+    if (Array.isArray(value)) return value.map(mapDeep) as T;
+    if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, mapDeep(field)])) as T;
+  };
+
+  return { spec, mapName, isRestored, mapArn, mapDeep, mapVersion };
+}

@@ -1,0 +1,82 @@
+import {
+  GetLayerVersionCommand,
+  LambdaClient,
+  ListLayerVersionsCommand,
+  PublishLayerVersionCommand,
+} from '@aws-sdk/client-lambda';
+import type { Change } from '../../schemas/restore.js';
+import { client } from '../aws/clients.js';
+import type { FunctionSnapshot } from '../kinds/lambda-function.js';
+import { base64ToHex } from '../store/hashing.js';
+import { paginate } from '../triggers/shared.js';
+import type { RestoreContext } from './context.js';
+import { ifExists } from './results.js';
+import { readBlob } from './store-code.js';
+
+export type StoredLayer = FunctionSnapshot['layers'][number];
+
+/** The version of `layerName` in the region whose code has this sha256 (hex), newest first. */
+async function versionWithCode(
+  region: string,
+  layerName: string,
+  sha256: string,
+): Promise<string | undefined> {
+  const lambda = client(LambdaClient, region);
+  const versions =
+    (await ifExists(() =>
+      paginate(async (Marker) => {
+        const page = await lambda.send(new ListLayerVersionsCommand({ LayerName: layerName, Marker }));
+        return { items: page.LayerVersions, next: page.NextMarker };
+      }),
+    )) ?? [];
+  for (const version of versions.sort((a, b) => (b.Version ?? 0) - (a.Version ?? 0))) {
+    const details = await lambda.send(
+      new GetLayerVersionCommand({ LayerName: layerName, VersionNumber: version.Version }),
+    );
+    if (details.Content?.CodeSha256 && base64ToHex(details.Content.CodeSha256) === sha256)
+      return details.LayerVersionArn ?? version.LayerVersionArn;
+  }
+  return undefined;
+}
+
+/**
+ * Makes every layer version the functions use exist in the target region: an existing version with
+ * the same code is reused, else the stored zip is published as a new version. Returns the old layer
+ * version ARN → new one (the ARN mapper's `layerVersions`). Runs once per region, before the functions.
+ */
+export async function restoreLayers(
+  layers: StoredLayer[],
+  context: RestoreContext,
+): Promise<{ layerVersions: Record<string, string>; changes: Change[] }> {
+  const layerVersions: Record<string, string> = {};
+  const changes: Change[] = [];
+  const unique = [...new Map(layers.map((layer) => [layer.arn, layer])).values()];
+  for (const layer of unique) {
+    const [, , , , , , layerName = '', version = ''] = layer.arn.split(':');
+    const name = context.mapper.mapName('layer', layerName);
+    const resource = `layer ${name} (was ${layerName}:${version})`;
+    const existing = await versionWithCode(context.targetRegion, name, layer.code.sha256);
+    if (existing) {
+      layerVersions[layer.arn] = existing;
+      changes.push({ resource, action: 'unchanged', note: `same code as ${existing}` });
+      continue;
+    }
+    let note: string | undefined;
+    if (context.apply) {
+      const published = await client(LambdaClient, context.targetRegion).send(
+        new PublishLayerVersionCommand({
+          LayerName: name,
+          Description: layer.description,
+          Content: { ZipFile: await readBlob(context.store, layer.code.path) },
+          CompatibleRuntimes: layer.compatibleRuntimes as never,
+          CompatibleArchitectures: layer.compatibleArchitectures as never,
+          LicenseInfo: layer.licenseInfo,
+        }),
+      );
+      layerVersions[layer.arn] = published.LayerVersionArn as string;
+      note = `published as ${published.LayerVersionArn}`;
+    }
+    changes.push({ resource, action: 'create', ...(note ? { note } : {}) });
+  }
+  return { layerVersions, changes };
+}

@@ -1,0 +1,240 @@
+import { parseOrThrow } from '../../schemas/common.js';
+import {
+  type Change,
+  ItemOutcome,
+  type RegionPlan,
+  RestorePlan,
+  type RestoreRegionRef,
+  type RestoreResourceItem,
+  type RestoreTriggerItem,
+} from '../../schemas/restore.js';
+import { InputValidationError, isTransient } from '../errors.js';
+import { KINDS } from '../kinds/index.js';
+import { openStore } from '../store/open.js';
+import type { BackupStore } from '../store/store.js';
+import { TRIGGER_TYPES } from '../triggers/index.js';
+import { createArnMapper } from './arn-map.js';
+import type { RestoreContext, RestoreResult } from './context.js';
+import { overallAction } from './diff.js';
+import { restoreLayers } from './layers.js';
+import { layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
+import { loadFunctionSnapshot, loadRunManifest } from './manifest.js';
+
+/** Leave this much of the Lambda time limit for writing the outcome. */
+const SAFETY_MARGIN_MS = 60_000;
+
+interface Loaded {
+  store: BackupStore;
+  plan: RestorePlan;
+  region: RegionPlan;
+}
+
+async function loadPlan(ref: RestoreRegionRef): Promise<Loaded> {
+  const store = openStore(ref.store);
+  const plan = parseOrThrow(
+    RestorePlan,
+    await store.getJson(restorePlanKey(ref.run, ref.restoreId)),
+    `restore plan ${ref.restoreId}`,
+  );
+  const region = plan.regions.find((candidate) => candidate.source === ref.region);
+  if (!region) throw new InputValidationError(`restore plan ${ref.restoreId} has no region ${ref.region}`);
+  return { store, plan, region };
+}
+
+async function contextFor(
+  { store, plan, region }: Loaded,
+  remainingMs: number,
+  functionVersions: Record<string, Record<string, string>> = {},
+): Promise<RestoreContext> {
+  const layerVersions = ((await store.getJson(layerMapKey(plan.run, plan.restoreId, region.source))) ??
+    {}) as Record<string, string>;
+  return {
+    store,
+    runId: plan.run,
+    restoreId: plan.restoreId,
+    sourceRegion: region.source,
+    targetRegion: region.target,
+    mapper: createArnMapper({ ...region.mapping, layerVersions, functionVersions }),
+    apply: !plan.options.dryRun,
+    force: plan.options.force,
+    options: {
+      edge: plan.options.edge,
+      startingPosition: plan.options.startingPosition,
+      nameSuffix: plan.options.nameSuffix,
+    },
+    deadline: Date.now() + Math.max(remainingMs - SAFETY_MARGIN_MS, remainingMs / 2),
+  };
+}
+
+async function writeOutcome(
+  { store, plan, region }: Loaded,
+  kind: string,
+  name: string,
+  result: RestoreResult & { error?: ItemOutcome['error'] },
+): Promise<ItemOutcome> {
+  const outcome = parseOrThrow(
+    ItemOutcome,
+    {
+      region: region.source,
+      target: region.target,
+      kind,
+      name,
+      action: result.action ?? overallAction(result.changes),
+      changes: result.changes,
+      notes: result.notes,
+      details: result.details,
+      error: result.error,
+    },
+    'restore outcome',
+  );
+  await store.putJson(outcomeKey(plan.run, plan.restoreId, region.source, kind, name), outcome);
+  return outcome;
+}
+
+/**
+ * First state of a region: re-creates the layer versions its functions use (once, before any
+ * function), records their new ARNs for the ARN mapper, and lists the region's work items.
+ */
+export async function prepareRegion(ref: RestoreRegionRef, remainingMs: number) {
+  const loaded = await loadPlan(ref);
+  const { store, plan, region } = loaded;
+  const context = await contextFor(loaded, remainingMs);
+  const functions = region.resources.filter((resource) => resource.kind === 'lambda-function');
+  const snapshots = await Promise.all(
+    functions.map((fn) => loadFunctionSnapshot(store, plan.run, region.source, fn.name)),
+  );
+  const { layerVersions, changes } = await restoreLayers(
+    snapshots.flatMap((snapshot) => snapshot.layers),
+    context,
+  );
+  await store.putJson(layerMapKey(plan.run, plan.restoreId, region.source), layerVersions);
+  if (changes.length) await writeOutcome(loaded, 'lambda-layer', 'layers', { changes, notes: [] });
+  for (const skipped of region.skipped)
+    await writeOutcome(loaded, skipped.kind, skipped.name, {
+      changes: [{ resource: `${skipped.kind} ${skipped.name}`, action: 'skipped', note: skipped.reason }],
+      notes: [],
+    });
+  const base = { restoreId: ref.restoreId, store: ref.store, run: ref.run, region: ref.region };
+  return {
+    ...base,
+    resources: region.resources.map((resource) => ({ ...base, kind: resource.kind, name: resource.name })),
+    triggers: region.triggerGroups.map((group) => ({ ...base, group: group.key })),
+  };
+}
+
+/** One resource (a function, or a table, bucket or stream once their kinds can restore): compare, then apply. */
+export async function restoreResource(item: RestoreResourceItem, remainingMs: number) {
+  const loaded = await loadPlan(item);
+  const restore = KINDS[item.kind]?.restore;
+  if (!restore) throw new InputValidationError(`restoring ${item.kind} is not available`);
+  const manifest = await loadRunManifest(loaded.store, item.run);
+  const recorded = manifest.items.find(
+    (candidate) =>
+      candidate.region === item.region && candidate.kind === item.kind && candidate.name === item.name,
+  );
+  if (!recorded)
+    throw new InputValidationError(`run ${item.run} has no ${item.kind} ${item.name} in ${item.region}`);
+  const context = { ...(await contextFor(loaded, remainingMs)), cursor: item.cursor };
+  const result = await restore(recorded, context);
+  const done = result.done ?? true;
+  const outcome = await writeOutcome(loaded, item.kind, item.name, result);
+  return { ...item, cursor: done ? undefined : result.cursor, done, action: outcome.action };
+}
+
+/**
+ * The triggers of one group, in order, each re-wired to its restored function. The functions'
+ * outcomes give the version numbers they were republished under; a trigger of a function that was
+ * not restored is blocked.
+ */
+export async function restoreTriggerGroup(item: RestoreTriggerItem, remainingMs: number) {
+  const loaded = await loadPlan(item);
+  const { store, plan, region } = loaded;
+  const group = region.triggerGroups.find((candidate) => candidate.key === item.group);
+  if (!group)
+    throw new InputValidationError(`restore plan ${plan.restoreId} has no trigger group ${item.group}`);
+  const functions = [...new Set(group.triggers.map((trigger) => trigger.function))];
+  const outcomes = new Map(
+    await Promise.all(
+      functions.map(async (name) => {
+        const stored = await store.getJson(
+          outcomeKey(plan.run, plan.restoreId, region.source, 'lambda-function', name),
+        );
+        return [
+          name,
+          stored === undefined ? undefined : parseOrThrow(ItemOutcome, stored, `outcome of ${name}`),
+        ] as const;
+      }),
+    ),
+  );
+  const versions = Object.fromEntries(
+    [...outcomes].map(([name, outcome]) => [
+      name,
+      (outcome?.details?.versionMap ?? {}) as Record<string, string>,
+    ]),
+  );
+  const context = await contextFor(loaded, remainingMs, versions);
+  const changes: Change[] = [];
+  const notes: string[] = [];
+  for (const ref of group.triggers) {
+    const resource = `${ref.type} ${ref.id}`;
+    const outcome = outcomes.get(ref.function);
+    if (!outcome || outcome.action === 'failed' || outcome.action === 'blocked') {
+      changes.push({ resource, action: 'blocked', note: `function ${ref.function} was not restored` });
+      continue;
+    }
+    const snapshot = await loadFunctionSnapshot(store, plan.run, region.source, ref.function);
+    const record = snapshot.triggers.find((trigger) => trigger.type === ref.type && trigger.id === ref.id);
+    const type = TRIGGER_TYPES.find((candidate) => candidate.type === ref.type);
+    if (!record || !type) {
+      changes.push({
+        resource,
+        action: 'failed',
+        note: 'not in the stored snapshot, or an unknown trigger type',
+      });
+      continue;
+    }
+    try {
+      const result = await type.restore(record, context);
+      changes.push(...result.changes);
+      notes.push(...result.notes);
+    } catch (error) {
+      // One trigger failing does not stop the others of its group; transient errors still retry the group.
+      if (isTransient(error)) throw error;
+      changes.push({
+        resource,
+        action: 'failed',
+        note: `${(error as Error).name}: ${(error as Error).message}`,
+      });
+    }
+  }
+  const outcome = await writeOutcome(loaded, 'triggers', group.key, { changes, notes });
+  return { ...item, action: outcome.action };
+}
+
+/** The Catch path: the item is recorded as failed with its error; the restore goes on. */
+export async function recordRestoreFailure(
+  item: RestoreRegionRef & {
+    kind?: string;
+    name?: string;
+    group?: string;
+    error: { Error?: string; Cause?: string };
+  },
+) {
+  const loaded = await loadPlan(item);
+  const kind = item.group ? 'triggers' : (item.kind ?? 'unknown');
+  const name = item.group ?? item.name ?? 'unknown';
+  let cause = item.error.Cause ?? '';
+  try {
+    cause = (JSON.parse(cause) as { errorMessage?: string }).errorMessage ?? cause;
+  } catch {
+    // a plain-text cause
+  }
+  const error = { name: item.error.Error ?? 'Error', message: cause };
+  await writeOutcome(loaded, kind, name, {
+    action: 'failed',
+    changes: [{ resource: `${kind} ${name}`, action: 'failed', note: `${error.name}: ${error.message}` }],
+    notes: [],
+    error,
+  });
+  return { region: item.region, kind, name, done: true, action: 'failed' as const };
+}

@@ -1,0 +1,32 @@
+import { IntegrityError, NotFoundError } from '../errors.js';
+import { sha256Hex } from '../store/hashing.js';
+import { S3Backend } from '../store/s3-backend.js';
+import type { BackupStore } from '../store/store.js';
+
+/** A stored blob's bytes, checked against the sha256 its content-addressed key names. */
+export async function readBlob(store: BackupStore, path: string): Promise<Buffer> {
+  const body = await store.read(path);
+  if (!body) throw new NotFoundError(`${store.url}: ${path} is missing`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  const bytes = Buffer.concat(chunks);
+  const named = path.split('/').at(-1) ?? '';
+  if (/^[0-9a-f]{64}$/.test(named) && sha256Hex(bytes) !== named)
+    throw new IntegrityError(`${path}: stored bytes hash to ${sha256Hex(bytes)}`);
+  return bytes;
+}
+
+/**
+ * S3Bucket/S3Key for a stored package when Lambda can read it in place: the store is an S3 bucket in
+ * the target region (Lambda reads code from its own region only). Undefined otherwise.
+ */
+export function storedCodeLocation(
+  store: BackupStore,
+  path: string,
+  region: string,
+): { S3Bucket: string; S3Key: string } | undefined {
+  const backend = store.backend;
+  if (!(backend instanceof S3Backend) || backend.region !== region) return undefined;
+  const prefix = backend.prefix.replace(/\/$/, '');
+  return { S3Bucket: backend.bucket, S3Key: prefix ? `${prefix}/${path}` : path };
+}
