@@ -243,7 +243,8 @@ export function faultResponse(kind: Exclude<FaultKind, 'reset'>, classified: Cla
   const { service, protocol } = classified;
   const requestId = 'triggervault-proxy-fault';
   const throttling = kind === 'throttle' || kind === 'slowdown';
-  if (service === 's3' || (kind === 'slowdown' && protocol === 'xml')) {
+  // Lambda code locations are S3 (pre-signed) URLs in AWS, so the code bridge fails the way S3 does.
+  if (service === 's3' || service === CODE_BRIDGE_SERVICE || (kind === 'slowdown' && protocol === 'xml')) {
     const [status, code, message] = throttling
       ? [503, 'SlowDown', 'Please reduce your request rate.']
       : kind === '500'
