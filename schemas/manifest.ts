@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChangeReport, RecoveryPoint } from './audit.js';
 import { KindName, RegionName, RunId } from './common.js';
 import { ItemResult } from './work-item.js';
 
@@ -23,5 +24,11 @@ export const Manifest = z.object({
     bytes: z.number().int(),
   }),
   items: z.array(ItemResult),
+  /** The policy the run followed; absent for a run made without one. */
+  policy: z.object({ name: z.string() }).optional(),
+  /** Per function, what changed since the previous run (and who, where CloudTrail tells). */
+  changes: ChangeReport.optional(),
+  /** AWS Backup recovery points the run made. */
+  recoveryPoints: z.array(RecoveryPoint).optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KindName, RegionName, RunId } from './common.js';
+import { Policy } from './policy.js';
 
 const NamePattern = z.string().min(1).max(256);
 
@@ -15,6 +16,8 @@ export const RunInput = z
     tables: z.array(NamePattern).max(1000).optional(),
     buckets: z.array(NamePattern).max(1000).optional(),
     streams: z.array(NamePattern).max(1000).optional(),
+    /** A backup policy, inline (schedules pass theirs; `backup --policy` reads the policy file). */
+    policy: Policy.optional(),
   })
   .strict();
 export type RunInput = z.infer<typeof RunInput>;
@@ -31,5 +34,6 @@ export const RunPlan = z.object({
   tables: z.array(NamePattern).default([]),
   buckets: z.array(NamePattern).default([]),
   streams: z.array(NamePattern).default([]),
+  policy: Policy.optional(),
 });
 export type RunPlan = z.infer<typeof RunPlan>;

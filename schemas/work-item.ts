@@ -33,6 +33,8 @@ export const ItemResult = z.object({
   artifacts: z.array(Artifact),
   summary: z.record(z.string(), z.unknown()).optional(),
   error: z.object({ name: z.string(), message: z.string() }).optional(),
+  /** Time spent in backup steps (all chunks), for reports and metrics. */
+  durationMs: z.number().nonnegative().optional(),
 });
 export type ItemResult = z.infer<typeof ItemResult>;
 

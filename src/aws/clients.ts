@@ -24,12 +24,20 @@ export interface ClientConfig {
   maxAttempts: number;
   retryMode: 'adaptive';
   requestHandler: NodeHttpHandler;
+  /** S3 only (others ignore it): a store or copy bucket in another region is reached all the same. */
+  followRegionRedirects: boolean;
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export function clientConfig(region: string): ClientConfig {
   const endpoint = endpointUrl();
-  const config: ClientConfig = { region, maxAttempts: 6, retryMode: 'adaptive', requestHandler };
+  const config: ClientConfig = {
+    region,
+    maxAttempts: 6,
+    retryMode: 'adaptive',
+    requestHandler,
+    followRegionRedirects: true,
+  };
   if (endpoint) {
     config.endpoint = endpoint;
     config.forcePathStyle = true;

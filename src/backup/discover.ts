@@ -5,6 +5,7 @@ import type { WorkItem } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
 import { mapLimit } from '../concurrency.js';
 import { kindModule } from '../kinds/index.js';
+import { selectForRun } from '../policy/select.js';
 import { workKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import { readItemResults } from './verify.js';
@@ -53,12 +54,8 @@ export async function eventSourcesOfFunctions(region: string, functionNames: str
   return { tables: [...tables], streams: [...streams], buckets: [...buckets] };
 }
 
-/**
- * Lists the work of one region: every function, and the tables, buckets and streams that either
- * the run input names (globs) or the functions' triggers use. Writes the list to the store too.
- */
-export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> {
-  if (input.mode === 'redrive') return failedItems(input);
+/** The items of one region the run input selects (functions, and data by globs or triggers), unsaved. */
+export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promise<WorkItem[]> {
   const { region, include } = input;
   const items: WorkItem[] = [];
   const add = (kind: KindName, names: string[]) => {
@@ -80,10 +77,24 @@ export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> 
     const all = [...patterns, ...fromTriggers];
     add(kind, all.length ? await kindModule(kind).discover(region, { patterns: all }) : []);
   }
+  return items;
+}
+
+/**
+ * Lists the work of one region: every function, and the tables, buckets and streams that either
+ * the run input names (globs) or the functions' triggers use. Writes the list to the store too.
+ */
+export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> {
+  if (input.mode === 'redrive') return failedItems(input);
+  const items = await listRegionItems(input);
   const store = openStore(input.store);
   const backupBucket = store.url.startsWith('s3://') ? store.url.slice(5).split('/')[0] : undefined;
-  const selected = items.filter((item) => !(item.kind === 's3-bucket' && item.name === backupBucket));
-  await store.putJson(workKey(input.runId, region), selected);
+  const selected = await selectForRun(
+    store,
+    input.runId,
+    items.filter((item) => !(item.kind === 's3-bucket' && item.name === backupBucket)),
+  );
+  await store.putJson(workKey(input.runId, input.region), selected);
   return selected;
 }
 

@@ -2,6 +2,7 @@ import { parseOrThrow } from '../../schemas/common.js';
 import { MANIFEST_FORMAT, Manifest } from '../../schemas/manifest.js';
 import { RunPlan } from '../../schemas/run-input.js';
 import { TriggervaultError } from '../errors.js';
+import { afterManifest, manifestAdditions, type PolicyOutcome } from '../policy/finalize-policy.js';
 import { manifestKey, planKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import { type Damage, distinctArtifacts, readItemResults, verifyArtifacts } from './verify.js';
@@ -33,12 +34,19 @@ export interface RunSummary {
   damaged: string[];
 }
 
+/** Finalize gives itself this long before the Lambda limit to return. */
+const FINALIZE_MARGIN_MS = 30_000;
+
 /**
  * The Finalize state: writes manifest.json last. Items still `running` mean the run is not
  * finished; that is an error, so no manifest can claim success for it.
  */
-export async function finalizeRun(ref: RunRef & { verification: VerifyOutcome }): Promise<RunSummary> {
+export async function finalizeRun(
+  ref: RunRef & { verification: VerifyOutcome },
+  context: { remainingMs: number } = { remainingMs: 300_000 },
+): Promise<RunSummary & PolicyOutcome> {
   const store = openStore(ref.store);
+  const deadline = Date.now() + context.remainingMs - FINALIZE_MARGIN_MS;
   const plan = parseOrThrow(RunPlan, await store.getJson(planKey(ref.runId)), `plan of run ${ref.runId}`);
   const items = await readItemResults(store, ref.runId);
   const unfinished = items.filter((item) => item.status === 'running');
@@ -66,8 +74,10 @@ export async function finalizeRun(ref: RunRef & { verification: VerifyOutcome })
       bytes: artifacts.reduce((sum, artifact) => sum + artifact.bytes, 0),
     },
     items,
+    ...(await manifestAdditions(store, plan, items, deadline)),
   };
   await store.putJson(manifestKey(ref.runId), parseOrThrow(Manifest, manifest, 'manifest'));
+  const policyOutcome = await afterManifest(store, plan, manifest, deadline);
   const regions: RunSummary['regions'] = Object.fromEntries(
     plan.regions.map((region) => [region, { items: 0, failed: 0 }]),
   );
@@ -91,5 +101,6 @@ export async function finalizeRun(ref: RunRef & { verification: VerifyOutcome })
       error: `${item.error?.name}: ${item.error?.message}`,
     })),
     damaged,
+    ...policyOutcome,
   };
 }

@@ -59,18 +59,22 @@ export async function planRun(
     const plan = parseOrThrow(RunPlan, stored, `stored plan of run ${continued}`);
     return { ...plan, mode: input.redrive ? 'redrive' : 'full' };
   }
-  const regions =
-    input.regions === undefined || input.regions === 'all' ? await enabledRegions() : input.regions;
+  // A policy supplies what the input leaves open: regions, kinds, and name globs for data kinds.
+  const policy = input.policy;
+  const wanted = input.regions ?? policy?.select.regions;
+  const regions = wanted === undefined || wanted === 'all' ? await enabledRegions() : wanted;
+  const patterns = (given: string[] | undefined) => given ?? policy?.select.names ?? [];
   const plan: RunPlan = {
     runId: newRunId(),
     store: store.url,
     regions: [...new Set(regions)],
-    include: input.include ?? [...KIND_NAMES],
+    include: input.include ?? policy?.select.kinds ?? [...KIND_NAMES],
     startedAt: new Date().toISOString(),
     mode: 'full',
-    tables: input.tables ?? [],
-    buckets: input.buckets ?? [],
-    streams: input.streams ?? [],
+    tables: patterns(input.tables),
+    buckets: patterns(input.buckets),
+    streams: patterns(input.streams),
+    policy,
   };
   await store.putJson(planKey(plan.runId), plan);
   return plan;

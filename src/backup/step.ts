@@ -1,9 +1,16 @@
 import { parseOrThrow } from '../../schemas/common.js';
 import { type Artifact, ItemResult, type StepResult, type WorkItem } from '../../schemas/work-item.js';
-import { kindModule } from '../kinds/index.js';
+import { recordItemMetrics } from '../metrics.js';
+import { backupItem } from '../policy/engine.js';
 import { itemResultKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
+
+/** Optional cap on items per chunk (TRIGGERVAULT_CHUNK_ITEMS): small Lambdas, tests, smoother checkpoints. */
+function chunkItems(): number | undefined {
+  const value = Number(process.env.TRIGGERVAULT_CHUNK_ITEMS);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
 
 /** Leave this much of the Lambda time limit for writing the checkpoint. */
 const SAFETY_MARGIN_MS = 60_000;
@@ -33,12 +40,14 @@ export async function runBackupStep(item: WorkItem, remainingMs: number): Promis
   // A resumed run continues a chunked export, or retries a failed item, from its last checkpoint.
   const resumed = previous?.status === 'running' || previous?.status === 'failed' ? previous : undefined;
   const cursor = item.cursor ?? resumed?.cursor;
-  const step = await kindModule(item.kind).backup(
+  const began = Date.now();
+  const step = await backupItem(
     { ...item, cursor },
     {
       store,
       runId: item.runId,
       deadline: Date.now() + Math.max(remainingMs - SAFETY_MARGIN_MS, remainingMs / 2),
+      chunkItems: chunkItems(),
     },
   );
   const result: ItemResult = {
@@ -47,8 +56,10 @@ export async function runBackupStep(item: WorkItem, remainingMs: number): Promis
     cursor: step.done ? undefined : step.cursor,
     artifacts: mergeArtifacts(resumed?.artifacts ?? [], step.artifacts),
     summary: step.summary ?? resumed?.summary,
+    durationMs: (resumed?.durationMs ?? 0) + (Date.now() - began),
   };
   await store.putJson(itemResultKey(item.runId, item.region, item.kind, item.name), result);
+  recordItemMetrics(result, step.done, Date.now() - began);
   return { ...item, cursor: step.done ? undefined : step.cursor, done: step.done, status: result.status };
 }
 
@@ -67,7 +78,9 @@ export async function recordFailure(
     artifacts: previous?.artifacts ?? [],
     cursor: previous?.cursor,
     error,
+    durationMs: previous?.durationMs,
   };
   await store.putJson(itemResultKey(item.runId, item.region, item.kind, item.name), result);
+  recordItemMetrics(result, true, 0);
   return { ...item, done: true, status: 'failed' };
 }

@@ -127,6 +127,43 @@ export function buildProgram(): Command {
     .requiredOption('--bucket <bucket>', 'backup store')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).listCommand(flags)));
+  const policyCommands = () => import('./policy-commands.js');
+  program
+    .command('plan')
+    .description('per backup policy: what it selects now and when it runs next')
+    .option('--policy-file <file>', 'policy file', 'triggervault.policy.yaml')
+    .option('--policy <name>', 'only this policy')
+    .option('--now <time>', 'ISO time to count the next run from (default: now)')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(async () => (await policyCommands()).planCommand(flags)));
+  program
+    .command('prune')
+    .description("apply the policies' retention: delete runs outside it and blobs no kept run references")
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .option('--policy-file <file>', 'policy file', 'triggervault.policy.yaml')
+    .option('--policy <name>', 'only the runs of this policy')
+    .option('--dry-run', 'list what would be deleted; delete nothing')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(async () => (await policyCommands()).pruneCommand(flags)));
+  program
+    .command('report')
+    .description('write a self-contained HTML report of a run')
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .requiredOption('--run <run>', 'run id')
+    .option('--out <file>', 'HTML file to write (default: triggervault-report-RUN.html)')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(async () => (await policyCommands()).reportCommand(flags)));
+  program
+    .command('copy')
+    .description(
+      'copy a finished run to another bucket (region) or directory, verified by hash, manifest last',
+    )
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .requiredOption('--run <run>', 'run id')
+    .requiredOption('--to <store>', 's3://bucket[/prefix] or file:///directory')
+    .option('--to-region <region>', 'region of the target bucket')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(async () => (await policyCommands()).copyCommand(flags)));
   return program;
 }
 

@@ -20,6 +20,7 @@ import {
   paginateListProvisionedConcurrencyConfigs,
   paginateListVersionsByFunction,
 } from '@aws-sdk/client-lambda';
+import type { AttributeSelection } from '../../schemas/policy.js';
 import type { Artifact, WorkItem } from '../../schemas/work-item.js';
 import { client, endpointUrl, resolveCodeLocation } from '../aws/clients.js';
 import { mapLimit } from '../concurrency.js';
@@ -61,12 +62,13 @@ export interface FunctionSnapshot {
   name: string;
   arn: string;
   configuration: FunctionConfiguration;
-  code: StoredCode | { imageUri?: string; resolvedImageUri?: string };
+  /** `notCaptured`: the run's policy did not make code critical (CodeSha256 stays in configuration). */
+  code: StoredCode | { imageUri?: string; resolvedImageUri?: string; notCaptured?: 'policy' };
   tags: Record<string, string>;
   versions: {
     version: string;
     configuration: FunctionConfiguration;
-    code: StoredCode | { imageUri?: string };
+    code: StoredCode | { imageUri?: string; notCaptured?: 'policy' };
   }[];
   aliases: AliasConfiguration[];
   policy: { qualifier?: string; statements: PolicyStatement[] }[];
@@ -86,6 +88,14 @@ export interface FunctionSnapshot {
     licenseInfo?: string;
   }[];
   triggers: TriggerRecord[];
+  /** Parts the run's policy did not make critical, so not captured (layers are then not stored either). */
+  notCaptured?: ('code' | 'triggers')[];
+}
+
+/** What a snapshot captures beyond configuration (a policy's critical attributes). */
+export interface CaptureOptions {
+  code: boolean;
+  triggers: boolean;
 }
 
 async function download(location: string): Promise<Readable> {
@@ -117,8 +127,14 @@ export async function storeCode(
   return { sha256: written.sha256, bytes: written.bytes, path: written.key };
 }
 
-async function storeFunctionCode(store: BackupStore, response: GetFunctionCommandOutput, what: string) {
+async function storeFunctionCode(
+  store: BackupStore,
+  response: GetFunctionCommandOutput,
+  what: string,
+  capture = true,
+) {
   const configuration = response.Configuration ?? {};
+  if (!capture) return { notCaptured: 'policy' as const };
   if (configuration.PackageType === 'Image') {
     return { imageUri: response.Code?.ImageUri, resolvedImageUri: response.Code?.ResolvedImageUri };
   }
@@ -188,6 +204,7 @@ export async function snapshotFunction(
   store: BackupStore,
   region: string,
   name: string,
+  capture: CaptureOptions = { code: true, triggers: true },
 ): Promise<FunctionSnapshot> {
   const client = lambda(region);
   const latest = await client.send(new GetFunctionCommand({ FunctionName: name }));
@@ -207,7 +224,7 @@ export async function snapshotFunction(
   const published = versionList.filter((version) => version.Version && version.Version !== '$LATEST');
   const qualifiers = [undefined, ...aliases.map((alias) => alias.Name)];
   const [code, versions, policies, urlConfigs, layers] = await Promise.all([
-    storeFunctionCode(store, latest, `function ${name}`),
+    storeFunctionCode(store, latest, `function ${name}`, capture.code),
     mapLimit(published, 4, async (version) => {
       const response = await client.send(
         new GetFunctionCommand({ FunctionName: name, Qualifier: version.Version }),
@@ -215,7 +232,7 @@ export async function snapshotFunction(
       return {
         version: version.Version as string,
         configuration: response.Configuration ?? {},
-        code: await storeFunctionCode(store, response, `function ${name}:${version.Version}`),
+        code: await storeFunctionCode(store, response, `function ${name}:${version.Version}`, capture.code),
       };
     }),
     Promise.all(
@@ -235,7 +252,11 @@ export async function snapshotFunction(
         return { ...rest, qualifier };
       }),
     ),
-    Promise.all((configuration.Layers ?? []).map((layer) => storeLayer(store, region, layer.Arn ?? ''))),
+    Promise.all(
+      (capture.code ? (configuration.Layers ?? []) : []).map((layer) =>
+        storeLayer(store, region, layer.Arn ?? ''),
+      ),
+    ),
   ]);
   const policy = policies.filter((entry) => entry.statements.length > 0);
   const ref: FunctionRef = {
@@ -261,9 +282,13 @@ export async function snapshotFunction(
     concurrency: { reserved: reserved?.ReservedConcurrentExecutions, provisioned },
     codeSigningConfigArn: signing?.CodeSigningConfigArn,
     layers,
-    triggers: await listTriggers(ref),
+    triggers: capture.triggers ? await listTriggers(ref) : [],
+    notCaptured: capture.code && capture.triggers ? undefined : notCaptured(capture),
   };
 }
+
+const notCaptured = (capture: CaptureOptions) =>
+  (['code', 'triggers'] as const).filter((part) => !capture[part]);
 
 const codeArtifact = (role: string, code: StoredCode): Artifact => ({
   role,
@@ -297,7 +322,11 @@ async function discover(region: string, selection: { patterns: string[] }): Prom
 }
 
 async function backup(item: WorkItem, context: BackupContext): Promise<BackupStep> {
-  const snapshot = await snapshotFunction(context.store, item.region, item.name);
+  const critical = (item as WorkItem & AttributeSelection).attributes;
+  const snapshot = await snapshotFunction(context.store, item.region, item.name, {
+    code: !critical || critical.includes('code'),
+    triggers: !critical || critical.includes('triggers'),
+  });
   const written = await context.store.putJson(
     artifactKey(item.runId, item.region, 'lambda-function', item.name, 'function.json'),
     snapshot,
@@ -326,4 +355,9 @@ async function backup(item: WorkItem, context: BackupContext): Promise<BackupSte
   };
 }
 
-export const lambdaFunctionKind: ResourceKind = { kind: 'lambda-function', discover, backup, restore: restoreFunction };
+export const lambdaFunctionKind: ResourceKind = {
+  kind: 'lambda-function',
+  discover,
+  backup,
+  restore: restoreFunction,
+};

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { parseOrThrow } from '../../schemas/common.js';
 import { classifyError } from '../errors.js';
 import { logger } from '../log.js';
+import { runContextLogging } from './run-context.js';
 
 /** Rejects a malformed state payload with a message naming the field (InputValidationError). */
 export const zodInput = <S extends z.ZodType>(schema: S, what: string): MiddlewareObj<unknown> => ({
@@ -35,6 +36,7 @@ export function taskHandler<S extends z.ZodType, R>(
   act: (input: z.infer<S>, context: TaskContext) => Promise<R>,
 ) {
   return middy<unknown, R, Error, Context>()
+    .use(runContextLogging())
     .use(zodInput(schema, what))
     .use(classifyErrors())
     .handler((event, context) =>

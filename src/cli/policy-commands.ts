@@ -1,0 +1,152 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { parseOrThrow, RegionName, RunId } from '../../schemas/common.js';
+import type { Retention } from '../../schemas/policy.js';
+import { DEFAULT_POLICY_FILE, findPolicy, loadPolicyFile } from '../policy/load.js';
+import { type PolicyPreview, previewPolicies } from '../policy/preview.js';
+import { NO_POLICY, pruneStore } from '../policy/prune.js';
+import { renderRunReport } from '../report/html.js';
+import { readDrill, summarizeRun } from '../report/run-report.js';
+import { openStore } from '../store/open.js';
+import { openCopyStore, replicateRun } from '../store/replicate.js';
+import { readManifest } from './commands.js';
+import { StoreFlag } from './flags.js';
+import { createOutput, table } from './output.js';
+
+const PolicyFileFlag = z.string().min(1).default(DEFAULT_POLICY_FILE);
+
+export const PlanFlags = z.object({
+  policyFile: PolicyFileFlag,
+  policy: z.string().optional(),
+  now: z.iso.datetime({ offset: true }).optional(),
+  json: z.boolean().default(false),
+});
+
+export const PruneFlags = z.object({
+  bucket: StoreFlag,
+  policyFile: PolicyFileFlag,
+  policy: z.string().optional(),
+  dryRun: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+export const ReportFlags = z.object({
+  bucket: StoreFlag,
+  run: RunId,
+  out: z.string().min(1).optional(),
+  json: z.boolean().default(false),
+});
+
+export const CopyFlags = z.object({
+  bucket: StoreFlag,
+  run: RunId,
+  to: z.string().regex(/^(s3|file):\/\/.+/, 'must be s3://bucket[/prefix] or file:///directory'),
+  toRegion: RegionName.optional(),
+  json: z.boolean().default(false),
+});
+
+function describePreview(preview: PolicyPreview): string {
+  const retention = preview.retention;
+  const lines = [
+    `policy ${preview.policy}: ${preview.schedule} (${preview.timezone}), next run ${preview.nextRun ?? 'never'}`,
+    `  regions ${preview.regions.join(', ')}; kinds ${preview.kinds.join(', ')}; critical ${preview.critical.join(', ')}`,
+    `  retention: last ${retention.keepLast}, daily ${retention.daily}, weekly ${retention.weekly}, monthly ${retention.monthly}, yearly ${retention.yearly}, min age ${retention.minAgeDays} d`,
+  ];
+  if (preview.unavailableKinds.length)
+    lines.push(`  not available in this build: ${preview.unavailableKinds.join(', ')}`);
+  if (preview.awsBackup)
+    lines.push(
+      `  AWS Backup ${preview.awsBackup.mode} our export for ${preview.awsBackup.kinds.join(', ')} into vault ${preview.awsBackup.vault}${preview.awsBackup.copies ? ` (+${preview.awsBackup.copies} copies)` : ''}`,
+    );
+  if (preview.copies.length) lines.push(`  copies: ${preview.copies.join(', ')}`);
+  lines.push(`  selects ${preview.selected.length} resources`);
+  if (preview.selected.length)
+    lines.push(
+      table(
+        ['region', 'kind', 'name'],
+        preview.selected.map((resource) => [resource.region, resource.kind, resource.name]),
+      )
+        .split('\n')
+        .map((line) => `  ${line}`)
+        .join('\n'),
+    );
+  return lines.join('\n');
+}
+
+/** `plan`: per policy, what it selects now and when it runs next. */
+export async function planCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(PlanFlags, rawFlags, 'flags');
+  const out = createOutput(flags.json);
+  const file = await loadPolicyFile(flags.policyFile);
+  const chosen = flags.policy ? { ...file, policies: [findPolicy(file, flags.policy)] } : file;
+  const previews = await previewPolicies(chosen, flags.now ? new Date(flags.now) : new Date());
+  out.result(previews, () => previews.map(describePreview).join('\n\n'));
+  return 0;
+}
+
+/** `prune`: applies each policy's retention to the store (`--dry-run` lists what would go). */
+export async function pruneCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(PruneFlags, rawFlags, 'flags');
+  const out = createOutput(flags.json);
+  const file = await loadPolicyFile(flags.policyFile);
+  const retention: Record<string, Retention> = Object.fromEntries(
+    file.policies.map((policy) => [policy.name, policy.retention]),
+  );
+  if (file.retention) retention[NO_POLICY] = file.retention;
+  if (flags.policy) findPolicy(file, flags.policy);
+  const report = await pruneStore(openStore(flags.bucket), {
+    retention,
+    only: flags.policy ? [flags.policy] : undefined,
+    dryRun: flags.dryRun,
+  });
+  const verb = flags.dryRun ? 'would delete' : 'deleted';
+  out.result(report, () =>
+    [
+      table(
+        ['run', 'policy', 'verdict', 'why'],
+        report.runs.map((run) => [run.runId, run.policy, run.keep ? 'keep' : verb, run.reasons.join(', ')]),
+      ),
+      `${verb} ${report.deletedRuns.length} runs and ${report.blobs.deleted.length} unreferenced blobs; ` +
+        `${report.blobs.referenced} blobs referenced by kept runs` +
+        (report.blobs.locked.length ? `; ${report.blobs.locked.length} blobs held by Object Lock` : '') +
+        (report.blobs.deferred ? `; blobs not collected: ${report.blobs.deferred}` : ''),
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/** `report`: one self-contained HTML page for a run. */
+export async function reportCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(ReportFlags, rawFlags, 'flags');
+  const out = createOutput(flags.json);
+  const store = openStore(flags.bucket);
+  const manifest = await readManifest(store, flags.run);
+  if (!manifest) {
+    out.error(`run ${flags.run} has no manifest in ${store.url}: it is incomplete or does not exist`);
+    return 1;
+  }
+  const path = resolve(flags.out ?? `triggervault-report-${flags.run}.html`);
+  await writeFile(path, renderRunReport(summarizeRun(manifest, await readDrill(store, flags.run))));
+  out.result({ runId: flags.run, report: path }, () => `wrote ${path}`);
+  return 0;
+}
+
+/** `copy`: copies a finished run to another bucket or directory (resumes an unfinished copy). */
+export async function copyCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(CopyFlags, rawFlags, 'flags');
+  const out = createOutput(flags.json);
+  const outcome = await replicateRun(
+    openStore(flags.bucket),
+    flags.run,
+    openCopyStore({ store: flags.to, region: flags.toRegion }),
+  );
+  out.result(outcome, () =>
+    [
+      `copy of run ${flags.run} to ${outcome.target}: ${outcome.status}, ${outcome.written} objects written (${outcome.bytes} bytes), ${outcome.verified} artifacts verified`,
+      ...outcome.damaged.map((damage) => `DAMAGED ${damage.path}: ${damage.problem}`),
+      ...(outcome.error ? [outcome.error] : []),
+    ].join('\n'),
+  );
+  return outcome.status === 'copied' ? 0 : 1;
+}

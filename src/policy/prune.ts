@@ -1,0 +1,179 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseOrThrow, RunId } from '../../schemas/common.js';
+import { Manifest } from '../../schemas/manifest.js';
+import type { Retention } from '../../schemas/policy.js';
+import { RunPlan } from '../../schemas/run-input.js';
+import { readItemResults } from '../backup/verify.js';
+import { mapLimit } from '../concurrency.js';
+import { FileBackend } from '../store/file-backend.js';
+import { manifestKey, planKey, runPrefix } from '../store/layout.js';
+import { ObjectLock } from '../store/object-lock.js';
+import { type BackupStore, BLOB_PREFIX } from '../store/store.js';
+import { decideRetention, type RetentionDecision } from './retention.js';
+
+/** Runs made without a policy form this group. */
+export const NO_POLICY = '(none)';
+
+export interface PruneOptions {
+  /** Retention per policy name; runs of a policy not listed here are kept. */
+  retention: Record<string, Retention>;
+  /** Only runs of these groups may go (Finalize prunes its own policy); default: every listed one. */
+  only?: string[];
+  dryRun: boolean;
+  now?: Date;
+}
+
+export interface RunVerdict extends RetentionDecision {
+  policy: string;
+  /** The run is kept because S3 Object Lock still retains it. */
+  locked?: string;
+}
+
+export interface PruneReport {
+  store: string;
+  dryRun: boolean;
+  runs: RunVerdict[];
+  /** Runs deleted (or, in a dry run, that would be). */
+  deletedRuns: string[];
+  blobs: {
+    /** Content-addressed blobs no kept run references: deleted (or would be). */
+    deleted: string[];
+    locked: { key: string; reason: string }[];
+    referenced: number;
+    /** Why blobs were not collected this time (a run in progress, an unreadable manifest). */
+    deferred?: string;
+  };
+}
+
+interface StoredRun {
+  runId: string;
+  complete: boolean;
+  policy: string;
+  /** Blob keys the run references; undefined when they could not be read. */
+  blobs?: Set<string>;
+}
+
+const blobPaths = (paths: string[]) => new Set(paths.filter((path) => path.startsWith(BLOB_PREFIX)));
+
+async function readRun(store: BackupStore, runId: string): Promise<StoredRun> {
+  try {
+    const raw = await store.getJson(manifestKey(runId));
+    if (raw !== undefined) {
+      const manifest = parseOrThrow(Manifest, raw, `manifest of run ${runId}`);
+      return {
+        runId,
+        complete: true,
+        policy: manifest.policy?.name ?? NO_POLICY,
+        blobs: blobPaths(manifest.items.flatMap((item) => item.artifacts.map((artifact) => artifact.path))),
+      };
+    }
+  } catch {
+    // An unreadable manifest: the run is kept and its references are unknown.
+    return { runId, complete: true, policy: NO_POLICY };
+  }
+  const plan = RunPlan.safeParse(await store.getJson(planKey(runId)).catch(() => undefined));
+  const items = await readItemResults(store, runId).catch(() => undefined);
+  return {
+    runId,
+    complete: false,
+    policy: (plan.success ? plan.data.policy?.name : undefined) ?? NO_POLICY,
+    blobs: items && blobPaths(items.flatMap((item) => item.artifacts.map((artifact) => artifact.path))),
+  };
+}
+
+/** Every run of the store, with its policy and the blobs it references. */
+export async function readRuns(store: BackupStore): Promise<StoredRun[]> {
+  const ids = (await store.children('runs/')).filter((id) => RunId.safeParse(id).success);
+  return mapLimit(ids, 8, (runId) => readRun(store, runId));
+}
+
+function verdicts(runs: StoredRun[], options: PruneOptions, now: Date): RunVerdict[] {
+  const groups = new Map<string, StoredRun[]>();
+  for (const run of runs) groups.set(run.policy, [...(groups.get(run.policy) ?? []), run]);
+  const result: RunVerdict[] = [];
+  for (const [policy, members] of groups) {
+    const retention = options.retention[policy];
+    const inScope = retention && (!options.only || options.only.includes(policy));
+    if (!inScope) {
+      const reason = retention ? 'another policy is being pruned' : 'no retention for this policy';
+      result.push(...members.map((run) => ({ runId: run.runId, policy, keep: true, reasons: [reason] })));
+      continue;
+    }
+    for (const decision of decideRetention(members, retention, now)) result.push({ ...decision, policy });
+  }
+  for (const run of runs) {
+    const verdict = result.find((entry) => entry.runId === run.runId);
+    if (verdict && !verdict.keep && run.complete && !run.blobs) {
+      verdict.keep = true;
+      verdict.reasons = ['manifest unreadable'];
+    }
+  }
+  return result.sort((a, b) => a.runId.localeCompare(b.runId));
+}
+
+async function deleteRun(store: BackupStore, runId: string): Promise<void> {
+  // The manifest first: a run caught half-deleted then reads as incomplete, never as complete.
+  await store.remove(manifestKey(runId));
+  const keys: string[] = [];
+  for await (const key of store.list(runPrefix(runId))) keys.push(key);
+  await mapLimit(keys, 16, (key) => store.remove(key));
+  // A directory store keeps the emptied folders, which would read as runs without a manifest.
+  if (store.backend instanceof FileBackend)
+    await rm(join(store.backend.root, 'runs', runId), { recursive: true, force: true });
+}
+
+/**
+ * Applies retention to a store: decides per policy which runs stay, keeps those S3 Object Lock
+ * still retains, deletes the others (manifest first), then deletes the content-addressed blobs
+ * (`blobs/sha256/`) that no kept run references. Blobs are not collected while a run may still be
+ * writing (an incomplete run that is kept) or when a kept run's references cannot be read. Other
+ * blob namespaces (such as the S3 kind's object copies) are referenced from index files and are
+ * left alone. A dry run reports the same decisions and deletes nothing.
+ */
+export async function pruneStore(store: BackupStore, options: PruneOptions): Promise<PruneReport> {
+  const now = options.now ?? new Date();
+  const lock = new ObjectLock(store, now);
+  const runs = await readRuns(store);
+  const decided = verdicts(runs, options, now);
+  await mapLimit(
+    decided.filter((verdict) => !verdict.keep),
+    8,
+    async (verdict) => {
+      const run = runs.find((entry) => entry.runId === verdict.runId);
+      const locked = await lock.lockOf(run?.complete ? manifestKey(verdict.runId) : planKey(verdict.runId));
+      if (locked) Object.assign(verdict, { keep: true, locked, reasons: [...verdict.reasons, locked] });
+    },
+  );
+  const kept = new Set(decided.filter((verdict) => verdict.keep).map((verdict) => verdict.runId));
+  const keptRuns = runs.filter((run) => kept.has(run.runId));
+  const referenced = new Set(keptRuns.flatMap((run) => [...(run.blobs ?? [])]));
+  const report: PruneReport = {
+    store: store.url,
+    dryRun: options.dryRun,
+    runs: decided,
+    deletedRuns: decided.filter((verdict) => !verdict.keep).map((verdict) => verdict.runId),
+    blobs: { deleted: [], locked: [], referenced: referenced.size },
+  };
+  const writing = keptRuns.find((run) => !run.complete);
+  const unreadable = keptRuns.find((run) => !run.blobs);
+  if (writing || unreadable) {
+    report.blobs.deferred = writing
+      ? `run ${writing.runId} has no manifest yet and may still be writing blobs`
+      : `the references of run ${unreadable?.runId} cannot be read`;
+  } else {
+    const candidates: string[] = [];
+    for await (const key of store.list(BLOB_PREFIX)) if (!referenced.has(key)) candidates.push(key);
+    await mapLimit(candidates, 8, async (key) => {
+      const locked = await lock.lockOf(key);
+      if (locked) report.blobs.locked.push({ key, reason: locked });
+      else report.blobs.deleted.push(key);
+    });
+    report.blobs.deleted.sort();
+  }
+  if (!options.dryRun) {
+    for (const runId of report.deletedRuns) await deleteRun(store, runId);
+    await mapLimit(report.blobs.deleted, 16, (key) => store.remove(key));
+  }
+  return report;
+}
