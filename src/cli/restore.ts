@@ -1,5 +1,10 @@
 import { parseOrThrow } from '../../schemas/common.js';
-import { type Action, type ItemOutcome, RestoreInput } from '../../schemas/restore.js';
+import {
+  type Action,
+  type ItemOutcome,
+  type RestoreInput,
+  RestoreInput as RestoreInputSchema,
+} from '../../schemas/restore.js';
 import { InputValidationError } from '../errors.js';
 import { loadRunManifest } from '../restore/manifest.js';
 import type { RestoreReport, RestoreSummary } from '../restore/report.js';
@@ -76,25 +81,23 @@ export async function restoreCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(RestoreFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
   const store = openStore(flags.bucket);
-  const input = parseOrThrow(
-    RestoreInput,
-    JSON.parse(
-      JSON.stringify({
-        store: store.url,
-        run: flags.run,
-        regions: flags.regions,
-        targetRegion: flags.targetRegion,
-        only: flags.only?.map((selector) => `${selector.kind}:${selector.name}`),
-        nameSuffix: flags.nameSuffix,
-        roleMap: flags.roleMap,
-        dryRun: flags.dryRun,
-        force: flags.force,
-        edge: flags.edge,
-        startingPosition: flags.startingPosition?.toUpperCase(),
-      }),
-    ),
-    'flags',
+  // The state machine gets the input as typed (its Plan validates it again); parsing here fails fast.
+  const input: RestoreInput = JSON.parse(
+    JSON.stringify({
+      store: store.url,
+      run: flags.run,
+      regions: flags.regions,
+      targetRegion: flags.targetRegion,
+      only: flags.only?.map((selector) => `${selector.kind}:${selector.name}`),
+      nameSuffix: flags.nameSuffix,
+      roleMap: flags.roleMap,
+      dryRun: flags.dryRun,
+      force: flags.force,
+      edge: flags.edge,
+      startingPosition: flags.startingPosition?.toUpperCase(),
+    }),
   );
+  parseOrThrow(RestoreInputSchema, input, 'flags');
   await loadRunManifest(store, input.run);
   const { runStateMachineLocally } = await import('../local/runner.js');
   let summary: RestoreSummary;

@@ -160,7 +160,7 @@ export async function restoreFunction(item: ItemResult, context: RestoreContext)
         update: async () => undefined,
       },
     );
-    latestDiffers = change.action === 'differs';
+    latestDiffers = change.action === 'differs' || change.action === 'update';
     changes.push(change);
   } else {
     changes.push({ resource: `function ${name}`, action: 'create' });
@@ -269,10 +269,6 @@ export async function restoreFunction(item: ItemResult, context: RestoreContext)
   // $LATEST last: the function's own code and configuration.
   if (context.apply && (!found || publishedAny || (latestDiffers && context.force)))
     await bringLatestTo(latest);
-  if (latestDiffers && context.force) {
-    const change = changes.find((candidate) => candidate.resource === `function ${name}`);
-    if (change) change.action = 'update';
-  }
 
   const mapper = createArnMapper({
     ...context.mapper.spec,

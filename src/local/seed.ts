@@ -80,9 +80,15 @@ async function createRole(): Promise<string> {
         { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
       ],
     };
-    return (
-      await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }))
-    ).Role?.Arn as string;
+    try {
+      return (
+        await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }))
+      ).Role?.Arn as string;
+    } catch (error) {
+      // Another process (a parallel test worker) created it in between.
+      if ((error as Error).name !== 'EntityAlreadyExistsException') throw error;
+      return (await iam.send(new GetRoleCommand({ RoleName }))).Role?.Arn as string;
+    }
   }
 }
 

@@ -150,12 +150,11 @@ export function expectedPicture(
   const picture = pictureOf(mapped);
   picture.triggers = snapshot.triggers
     .map((record) => {
-      const target = mapper.mapDeep(record);
-      const config = target.config as { StartingPosition?: string };
-      if (config.StartingPosition && options.startingPosition !== 'RECORDED')
-        config.StartingPosition = 'LATEST';
+      const type = TRIGGER_TYPES.find((candidate) => candidate.type === record.type);
+      const restoreOptions = { edge: false, startingPosition: options.startingPosition ?? 'LATEST' } as const;
+      const expected = type?.expectedRecord?.(record, mapper, restoreOptions) ?? mapper.mapDeep(record);
       return normalizeTrigger(
-        target,
+        expected,
         generatedIdsOf(record).map((id) => (id.startsWith('arn:') ? mapper.mapArn(id) : id)),
       );
     })

@@ -5,14 +5,20 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
 
 /**
- * The fields where `current` differs from `desired`, as dotted paths. Only the fields `desired`
- * defines are compared (undefined means "whatever is there"); objects are compared field by field,
- * arrays and scalars as a whole.
+ * The fields where `current` differs from `desired`, as dotted paths. At the top only the fields
+ * `desired` defines are compared (undefined means "whatever is there": a projection names what a
+ * restore sets); below it, objects are compared key by key both ways (an extra environment variable
+ * or alias weight is a difference), arrays and scalars as a whole.
  */
 export function diffFields(current: unknown, desired: unknown, prefix = ''): FieldChange[] {
   if (isPlainObject(desired) && isPlainObject(current)) {
-    return Object.entries(desired).flatMap(([key, value]) =>
-      value === undefined ? [] : diffFields(current[key], value, prefix ? `${prefix}.${key}` : key),
+    const keys = prefix
+      ? [...new Set([...Object.keys(desired), ...Object.keys(current)])]
+      : Object.keys(desired);
+    return keys.flatMap((key) =>
+      !prefix && desired[key] === undefined
+        ? []
+        : diffFields(current[key], desired[key], prefix ? `${prefix}.${key}` : key),
     );
   }
   if (isDeepStrictEqual(current, desired)) return [];

@@ -208,6 +208,11 @@ export const apiGatewayHttpTrigger: TriggerType = {
     );
   },
   restore: restoreIntegration,
+  expectedRecord: (record, mapper) => {
+    const expected = mapper.mapDeep(record);
+    const ApiId = mapper.spec.apiIds[String(record.config.ApiId)] ?? String(record.config.ApiId);
+    return { ...expected, id: record.id.replace(/^[^/]+/, ApiId), config: { ...expected.config, ApiId } };
+  },
   generatedIds: (record) => [String(record.config.IntegrationId)],
   resolveIds: (records, region) => {
     const gateway = client(ApiGatewayV2Client, region);

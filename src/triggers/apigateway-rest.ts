@@ -264,6 +264,15 @@ export const apiGatewayRestTrigger: TriggerType = {
     );
   },
   restore: restoreMethod,
+  expectedRecord: (record, mapper) => {
+    const expected = mapper.mapDeep(record);
+    const restApiId = mapper.spec.apiIds[String(record.config.restApiId)] ?? String(record.config.restApiId);
+    return {
+      ...expected,
+      id: record.id.replace(/^[^/]+/, restApiId),
+      config: { ...expected.config, restApiId },
+    };
+  },
   generatedIds: (record) => [String(record.config.resourceId)],
   resolveIds: (records, region) => {
     const gateway = client(APIGatewayClient, region);

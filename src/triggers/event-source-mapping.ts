@@ -225,6 +225,12 @@ export const eventSourceMappingTrigger: TriggerType = {
     return fromEachSource(mappings, (mapping) => `event source mapping ${mapping.UUID}`, toRecord);
   },
   restore: restoreMapping,
+  expectedRecord: (record, mapper, options) => {
+    const expected = mapper.mapDeep(record);
+    if (expected.config.StartingPosition && options.startingPosition !== 'RECORDED')
+      expected.config = { ...expected.config, StartingPosition: 'LATEST' };
+    return expected;
+  },
   // The mapping's UUID, and the label of a DynamoDB stream (a re-created table streams under a new one).
   generatedIds: (record) => [record.id, ...(/\/stream\/([^/]+)$/.exec(record.source)?.slice(1) ?? [])],
 };

@@ -164,4 +164,10 @@ export const eventBridgeRuleTrigger: TriggerType = {
     );
   },
   restore: restoreRule,
+  expectedRecord: (record, mapper) => {
+    const expected = mapper.mapDeep(record);
+    const Name = mapper.mapName('rule', String(record.config.Name));
+    const [bus, , target] = record.id.split('/');
+    return { ...expected, id: `${bus}/${Name}/${target}`, config: { ...expected.config, Name } };
+  },
 };

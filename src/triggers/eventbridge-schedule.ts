@@ -139,4 +139,9 @@ export const eventBridgeScheduleTrigger: TriggerType = {
     );
   },
   restore: restoreSchedule,
+  expectedRecord: (record, mapper) => {
+    const expected = mapper.mapDeep(record);
+    const Name = mapper.mapName('schedule', String(record.config.Name));
+    return { ...expected, id: `${record.config.GroupName}/${Name}`, config: { ...expected.config, Name } };
+  },
 };

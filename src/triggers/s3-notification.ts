@@ -130,4 +130,13 @@ export const s3NotificationTrigger: TriggerType = {
     );
   },
   restore: restoreNotification,
+  expectedRecord: (record, mapper) => {
+    const bucket = mapper.mapName('s3-bucket', String(record.config.Bucket));
+    const expected = mapper.mapDeep(record);
+    return {
+      ...expected,
+      id: `${bucket}/${record.config.Id}`,
+      config: { ...expected.config, Bucket: bucket },
+    };
+  },
 };

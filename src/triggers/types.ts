@@ -1,3 +1,4 @@
+import type { ArnMapper } from '../restore/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../restore/context.js';
 
 /** A statement of a function's resource policy, reduced to what decides who may invoke it. */
@@ -64,4 +65,14 @@ export interface TriggerType {
    * generates (an API re-created elsewhere has a new id); the plan's ARN mapper rewrites them.
    */
   resolveIds?(records: TriggerRecord[], targetRegion: string): Promise<Record<string, string>>;
+  /**
+   * The record `list` reports once `restore` re-created the trigger (generated ids aside): by default
+   * every ARN through the mapper; a type that also renames (a rule under a suffix) or resolves (an API
+   * id) says how. Comparisons after a restore use it.
+   */
+  expectedRecord?(
+    record: TriggerRecord,
+    mapper: ArnMapper,
+    options: RestoreContext['options'],
+  ): TriggerRecord;
 }

@@ -2,13 +2,24 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetAliasCommand,
+  GetFunctionCommand,
+  LambdaClient,
+  UpdateAliasCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client } from '../../../src/aws/clients.js';
 import { type FunctionSnapshot, snapshotFunction } from '../../../src/kinds/lambda-function.js';
 import { runStateMachineLocally } from '../../../src/local/runner.js';
 import { type SeededRegion, seedRegion } from '../../../src/local/seed.js';
-import { expectedPicture, livePicture, mapperOfRestore } from '../../../src/restore/compare.js';
+import {
+  expectedPicture,
+  type FunctionPicture,
+  livePicture,
+  mapperOfRestore,
+} from '../../../src/restore/compare.js';
 import type { RestoreReport } from '../../../src/restore/report.js';
 import { openStore } from '../../../src/store/open.js';
 import type { BackupStore } from '../../../src/store/store.js';
@@ -23,6 +34,7 @@ let scratch: BackupStore;
 let runId: string;
 let seeded: SeededRegion;
 const originals: Record<string, FunctionSnapshot> = {};
+const restored: Record<string, FunctionPicture> = {};
 
 const exists = async (name: string) =>
   client(LambdaClient, REGION)
@@ -100,6 +112,7 @@ describe('restore of functions and their triggers, round trip on the emulator', 
       const picture = await livePicture(scratch, REGION, name);
       expect({ name, picture }).toEqual({ name, picture: expected });
       pictures.push(picture);
+      restored[name] = picture;
     }
     // Every moto-supported trigger type came back, and every function's versions, alias and layer.
     const triggerTypes = pictures.flatMap((picture) =>
@@ -136,5 +149,90 @@ describe('restore of functions and their triggers, round trip on the emulator', 
     );
     expect(changed).toEqual([]);
     expect(summary.status).toBe('restored');
+  });
+
+  it('reports an existing function that differs, leaves it alone, and changes it only with --force', async () => {
+    // Prepare
+    const lambda = client(LambdaClient, REGION);
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: 'orders-api', MemorySize: 512 }),
+    );
+    await lambda.send(
+      new UpdateAliasCommand({
+        FunctionName: 'notify',
+        Name: 'live',
+        RoutingConfig: { AdditionalVersionWeights: { '1': 0.5 } },
+      }),
+    );
+    const only = ['--only', 'lambda-function:orders-api,lambda-function:notify'];
+    // Act
+    const refused = cli(['restore', '--bucket', storeUrl, '--run', runId, ...only, '--json']);
+    const memoryAfterRefusal = (await lambda.send(new GetFunctionCommand({ FunctionName: 'orders-api' })))
+      .Configuration?.MemorySize;
+    const forced = cli(['restore', '--bucket', storeUrl, '--run', runId, ...only, '--force', '--json']);
+    // Assess
+    expect(refused.status).toBe(1);
+    const report = JSON.parse(refused.stdout) as RestoreReport;
+    const differs = report.items.flatMap((item) =>
+      item.changes
+        .filter((change) => change.action === 'differs')
+        .map((change) => ({ resource: change.resource, fields: change.fields })),
+    );
+    expect(differs).toEqual([
+      {
+        resource: 'alias live of notify',
+        fields: [{ field: 'RoutingConfig.AdditionalVersionWeights.1', current: 0.5, desired: 0.1 }],
+      },
+      { resource: 'function orders-api', fields: [{ field: 'MemorySize', current: 512, desired: 256 }] },
+    ]);
+    expect(memoryAfterRefusal).toBe(512);
+    expect(forced.status).toBe(0);
+    expect(
+      (await lambda.send(new GetFunctionCommand({ FunctionName: 'orders-api' }))).Configuration?.MemorySize,
+    ).toBe(256);
+    const alias = await lambda.send(new GetAliasCommand({ FunctionName: 'notify', Name: 'live' }));
+    expect(alias.RoutingConfig?.AdditionalVersionWeights).toEqual({ '1': 0.1 });
+  });
+
+  it('--name-suffix restores a scratch copy beside the original, leaving shared sources to production', async () => {
+    // Act
+    const summary = await runRestore({
+      store: storeUrl,
+      run: runId,
+      only: ['lambda-function:nightly-report', 'lambda-function:queue-worker'],
+      nameSuffix: '-drill',
+    });
+    // Assess
+    expect(summary.status).toBe('restored');
+    const mapper = await mapperOfRestore(openStore(storeUrl), runId, summary.restoreId, REGION);
+    // Rules and schedules are the trigger's own: the copy gets nightly-drill and weekly-report-drill.
+    const copy = await livePicture(scratch, REGION, 'nightly-report-drill');
+    expect(copy).toEqual(expectedPicture(originals['nightly-report'] as FunctionSnapshot, mapper));
+    expect(copy.triggers.map((trigger) => (trigger as { id: string }).id).sort()).toEqual([
+      'default/nightly-drill/report',
+      'default/weekly-report-drill',
+    ]);
+    // A second consumer would take production's queue messages: that mapping is skipped, and said so.
+    expect((await livePicture(scratch, REGION, 'queue-worker-drill')).triggers).toEqual([]);
+    const report = (await openStore(storeUrl).getJson(summary.report)) as RestoreReport;
+    const skipped = report.items.flatMap((item) =>
+      item.changes.filter((change) => change.action === 'skipped'),
+    );
+    expect(skipped.map((change) => change.resource)).toEqual([
+      expect.stringMatching(/^event-source-mapping /),
+    ]);
+    // Production is untouched.
+    expect(await livePicture(scratch, REGION, 'nightly-report')).toEqual(restored['nightly-report']);
+  });
+
+  it('exits 2 naming the problem for a run without a manifest and for a malformed --only', () => {
+    // Act
+    const missing = cli(['restore', '--bucket', storeUrl, '--run', '20200101T000000Z-abcdef']);
+    const malformed = cli(['restore', '--bucket', storeUrl, '--run', runId, '--only', 'orders-api']);
+    // Assess
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('no manifest.json');
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toContain('only');
   });
 });
