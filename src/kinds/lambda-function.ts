@@ -23,6 +23,7 @@ import {
 import type { AttributeSelection } from '../../schemas/policy.js';
 import type { Artifact, WorkItem } from '../../schemas/work-item.js';
 import { client, endpointUrl, resolveCodeLocation } from '../aws/clients.js';
+import { retryTransient } from '../aws/retry.js';
 import { mapLimit } from '../concurrency.js';
 import { IntegrityError, TransientAwsError } from '../errors.js';
 import { base64ToHex } from '../store/hashing.js';
@@ -102,7 +103,9 @@ async function download(location: string): Promise<Readable> {
   const response = await fetch(resolveCodeLocation(location), { signal: AbortSignal.timeout(120_000) });
   if (!response.ok || !response.body) {
     const problem = `code download answered HTTP ${response.status}`;
-    throw response.status >= 500 ? new TransientAwsError(problem) : new Error(problem);
+    throw response.status >= 500 || response.status === 429
+      ? new TransientAwsError(problem)
+      : new Error(problem);
   }
   return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
 }
@@ -118,7 +121,8 @@ export async function storeCode(
   what: string,
 ): Promise<StoredCode> {
   const expected = base64ToHex(codeSha256Base64);
-  const written = await store.putBlob(() => download(location), expected);
+  // A reset mid-download fails the stream; the whole blob write is retried, never resumed half-way.
+  const written = await retryTransient(() => store.putBlob(() => download(location), expected));
   if (written.sha256 !== expected) {
     throw new IntegrityError(
       `${what}: downloaded code hashes to ${written.sha256}, AWS reports CodeSha256 ${expected}`,
