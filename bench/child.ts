@@ -6,6 +6,7 @@
  */
 import { parseOrThrow } from '../schemas/common.js';
 import { Manifest } from '../schemas/manifest.js';
+import { LOCAL_HANDLERS, type LocalHandler } from '../src/local/handlers.js';
 import { runStateMachineLocally } from '../src/local/runner.js';
 import { manifestKey } from '../src/store/layout.js';
 import { openStore } from '../src/store/open.js';
@@ -27,12 +28,34 @@ export interface ChildResult {
   runId: string;
   items: ChildItem[];
   maxRssKb: number;
+  /** Milliseconds spent in each handler, summed over its calls (concurrent calls overlap). */
+  handlerMs: Record<string, number>;
+}
+
+/** The real handlers, each timed. */
+function timedHandlers(spent: Record<string, number>): Record<string, LocalHandler> {
+  return Object.fromEntries(
+    Object.entries(LOCAL_HANDLERS).map(([name, handler]) => [
+      name,
+      async (event: unknown, context: unknown) => {
+        const started = performance.now();
+        try {
+          return await handler(event, context);
+        } finally {
+          spent[name] = (spent[name] ?? 0) + (performance.now() - started);
+        }
+      },
+    ]),
+  );
 }
 
 async function main(): Promise<ChildResult> {
   const input = JSON.parse(process.argv[2] ?? '{}') as { store: string };
   const started = performance.now();
-  const { summary, stateTransitions } = await runStateMachineLocally('backup.asl.yaml', input);
+  const handlerMs: Record<string, number> = {};
+  const { summary, stateTransitions } = await runStateMachineLocally('backup.asl.yaml', input, {
+    handlers: timedHandlers(handlerMs),
+  });
   const ms = performance.now() - started;
   // Read the manifest past the proxy, so that the requests it counts are the run's own.
   if (process.env.BENCH_DIRECT_ENDPOINT) process.env.AWS_ENDPOINT_URL = process.env.BENCH_DIRECT_ENDPOINT;
@@ -53,6 +76,7 @@ async function main(): Promise<ChildResult> {
       error: item.error ? `${item.error.name}: ${item.error.message}` : undefined,
     })),
     maxRssKb: process.resourceUsage().maxRSS,
+    handlerMs: Object.fromEntries(Object.entries(handlerMs).map(([name, ms]) => [name, Math.round(ms)])),
   };
 }
 

@@ -5,7 +5,7 @@
  * `--quick` runs the same thing on small data as a smoke run (its results go to results.local.json, not committed).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/local/emulator.js';
@@ -66,6 +66,8 @@ const log = (line: string) =>
 
 async function main(): Promise<number> {
   const started = Date.now();
+  // Others may share this machine: the load around the run is part of its record.
+  const loadBefore = loadavg()[0] as number;
   const sizes = quick ? QUICK : FULL;
   const rclone = ensureRclone(log);
   const host = machine();
@@ -119,9 +121,10 @@ async function main(): Promise<number> {
     )
     .sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
   const elapsedS = Math.round((Date.now() - started) / 1000);
+  const loadAfter = loadavg()[0] as number;
   const date = new Date().toISOString();
   const table = formatTable(figures);
-  const header = `triggervault bench${quick ? ' (--quick)' : ''} — ${date} — ${host.cpus} × ${host.model}, ${host.memoryGiB} GiB, Node ${host.node}, moto ${host.moto}, ${host.awscli?.split(' ')[0] ?? 'no awscli'}, ${host.rclone ?? 'no rclone'} — ${elapsedS} s`;
+  const header = `triggervault bench${quick ? ' (--quick)' : ''} — ${date} — ${host.cpus} × ${host.model}, ${host.memoryGiB} GiB, Node ${host.node}, moto ${host.moto}, ${host.awscli?.split(' ')[0] ?? 'no awscli'}, ${host.rclone ?? 'no rclone'} — ${elapsedS} s, load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`;
   process.stdout.write(`\n${header}\n\n${table}\n`);
   const missed = figures.filter((figure) => verdict(figure) === 'MISS' || verdict(figure) === 'n/a');
   process.stdout.write(
@@ -135,13 +138,14 @@ async function main(): Promise<number> {
         date,
         quick,
         elapsedSeconds: elapsedS,
+        loadAverage: { before: loadBefore, after: loadAfter },
         machine: host,
         latencyMs: LATENCY_MS,
         sizes,
         figures: figures.map((figure) => ({ ...figure, result: verdict(figure) || undefined })),
         details: Object.fromEntries(
           Object.entries(sections).map(([name, result]) => [
-            'error' in result ? name : name,
+            name,
             'error' in result ? result : result.details,
           ]),
         ),

@@ -3,9 +3,10 @@ import { client } from '../../src/aws/clients.js';
 import { mapLimit } from '../../src/concurrency.js';
 
 /**
- * The emulator's raw ceiling for the request S3 export is made of: CopyObject of `keys` (small
- * objects) into `destination`, `count` requests with `concurrency` in flight, through the same SDK
- * client and connection pool as ours, nothing else. Returns requests per second.
+ * The emulator's raw ceiling for the request S3 export is made of: `count` CopyObject requests of
+ * objects sampled evenly from `keys` (so the mix of small and large objects is the export's), with a
+ * SHA-256 checksum as ours asks for, `concurrency` in flight, through the same SDK client and
+ * connection pool as ours, and nothing else. Returns requests per second.
  */
 export async function copyCeiling(
   region: string,
@@ -15,11 +16,19 @@ export async function copyCeiling(
   options: { count: number; concurrency: number },
 ): Promise<{ requests: number; ms: number; perSecond: number }> {
   const s3 = client(S3Client, region);
-  const jobs = Array.from({ length: options.count }, (_, index) => keys[index % keys.length] as string);
+  const jobs = Array.from(
+    { length: options.count },
+    (_, index) => keys[Math.floor((index * keys.length) / options.count) % keys.length] as string,
+  );
   const started = performance.now();
   await mapLimit(jobs, options.concurrency, async (key, index) => {
     await s3.send(
-      new CopyObjectCommand({ Bucket: destination, Key: `ceiling/${index}`, CopySource: `${source}/${key}` }),
+      new CopyObjectCommand({
+        Bucket: destination,
+        Key: `ceiling/${index}`,
+        CopySource: `${source}/${key}`,
+        ChecksumAlgorithm: 'SHA256',
+      }),
     );
   });
   const ms = performance.now() - started;

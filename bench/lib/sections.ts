@@ -160,35 +160,28 @@ export async function s3Section(context: BenchContext): Promise<SectionResult> {
   log(
     `s3: seeding ${shape.small} × ${shape.smallBytes} B + ${shape.large} × ${shape.largeBytes} B (and a tenth of it)`,
   );
-  const objects = await seedBucket(region, source, shape);
-  const objects1x = await seedBucket(region, source1x, {
-    ...shape,
-    small: tenth(shape.small),
-    large: tenth(shape.large),
-  });
+  const keys = await seedBucket(region, source, shape);
+  const objects = keys.length;
+  const objects1x = (
+    await seedBucket(region, source1x, { ...shape, small: tenth(shape.small), large: tenth(shape.large) })
+  ).length;
   for (const bucket of [store, dstAws, dstRclone, dstCeiling]) await ensureBucket(region, bucket);
   const figures: Figure[] = [];
   const details: Record<string, unknown> = { objects, objects1x };
   const P = proxyLabel(context);
 
-  log('s3: raw CopyObject ceiling (direct)');
-  const smallKeys = Array.from(
-    { length: shape.small },
-    (_, index) => `small/${String(index).padStart(6, '0')}.bin`,
-  );
-  const ceiling = await copyCeiling(region, source, smallKeys, dstCeiling, {
-    count: sizes.ceilingCopies,
-    concurrency: sizes.ceilingConcurrency,
-  });
-  await emptyBucket(region, dstCeiling);
-  details.ceiling = ceiling;
-  figures.push({
-    section: 's3',
-    label: 'emulator raw ceiling, CopyObject, direct',
-    value: ceiling.perSecond,
-    unit: 'req/s',
-    note: `${ceiling.requests} copies, ${sizes.ceilingConcurrency} in flight`,
-  });
+  // Measured twice (before and after ours, direct) and the higher rate kept: a conservative ceiling,
+  // less at the mercy of a moment of load on a shared machine.
+  const measureCeiling = async () => {
+    log('s3: raw CopyObject ceiling (direct)');
+    const measured = await copyCeiling(region, source, keys, dstCeiling, {
+      count: sizes.ceilingCopies,
+      concurrency: sizes.ceilingConcurrency,
+    });
+    await emptyBucket(region, dstCeiling);
+    return measured;
+  };
+  const ceilings = [await measureCeiling()];
 
   const input = (bucket: string, prefix: string) => ({
     store: `s3://${store}/${prefix}`,
@@ -206,6 +199,7 @@ export async function s3Section(context: BenchContext): Promise<SectionResult> {
     log('s3: ours, direct');
     oursDirect = await ours(source, 'direct', context.emulator);
     await emptyBucket(region, store, 'direct/');
+    ceilings.push(await measureCeiling());
     log('s3: ours at 1× (memory, orchestration)');
     ours1x = await ours(source1x, 'one', context.emulator);
     await emptyBucket(region, store, 'one/');
@@ -222,17 +216,27 @@ export async function s3Section(context: BenchContext): Promise<SectionResult> {
       oneX: { ...runSummary(ours1x), copied: sumSummary(ours1x, 's3-bucket', 'copied') },
     };
   }
-  const directRate = oursDirect
-    ? perSecond(sumSummary(oursDirect, 's3-bucket', 'copied'), oursDirect.ms)
-    : null;
+  const ceiling = ceilings.reduce((best, next) => (next.perSecond > best.perSecond ? next : best));
+  details.ceiling = { best: ceiling, measured: ceilings };
+  const copiedDirect = oursDirect ? sumSummary(oursDirect, 's3-bucket', 'copied') : 0;
+  const directRate = oursDirect ? perSecond(copiedDirect, oursDirect.ms) : null;
+  const stepMs = oursDirect?.handlerMs.exportBucket;
+  const stepRate = stepMs ? perSecond(copiedDirect, stepMs) : null;
   figures.push(
+    {
+      section: 's3',
+      label: 'emulator raw ceiling, CopyObject, direct',
+      value: ceiling.perSecond,
+      unit: 'req/s',
+      note: `best of ${ceilings.map((entry) => entry.perSecond.toFixed(0)).join(' and ')} req/s; ${ceiling.requests} CopyObject each (the export's size mix, SHA-256), ${sizes.ceilingConcurrency} in flight`,
+    },
     {
       section: 's3',
       label: 'ours, direct',
       value: directRate,
       unit: 'obj/s',
       note: oursDirect
-        ? `${sumSummary(oursDirect, 's3-bucket', 'copied')} objects in ${(oursDirect.ms / 1000).toFixed(1)} s (whole state-machine run)`
+        ? `${copiedDirect} objects in ${(oursDirect.ms / 1000).toFixed(1)} s (whole state-machine run)`
         : NOT_AVAILABLE('s3-bucket'),
     },
     {
@@ -241,6 +245,10 @@ export async function s3Section(context: BenchContext): Promise<SectionResult> {
       value: directRate === null ? null : (directRate / ceiling.perSecond) * 100,
       unit: '%',
       target: { cmp: '>=', value: 80 },
+      note:
+        stepRate !== null
+          ? `whole run; the export step alone: ${stepRate.toFixed(1)} obj/s = ${((stepRate / ceiling.perSecond) * 100).toFixed(0)}% (Plan, Discover, Verify, Finalize and the local state machine take the rest)`
+          : undefined,
     },
   );
 
@@ -513,36 +521,60 @@ export async function dynamoSection(context: BenchContext): Promise<SectionResul
   await seedTable(region, table1x, tenth(sizes.dynamoItems), { itemBytes: sizes.dynamoItemBytes });
   await ensureBucket(region, store);
 
-  log(`dynamodb: aws dynamodb scan, ${P}`);
-  const aws = await counted(proxy, () =>
-    awsDynamoScan(proxy.endpoint, region, table, join(context.workDir, 'scan.json')),
-  );
+  const input = (name: string, prefix: string) => ({
+    store: `s3://${store}/${prefix}`,
+    regions: [region],
+    include: ['dynamodb-table'],
+    tables: [name],
+  });
+  // Two rounds, peer and ours alternating, the faster of each kept: moto's Scan time swings with the
+  // load of a shared machine, and one sample each would compare two different moments.
+  const awsRuns: { result: { ms: number; items: number }; stats: ProxyStats }[] = [];
+  const oursRuns: { result: ChildResult; stats: ProxyStats }[] = [];
+  for (let round = 1; round <= 2; round += 1) {
+    log(`dynamodb: aws dynamodb scan, ${P} (round ${round})`);
+    awsRuns.push(
+      await counted(proxy, () =>
+        awsDynamoScan(proxy.endpoint, region, table, join(context.workDir, 'scan.json')),
+      ),
+    );
+    if (!available('dynamodb-table')) continue;
+    log(`dynamodb: ours, ${P} (round ${round})`);
+    oursRuns.push(
+      await counted(proxy, () =>
+        runOurs({
+          input: input(table, `ddb-${round}`),
+          endpoint: proxy.endpoint,
+          directEndpoint: context.emulator,
+          region,
+        }),
+      ),
+    );
+  }
+  const fastest = <T extends { result: { ms: number } }>(runs: T[]): T | undefined =>
+    runs.reduce<T | undefined>(
+      (best, run) => (!best || run.result.ms < best.result.ms ? run : best),
+      undefined,
+    );
+  const aws = fastest(awsRuns) as (typeof awsRuns)[number];
   const awsRate = perSecond(aws.result.items, aws.result.ms);
   const figures: Figure[] = [];
   const details: Record<string, unknown> = {
-    awsScan: { ms: Math.round(aws.result.ms), items: aws.result.items, requests: aws.stats.requests },
+    awsScan: {
+      ms: Math.round(aws.result.ms),
+      items: aws.result.items,
+      requests: aws.stats.requests,
+      roundsMs: awsRuns.map((run) => Math.round(run.result.ms)),
+    },
   };
+  const best = fastest(oursRuns);
   let ten: ChildResult | undefined;
   let one: ChildResult | undefined;
   let oursRequests = 0;
-  if (available('dynamodb-table')) {
-    const input = (name: string, prefix: string) => ({
-      store: `s3://${store}/${prefix}`,
-      regions: [region],
-      include: ['dynamodb-table'],
-      tables: [name],
-    });
-    log(`dynamodb: ours, ${P}`);
-    const run = await counted(proxy, () =>
-      runOurs({
-        input: input(table, 'ddb'),
-        endpoint: proxy.endpoint,
-        directEndpoint: context.emulator,
-        region,
-      }),
-    );
-    ten = run.result;
-    oursRequests = run.stats.requests;
+  if (best) {
+    // Memory: the larger peak of the two runs (conservative).
+    ten = { ...best.result, maxRssKb: Math.max(...oursRuns.map((run) => run.result.maxRssKb)) };
+    oursRequests = best.stats.requests;
     log('dynamodb: ours at 1× (memory, orchestration)');
     one = await runOurs({
       input: input(table1x, 'ddb-1x'),
@@ -553,8 +585,9 @@ export async function dynamoSection(context: BenchContext): Promise<SectionResul
     details.ours = {
       ...runSummary(ten),
       items: sumSummary(ten, 'dynamodb-table', 'items'),
-      requests: run.stats.requests,
-      byOperation: run.stats.byOperation,
+      requests: best.stats.requests,
+      byOperation: best.stats.byOperation,
+      roundsMs: oursRuns.map((run) => Math.round(run.result.ms)),
     };
     details.oneX = { ...runSummary(one), items: sumSummary(one, 'dynamodb-table', 'items') };
   }
@@ -567,7 +600,7 @@ export async function dynamoSection(context: BenchContext): Promise<SectionResul
       value: oursRate,
       unit: 'items/s',
       note: ten
-        ? `${items} items in ${(ten.ms / 1000).toFixed(1)} s, ${((oursRequests / Math.max(1, items)) * 1000).toFixed(1)} req/1,000 items`
+        ? `${items} items in ${(ten.ms / 1000).toFixed(1)} s (faster of 2), ${((oursRequests / Math.max(1, items)) * 1000).toFixed(1)} req/1,000 items`
         : NOT_AVAILABLE('dynamodb-table'),
     },
     {
@@ -575,7 +608,7 @@ export async function dynamoSection(context: BenchContext): Promise<SectionResul
       label: `aws dynamodb scan, ${P}`,
       value: awsRate,
       unit: 'items/s',
-      note: `${aws.result.items} items in ${(aws.result.ms / 1000).toFixed(1)} s, ${((aws.stats.requests / Math.max(1, aws.result.items)) * 1000).toFixed(1)} req/1,000 items`,
+      note: `${aws.result.items} items in ${(aws.result.ms / 1000).toFixed(1)} s (faster of 2), ${((aws.stats.requests / Math.max(1, aws.result.items)) * 1000).toFixed(1)} req/1,000 items`,
     },
     {
       section: 'dynamodb',
@@ -673,14 +706,14 @@ export async function kinesisSection(context: BenchContext): Promise<SectionResu
         label: `all shards in parallel, ${P}`,
         value: parallelRate,
         unit: 'rec/s',
-        note: `${exported} records in ${(parallel.result.ms / 1000).toFixed(1)} s, ${parallel.stats.requests} requests`,
+        note: `${exported} of ${records} records in ${(parallel.result.ms / 1000).toFixed(1)} s, ${parallel.stats.requests} requests`,
       },
       {
         section: 'kinesis',
         label: `one shard at a time, ${P}`,
         value: sequentialRate,
         unit: 'rec/s',
-        note: `${exportedSequential} records in ${(sequential.result.ms / 1000).toFixed(1)} s, ${sequential.stats.requests} requests`,
+        note: `${exportedSequential} of ${records} records in ${(sequential.result.ms / 1000).toFixed(1)} s, ${sequential.stats.requests} requests`,
       },
       {
         section: 'kinesis',
