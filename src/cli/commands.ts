@@ -5,6 +5,7 @@ import type { RunSummary } from '../backup/finalize.js';
 import { verifyArtifacts } from '../backup/verify.js';
 import { mapLimit } from '../concurrency.js';
 import { InputValidationError } from '../errors.js';
+import { findPolicy, loadPolicyFile } from '../policy/load.js';
 import { manifestKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -34,6 +35,7 @@ export async function backupCommand(rawFlags: unknown): Promise<number> {
     tables: flags.tables,
     buckets: flags.buckets,
     streams: flags.streams,
+    policy: flags.policy ? findPolicy(await loadPolicyFile(flags.policyFile), flags.policy) : undefined,
   };
   return runBackupMachine(input, flags.json);
 }

@@ -23,6 +23,9 @@ export const BackupFlags = z.object({
   tables: csv(z.string().min(1)).optional(),
   buckets: csv(z.string().min(1)).optional(),
   streams: csv(z.string().min(1)).optional(),
+  /** A policy of the policy file, passed inline to the run. */
+  policy: z.string().min(1).optional(),
+  policyFile: z.string().min(1).optional(),
   json: z.boolean().default(false),
 });
 

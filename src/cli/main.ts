@@ -63,6 +63,11 @@ export function buildProgram(): Command {
     .option('--buckets <globs>', 'extra S3 buckets to export (globs)')
     .option('--streams <globs>', 'extra Kinesis streams to export (globs)')
     .option('--resume <run>', 'continue an interrupted run')
+    .option(
+      '--policy <name>',
+      'follow this backup policy (selection, critical attributes, copies, retention)',
+    )
+    .option('--policy-file <file>', 'policy file for --policy (default: triggervault.policy.yaml)')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).backupCommand(flags)));
   program

@@ -1,7 +1,7 @@
 import {
-  GetObjectLegalHoldCommand,
   GetObjectLockConfigurationCommand,
-  GetObjectRetentionCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { client } from '../aws/clients.js';
@@ -54,24 +54,27 @@ export class ObjectLock {
     return this.enabled;
   }
 
-  /** Why `key` cannot be deleted now (retention date in the future, legal hold), or undefined. */
+  /**
+   * Why `key` cannot be deleted now (retention date in the future, legal hold), or undefined. Read
+   * from HeadObject's object-lock fields (AWS includes them for callers allowed
+   * s3:GetObjectRetention and s3:GetObjectLegalHold; moto's GetObjectRetention is not usable).
+   */
   async lockOf(key: string): Promise<string | undefined> {
     const backend = this.s3Backend;
     if (!backend || !(await this.isEnabled())) return undefined;
-    const s3 = client(S3Client, backend.region);
-    const target = { Bucket: backend.bucket, Key: this.fullKey(backend, key) };
-    const ignoreUnset = (error: unknown) => {
-      if (NOT_CONFIGURED.has(nameOf(error)) || statusOf(error) === 404) return undefined;
+    let head: HeadObjectCommandOutput;
+    try {
+      head = await client(S3Client, backend.region).send(
+        new HeadObjectCommand({ Bucket: backend.bucket, Key: this.fullKey(backend, key) }),
+      );
+    } catch (error) {
+      if (statusOf(error) === 404 || NOT_CONFIGURED.has(nameOf(error))) return undefined;
       throw error;
-    };
-    const [retention, hold] = await Promise.all([
-      s3.send(new GetObjectRetentionCommand(target)).catch(ignoreUnset),
-      s3.send(new GetObjectLegalHoldCommand(target)).catch(ignoreUnset),
-    ]);
-    if (hold?.LegalHold?.Status === 'ON') return 'legal hold';
-    const until = retention?.Retention?.RetainUntilDate;
+    }
+    if (head.ObjectLockLegalHoldStatus === 'ON') return 'legal hold';
+    const until = head.ObjectLockRetainUntilDate;
     if (until && new Date(until).getTime() > this.now.getTime())
-      return `${retention?.Retention?.Mode?.toLowerCase() ?? 'retained'} until ${new Date(until).toISOString()}`;
+      return `${head.ObjectLockMode?.toLowerCase() ?? 'retained'} until ${new Date(until).toISOString()}`;
     return undefined;
   }
 }

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { manifestKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';
 import { openCopyStore } from '../../src/store/replicate.js';
 import { createTestFunction, unique } from '../helpers/aws.js';
+import { runCli as cli } from '../helpers/cli.js';
 import { runRestore } from '../helpers/restore.js';
 
 // Functions in a region of their own; the second copy is a bucket in yet another region.
@@ -25,12 +25,6 @@ let fileCopy: string;
 let bucketCopy: string;
 let runId: string;
 let fn: Awaited<ReturnType<typeof createTestFunction>>;
-
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', ...args], {
-    encoding: 'utf8',
-    env: process.env,
-  });
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'tv-copies-'));

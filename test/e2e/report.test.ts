@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { drillKey } from '../../src/report/run-report.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestFunction, unique } from '../helpers/aws.js';
 import { renderInChromium } from '../helpers/chromium.js';
+import { runCli } from '../helpers/cli.js';
 
 // A region of its own, so the run holds exactly the three functions made here.
 const REGION = 'eu-central-2';
@@ -69,21 +69,7 @@ describe('triggervault report', () => {
   it("writes one self-contained HTML page that Chromium renders with the run's numbers", async () => {
     // Act
     const out = join(directory, 'report.html');
-    const result = spawnSync(
-      process.execPath,
-      [
-        'node_modules/tsx/dist/cli.mjs',
-        'src/cli/main.ts',
-        'report',
-        '--bucket',
-        storeUrl,
-        '--run',
-        runId,
-        '--out',
-        out,
-      ],
-      { encoding: 'utf8', env: process.env },
-    );
+    const result = runCli(['report', '--bucket', storeUrl, '--run', runId, '--out', out]);
     // Assess: self-contained (no external resource of any kind)
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toBe(`wrote ${out}`);
@@ -113,19 +99,7 @@ describe('triggervault report', () => {
   });
 
   it('exits 1 for a run without a manifest', () => {
-    const result = spawnSync(
-      process.execPath,
-      [
-        'node_modules/tsx/dist/cli.mjs',
-        'src/cli/main.ts',
-        'report',
-        '--bucket',
-        storeUrl,
-        '--run',
-        '20200101T000000Z-aaaaaa',
-      ],
-      { encoding: 'utf8', env: process.env },
-    );
+    const result = runCli(['report', '--bucket', storeUrl, '--run', '20200101T000000Z-aaaaaa']);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('has no manifest');
   });

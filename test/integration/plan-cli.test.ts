@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,18 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client } from '../../src/aws/clients.js';
 import type { PolicyPreview } from '../../src/policy/preview.js';
 import { createTestFunction, unique } from '../helpers/aws.js';
+import { runCli as cli } from '../helpers/cli.js';
 
 // A region no other test file uses, so the policies see exactly what this file created.
 const REGION = 'us-east-2';
 const prefix = unique('plan');
 let directory: string;
 let policyFile: string;
-
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', ...args], {
-    encoding: 'utf8',
-    env: process.env,
-  });
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'tv-plan-'));
@@ -93,6 +87,33 @@ describe('triggervault plan', () => {
     expect(result.stdout).toMatch(new RegExp(`${REGION}\\s+lambda-function\\s+${prefix}-billing`));
     expect(result.stdout).toContain('selects 2 resources');
     expect(result.stdout).not.toContain(`${prefix}-misc`);
+  });
+
+  it('backs up what a policy selects with backup --policy, and prune --dry-run keeps that run', () => {
+    // Act
+    const store = `file://${directory}/store`;
+    const backup = cli([
+      'backup',
+      '--bucket',
+      store,
+      '--policy',
+      'orders',
+      '--policy-file',
+      policyFile,
+      '--json',
+    ]);
+    const prune = cli(['prune', '--bucket', store, '--policy-file', policyFile, '--dry-run', '--json']);
+    // Assess
+    expect(backup.status).toBe(0);
+    const summary = JSON.parse(backup.stdout);
+    expect(summary).toMatchObject({ status: 'succeeded', totals: { items: 2, failed: 0 } });
+    expect(Object.keys(summary.regions)).toEqual([REGION]);
+    expect(prune.status).toBe(0);
+    expect(JSON.parse(prune.stdout)).toMatchObject({
+      dryRun: true,
+      deletedRuns: [],
+      runs: [{ runId: summary.runId, policy: 'orders', keep: true }],
+    });
   });
 
   it('exits 2 naming the file and field of a bad policy', async () => {

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MANIFEST_FORMAT, type Manifest } from '../../schemas/manifest.js';
 import { Retention } from '../../schemas/policy.js';
 import { NO_POLICY, pruneStore } from '../../src/policy/prune.js';
 import { decideRetention } from '../../src/policy/retention.js';
@@ -10,6 +9,7 @@ import { sha256Hex } from '../../src/store/hashing.js';
 import { manifestKey, planKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';
 import { type BackupStore, blobKey } from '../../src/store/store.js';
+import { syntheticManifest } from '../helpers/manifests.js';
 
 // A synthetic history: one run a day at 02:00 UTC for 400 days up to 2026-11-25, a second run at
 // 14:00 on every 10th day, and one run still writing (no manifest) started an hour before "now".
@@ -56,33 +56,6 @@ function history(): Synthetic[] {
     }
   }
   return runs;
-}
-
-function manifestOf(run: Synthetic, policy?: string): Manifest {
-  const time = new Date(
-    `${run.runId.slice(0, 4)}-${run.runId.slice(4, 6)}-${run.runId.slice(6, 8)}T00:00:00Z`,
-  ).toISOString();
-  return {
-    format: MANIFEST_FORMAT,
-    runId: run.runId,
-    status: 'succeeded',
-    startedAt: time,
-    finishedAt: time,
-    regions: ['us-east-1'],
-    include: ['lambda-function'],
-    verified: { artifacts: run.blobs.length, damaged: [] },
-    totals: { items: 1, failed: 0, artifacts: run.blobs.length, bytes: 0 },
-    items: [
-      {
-        region: 'us-east-1',
-        kind: 'lambda-function',
-        name: 'fn',
-        status: 'ok',
-        artifacts: run.blobs.map((path) => ({ role: 'code', path, sha256: path.slice(-64), bytes: 1 })),
-      },
-    ],
-    policy: policy ? { name: policy } : undefined,
-  };
 }
 
 /**
@@ -136,7 +109,10 @@ const manual = runs[5] as Synthetic;
 async function seed(target: BackupStore) {
   for (const run of runs) {
     // One old run was made without a policy: the no-policy group has no retention here, so it stays.
-    await target.putJson(manifestKey(run.runId), manifestOf(run, run === manual ? undefined : POLICY));
+    await target.putJson(
+      manifestKey(run.runId),
+      syntheticManifest(run.runId, run.blobs, run === manual ? undefined : POLICY),
+    );
     await target.putJson(`runs/${run.runId}/artifacts/us-east-1/lambda-function/fn/function.json`, {});
     for (const blob of run.blobs)
       if ((await target.size(blob)) === undefined) await target.putJson(blob, blob);
