@@ -30,12 +30,17 @@ import {
 } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
-const regionApis = regionMemo((region) =>
+/** Every HTTP and WebSocket API of the region, by id and name. */
+const apisOf = (region: string) =>
   paginate(async (NextToken) => {
     const page = await client(ApiGatewayV2Client, region).send(new GetApisCommand({ NextToken }));
-    return { items: page.Items?.map((api) => api.ApiId as string), next: page.NextToken };
-  }),
-);
+    return {
+      items: page.Items?.map((api) => ({ id: api.ApiId as string, name: api.Name })),
+      next: page.NextToken,
+    };
+  });
+
+const regionApis = regionMemo(async (region) => (await apisOf(region)).map((api) => api.id));
 
 // The execute-api ARN tail of a route: `GET /items` is `GET/items`, `ANY /x` is `*` then `/x`, `$default` stays.
 const routeInArn = (routeKey: string): string => {
@@ -214,21 +219,14 @@ export const apiGatewayHttpTrigger: TriggerType = {
     return { ...expected, id: record.id.replace(/^[^/]+/, ApiId), config: { ...expected.config, ApiId } };
   },
   generatedIds: (record) => [String(record.config.IntegrationId)],
-  resolveIds: (records, region) => {
-    const gateway = client(ApiGatewayV2Client, region);
-    return locateByIdOrName(
+  resolveIds: (records, region) =>
+    locateByIdOrName(
       records.map((record) => ({
         id: String(record.config.ApiId),
         name: record.config.Name as string | undefined,
       })),
-      async (ApiId) => (await ifExists(() => gateway.send(new GetApiCommand({ ApiId }))))?.Name,
-      async () =>
-        (
-          await paginate(async (NextToken) => {
-            const page = await gateway.send(new GetApisCommand({ NextToken }));
-            return { items: page.Items, next: page.NextToken };
-          })
-        ).map((api) => ({ id: api.ApiId as string, name: api.Name })),
-    );
-  },
+      async (ApiId) =>
+        (await ifExists(() => client(ApiGatewayV2Client, region).send(new GetApiCommand({ ApiId }))))?.Name,
+      () => apisOf(region),
+    ),
 };

@@ -32,14 +32,19 @@ import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 const LAMBDA_INTEGRATIONS = new Set(['AWS', 'AWS_PROXY']);
 
-const regionRestApis = regionMemo((region) =>
+/** Every REST API of the region, by id and name. */
+const restApisOf = (region: string) =>
   paginate(async (position) => {
     const page = await client(APIGatewayClient, region).send(
       new GetRestApisCommand({ position, limit: 500 }),
     );
-    return { items: page.items?.map((api) => api.id as string), next: page.position };
-  }),
-);
+    return {
+      items: page.items?.map((api) => ({ id: api.id as string, name: api.name })),
+      next: page.position,
+    };
+  });
+
+const regionRestApis = regionMemo(async (region) => (await restApisOf(region)).map((api) => api.id));
 
 function methodRecord(
   fn: FunctionRef,
@@ -274,21 +279,15 @@ export const apiGatewayRestTrigger: TriggerType = {
     };
   },
   generatedIds: (record) => [String(record.config.resourceId)],
-  resolveIds: (records, region) => {
-    const gateway = client(APIGatewayClient, region);
-    return locateByIdOrName(
+  resolveIds: (records, region) =>
+    locateByIdOrName(
       records.map((record) => ({
         id: String(record.config.restApiId),
         name: record.config.apiName as string | undefined,
       })),
-      async (restApiId) => (await ifExists(() => gateway.send(new GetRestApiCommand({ restApiId }))))?.name,
-      async () =>
-        (
-          await paginate(async (position) => {
-            const page = await gateway.send(new GetRestApisCommand({ position, limit: 500 }));
-            return { items: page.items, next: page.position };
-          })
-        ).map((api) => ({ id: api.id as string, name: api.name })),
-    );
-  },
+      async (restApiId) =>
+        (await ifExists(() => client(APIGatewayClient, region).send(new GetRestApiCommand({ restApiId }))))
+          ?.name,
+      () => restApisOf(region),
+    ),
 };

@@ -12,8 +12,8 @@ import type { BackupStore } from '../../../src/store/store.js';
 import { deleteBucket, runRestore } from '../../helpers/restore.js';
 
 // Two regions used by no other test file: the app lives in SOURCE and is restored into TARGET.
-const SOURCE = 'eu-south-1';
-const TARGET = 'me-south-1';
+const SOURCE = 'ap-southeast-5';
+const TARGET = 'mx-central-1';
 let directory: string;
 let store: BackupStore;
 let scratch: BackupStore;

@@ -27,7 +27,7 @@ import { clearListingMemos } from '../../../src/triggers/index.js';
 import { runRestore, wipeFunctions } from '../../helpers/restore.js';
 
 // One region of its own: seedRegion creates fixed names.
-const REGION = 'us-west-1';
+const REGION = 'ca-west-1';
 let directory: string;
 let storeUrl: string;
 let scratch: BackupStore;

@@ -22,7 +22,7 @@ import { createTestFunction, unique } from '../../helpers/aws.js';
 import { runRestore } from '../../helpers/restore.js';
 import { allowInvoke } from '../../helpers/triggers.js';
 
-const REGION = 'af-south-1';
+const REGION = 'ap-east-2';
 const lambda = client(LambdaClient, REGION);
 let directory: string;
 let store: BackupStore;
