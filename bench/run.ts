@@ -2,7 +2,8 @@
  * `npm run bench` (see ../../shared/BENCHMARKS.md): one emulator, one run, us and our peers side by
  * side, measured directly, behind a 25 ms latency proxy, and in requests counted through it. Prints
  * a table (each figure next to its target, PASS/MISS) and writes bench/results.json.
- * `--quick` runs the same thing on small data as a smoke run (its results go to results.local.json, not committed).
+ * `--quick` runs the same thing on small data as a smoke run, `--only s3,lambda` some sections; both
+ * write bench/results.local.json (not committed) instead of results.json.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,6 +24,9 @@ import {
 } from './lib/sections.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only s3,lambda`: run some sections (a partial record goes to results.local.json, never results.json). */
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',').filter(Boolean) : undefined;
 const LATENCY_MS = 25;
 
 /**
@@ -33,7 +37,7 @@ const LATENCY_MS = 25;
  */
 const FULL: Sizes = {
   functions: 200,
-  baselineFunctions: 30,
+  baselineFunctions: 20,
   s3Small: 2000,
   s3SmallBytes: 4 * 1024,
   s3Large: 20,
@@ -97,6 +101,7 @@ async function main(): Promise<number> {
       ['kinesis', kinesisSection],
       ['lambda', lambdaSection],
     ] as const) {
+      if (only && !only.includes(name)) continue;
       const sectionStarted = Date.now();
       try {
         sections[name] = await section(context);
@@ -130,13 +135,16 @@ async function main(): Promise<number> {
   process.stdout.write(
     `\n${figures.filter((figure) => verdict(figure) === 'PASS').length} PASS, ${missed.length} MISS or not available\n`,
   );
-  const file = fileURLToPath(new URL(quick ? './results.local.json' : './results.json', import.meta.url));
+  const file = fileURLToPath(
+    new URL(quick || only ? './results.local.json' : './results.json', import.meta.url),
+  );
   await writeFile(
     file,
     `${JSON.stringify(
       {
         date,
         quick,
+        only,
         elapsedSeconds: elapsedS,
         loadAverage: { before: loadBefore, after: loadAfter },
         machine: host,
