@@ -235,4 +235,28 @@ describe('restore of functions and their triggers, round trip on the emulator', 
     expect(malformed.status).toBe(2);
     expect(malformed.stderr).toContain('only');
   });
+
+  it('records a function that cannot be created as failed, blocks its triggers, and goes on', async () => {
+    // Prepare: an execution role that does not exist (the emulator, like IAM, refuses it)
+    const role = originals.notify?.configuration.Role as string;
+    const missing = role.replace(/role\/.*/, 'role/tv-missing-role');
+    // Act
+    const summary = await runRestore({
+      store: storeUrl,
+      run: runId,
+      only: ['lambda-function:notify', 'lambda-function:ingest'],
+      nameSuffix: '-fail',
+      roleMap: { [role]: missing },
+    });
+    // Assess
+    expect(summary.status).toBe('incomplete');
+    expect(summary.problems.map(({ kind, name, action }) => ({ kind, name, action }))).toEqual([
+      { kind: 'lambda-function', name: 'ingest', action: 'failed' },
+      { kind: 'lambda-function', name: 'notify', action: 'failed' },
+      { kind: 'triggers', name: expect.stringMatching(/^event-source-mapping /), action: 'blocked' },
+      { kind: 'triggers', name: expect.stringMatching(/^sns-subscription /), action: 'blocked' },
+    ]);
+    expect(summary.problems[0]?.reason).toContain('role defined for the function cannot be assumed');
+    expect(await exists('notify-fail')).toBe(false);
+  });
 });
