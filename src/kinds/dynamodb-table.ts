@@ -21,6 +21,7 @@ import { client } from '../aws/clients.js';
 import { mapLimit } from '../concurrency.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { logger } from '../log.js';
+import { captures, configurationOnly } from '../policy/attributes.js';
 import { sha256Hex } from '../store/hashing.js';
 import { artifactKey } from '../store/layout.js';
 import { fromJsonItem, type JsonItem, toJsonItem } from './dynamodb-json.js';
@@ -461,6 +462,7 @@ export const dynamodbTable: ResourceKind = {
       const config = await readTableConfig(dynamo, item.region, item.name);
       const key = artifactKey(item.runId, item.region, KIND, item.name, 'schema.json');
       artifacts.push(await writeJsonArtifact(context.store, key, 'schema', config));
+      if (!captures(item, 'data')) return configurationOnly(artifacts);
       cursor = (await startExport(dynamo, item, context, config)) ?? planScan(config.description);
     }
     if (cursor.mode === 'export') {

@@ -17,6 +17,7 @@ import { parseOrThrow } from '../../schemas/common.js';
 import type { Artifact } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
 import { mapLimit } from '../concurrency.js';
+import { captures, configurationOnly } from '../policy/attributes.js';
 import { artifactKey } from '../store/layout.js';
 import { partFile, writeJsonArtifact, writeNdjsonPart } from './ndjson-part.js';
 import { Backoff, envNumber, isThrottle, StepBudget, sleep } from './pacing.js';
@@ -252,6 +253,7 @@ export const kinesisStream: ResourceKind = {
       const config = await readStreamConfig(kinesis, item.region, item.name);
       const key = artifactKey(item.runId, item.region, KIND, item.name, 'config.json');
       artifacts.push(await writeJsonArtifact(context.store, key, 'config', config));
+      if (!captures(item, 'data')) return configurationOnly(artifacts);
       cursor = { chunk: 0, started: Date.now(), shards: {}, records: 0 };
       shards = config.shards;
     } else {

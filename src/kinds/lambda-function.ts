@@ -20,12 +20,12 @@ import {
   paginateListProvisionedConcurrencyConfigs,
   paginateListVersionsByFunction,
 } from '@aws-sdk/client-lambda';
-import type { AttributeSelection } from '../../schemas/policy.js';
 import type { Artifact, WorkItem } from '../../schemas/work-item.js';
 import { client, endpointUrl, resolveCodeLocation } from '../aws/clients.js';
 import { retryTransient } from '../aws/retry.js';
 import { mapLimit } from '../concurrency.js';
 import { IntegrityError, TransientAwsError } from '../errors.js';
+import { captures } from '../policy/attributes.js';
 import { base64ToHex } from '../store/hashing.js';
 import { artifactKey } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
@@ -326,10 +326,9 @@ async function discover(region: string, selection: { patterns: string[] }): Prom
 }
 
 async function backup(item: WorkItem, context: BackupContext): Promise<BackupStep> {
-  const critical = (item as WorkItem & AttributeSelection).attributes;
   const snapshot = await snapshotFunction(context.store, item.region, item.name, {
-    code: !critical || critical.includes('code'),
-    triggers: !critical || critical.includes('triggers'),
+    code: captures(item, 'code'),
+    triggers: captures(item, 'triggers'),
   });
   const written = await context.store.putJson(
     artifactKey(item.runId, item.region, 'lambda-function', item.name, 'function.json'),

@@ -32,6 +32,7 @@ import { client } from '../aws/clients.js';
 import { mapLimit } from '../concurrency.js';
 import { IntegrityError } from '../errors.js';
 import { logger } from '../log.js';
+import { captures, configurationOnly } from '../policy/attributes.js';
 import { sha256Hex } from '../store/hashing.js';
 import { artifactKey, manifestKey, segment } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
@@ -592,6 +593,7 @@ export const s3Bucket: ResourceKind = {
       const config = await readBucketConfig(job.source, item.region, item.name);
       const key = artifactKey(item.runId, item.region, KIND, item.name, 'config.json');
       artifacts.push(await writeJsonArtifact(context.store, key, 'config', config));
+      if (!captures(item, 'data')) return configurationOnly(artifacts);
       const runId = await previousRun(context.store, item.runId);
       cursor = {
         chunk: 0,
