@@ -55,10 +55,13 @@ const handlerSource = (name: string, version: number) =>
 /** What the seeding created in one region, for the demo's report and for tests. */
 export interface SeededRegion {
   region: string;
+  account: string;
   functions: string[];
   table: string;
   bucket: string;
   stream: string;
+  restApiId: string;
+  httpApiId: string;
 }
 
 let role: Promise<string> | undefined;
@@ -463,5 +466,14 @@ export async function seedRegion(region: string, options: SeedOptions = {}): Pro
     }),
   );
 
-  return { region, functions: names, table: sources.table, bucket, stream: sources.stream };
+  return {
+    region,
+    account: sources.account,
+    functions: names,
+    table: sources.table,
+    bucket,
+    stream: sources.stream,
+    restApiId: sources.restApiId,
+    httpApiId: sources.httpApiId,
+  };
 }
