@@ -67,7 +67,15 @@ export const RegionPlan = z.object({
   resources: z.array(z.object({ kind: KindName, name: ResourceName })),
   /** Triggers grouped so that those sharing a source (one bucket's notification configuration) run in order. */
   triggerGroups: z.array(z.object({ key: z.string(), triggers: z.array(TriggerRef) })),
-  skipped: z.array(z.object({ kind: z.string(), name: z.string(), reason: z.string() })),
+  /** Items not restored: `blocked` when there is nothing to restore from, `skipped` when the kind cannot restore yet. */
+  skipped: z.array(
+    z.object({
+      kind: z.string(),
+      name: z.string(),
+      reason: z.string(),
+      action: z.enum(['skipped', 'blocked']).default('skipped'),
+    }),
+  ),
 });
 export type RegionPlan = z.infer<typeof RegionPlan>;
 

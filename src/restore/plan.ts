@@ -64,12 +64,18 @@ async function planRegion(
   const resources: RegionPlan['resources'] = [];
   for (const item of selectItems(manifest, source, options.only)) {
     if (item.status !== 'ok')
-      skipped.push({ kind: item.kind, name: item.name, reason: `${item.status} in the backup run` });
+      skipped.push({
+        kind: item.kind,
+        name: item.name,
+        reason: `${item.status} in the backup run: nothing to restore from`,
+        action: 'blocked',
+      });
     else if (!KINDS[item.kind]?.restore)
       skipped.push({
         kind: item.kind,
         name: item.name,
         reason: `restoring ${item.kind} is not available yet`,
+        action: 'skipped',
       });
     else resources.push({ kind: item.kind, name: item.name });
   }
