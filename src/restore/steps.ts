@@ -111,7 +111,9 @@ export async function prepareRegion(ref: RestoreRegionRef, remainingMs: number) 
   if (changes.length) await writeOutcome(loaded, 'lambda-layer', 'layers', { changes, notes: [] });
   for (const skipped of region.skipped)
     await writeOutcome(loaded, skipped.kind, skipped.name, {
-      changes: [{ resource: `${skipped.kind} ${skipped.name}`, action: skipped.action, note: skipped.reason }],
+      changes: [
+        { resource: `${skipped.kind} ${skipped.name}`, action: skipped.action, note: skipped.reason },
+      ],
       notes: [],
     });
   const base = { restoreId: ref.restoreId, store: ref.store, run: ref.run, region: ref.region };
