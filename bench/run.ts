@@ -37,7 +37,7 @@ const LATENCY_MS = 25;
  */
 const FULL: Sizes = {
   functions: 200,
-  baselineFunctions: 20,
+  baselineFunctions: 15,
   s3Small: 2000,
   s3SmallBytes: 4 * 1024,
   s3Large: 20,
@@ -46,7 +46,7 @@ const FULL: Sizes = {
   dynamoItemBytes: 1024,
   kinesisShards: 4,
   kinesisPerShard: 5000,
-  ceilingCopies: 600,
+  ceilingCopies: 500,
   ceilingConcurrency: 32,
 };
 
