@@ -10,7 +10,7 @@ import { manifestKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { BackupFlags, ListFlags, RunFlags } from './flags.js';
-import { createOutput, table } from './output.js';
+import { createOutput, type Output, table } from './output.js';
 
 /** Per-region counts of a finished run. */
 export function summaryTable(summary: RunSummary): string {
@@ -71,16 +71,25 @@ export async function readManifest(store: BackupStore, runId: string): Promise<M
   return raw === undefined ? undefined : parseOrThrow(Manifest, raw, `manifest of run ${runId}`);
 }
 
+/** The run's manifest, or undefined after telling the user the run is incomplete or unknown. */
+export async function completeManifest(
+  store: BackupStore,
+  runId: string,
+  out: Output,
+): Promise<Manifest | undefined> {
+  const manifest = await readManifest(store, runId);
+  if (!manifest)
+    out.error(`run ${runId} has no manifest in ${store.url}: it is incomplete or does not exist`);
+  return manifest;
+}
+
 /** `verify`: re-reads every artifact of a run; exit 1 names each damaged one. */
 export async function verifyCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(RunFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
   const store = openStore(flags.bucket);
-  const manifest = await readManifest(store, flags.run);
-  if (!manifest) {
-    out.error(`run ${flags.run} has no manifest in ${store.url}: it is incomplete or does not exist`);
-    return 1;
-  }
+  const manifest = await completeManifest(store, flags.run, out);
+  if (!manifest) return 1;
   const artifacts = [
     ...new Map(
       manifest.items.flatMap((item) => item.artifacts).map((artifact) => [artifact.path, artifact]),

@@ -2,16 +2,15 @@ import { z } from 'zod';
 import { KindName, RegionName, RunId } from '../../schemas/common.js';
 import { NameSuffix, Selector } from '../../schemas/restore.js';
 
-const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
-  z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(item).min(1));
+/** A comma-separated flag value as its non-empty, trimmed parts. */
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean),
+);
+
+const csv = <T extends z.ZodType<unknown, string>>(item: T) => commaList.pipe(z.array(item).min(1));
 
 export const StoreFlag = z.string({ message: 'is required' }).min(1, 'is required');
 
@@ -36,14 +35,7 @@ export const EmulatorFlags = z.object({
 });
 
 /** `old=new,…` pairs (role ARNs) into a record. */
-const pairs = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean),
-  )
+const pairs = commaList
   .pipe(z.array(z.string().regex(/^arn:[^=]+=arn:[^=]+$/, 'must be old-role-arn=new-role-arn')).min(1))
   .transform((entries) => Object.fromEntries(entries.map((entry) => entry.split('=') as [string, string])));
 
@@ -59,5 +51,13 @@ export const RestoreFlags = z.object({
   edge: z.boolean().default(false),
   dryRun: z.boolean().default(false),
   force: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+export const DrillFlags = z.object({
+  bucket: StoreFlag,
+  run: RunId.optional(),
+  regions: csv(RegionName).optional(),
+  targetRegion: RegionName.optional(),
   json: z.boolean().default(false),
 });

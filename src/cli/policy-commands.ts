@@ -10,7 +10,7 @@ import { renderRunReport } from '../report/html.js';
 import { readDrill, summarizeRun } from '../report/run-report.js';
 import { openStore } from '../store/open.js';
 import { openCopyStore, replicateRun } from '../store/replicate.js';
-import { readManifest } from './commands.js';
+import { completeManifest } from './commands.js';
 import { StoreFlag } from './flags.js';
 import { createOutput, table } from './output.js';
 
@@ -121,11 +121,8 @@ export async function reportCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(ReportFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
   const store = openStore(flags.bucket);
-  const manifest = await readManifest(store, flags.run);
-  if (!manifest) {
-    out.error(`run ${flags.run} has no manifest in ${store.url}: it is incomplete or does not exist`);
-    return 1;
-  }
+  const manifest = await completeManifest(store, flags.run, out);
+  if (!manifest) return 1;
   const path = resolve(flags.out ?? `triggervault-report-${flags.run}.html`);
   await writeFile(path, renderRunReport(summarizeRun(manifest, await readDrill(store, flags.run))));
   out.result({ runId: flags.run, report: path }, () => `wrote ${path}`);
