@@ -1,4 +1,5 @@
 import type { Manifest } from '../../schemas/manifest.js';
+import { restorePrefix } from '../restore/layout.js';
 import { runPrefix } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
 
@@ -82,15 +83,26 @@ export function summarizeRun(manifest: Manifest, drill?: DrillStatus): RunReport
   };
 }
 
-/** The drill record of a run, when a drill wrote one. */
-export async function readDrill(store: BackupStore, runId: string): Promise<DrillStatus | undefined> {
-  const raw = (await store.getJson(drillKey(runId)).catch(() => undefined)) as
-    | Record<string, unknown>
-    | undefined;
-  if (!raw || typeof raw.status !== 'string') return undefined;
+const asDrill = (raw: unknown): DrillStatus | undefined => {
+  const record = raw as Record<string, unknown> | undefined;
+  if (!record || typeof record.status !== 'string') return undefined;
+  const errors = Array.isArray(record.errors) ? record.errors.map(String) : [];
   return {
-    status: raw.status,
-    finishedAt: typeof raw.finishedAt === 'string' ? raw.finishedAt : undefined,
-    detail: typeof raw.detail === 'string' ? raw.detail : undefined,
+    status: record.status,
+    finishedAt: typeof record.finishedAt === 'string' ? record.finishedAt : undefined,
+    detail: typeof record.detail === 'string' ? record.detail : errors.join('; ') || undefined,
   };
+};
+
+/**
+ * The newest drill of a run: `runs/<run>/drill.json`, or the drill.json a `triggervault drill` wrote
+ * beside its restore (`runs/<run>/restores/<restoreId>/drill.json`).
+ */
+export async function readDrill(store: BackupStore, runId: string): Promise<DrillStatus | undefined> {
+  const restores = await store.children(`${runPrefix(runId)}restores/`);
+  const keys = [drillKey(runId), ...restores.map((id) => `${restorePrefix(runId, id)}drill.json`)];
+  const drills = (await Promise.all(keys.map((key) => store.getJson(key).catch(() => undefined))))
+    .map(asDrill)
+    .filter((drill) => drill !== undefined);
+  return drills.sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0];
 }

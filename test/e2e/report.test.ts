@@ -8,7 +8,6 @@ import type { PolicyInput } from '../../schemas/policy.js';
 import { client } from '../../src/aws/clients.js';
 import { LOCAL_HANDLERS } from '../../src/local/handlers.js';
 import { runStateMachineLocally } from '../../src/local/runner.js';
-import { drillKey } from '../../src/report/run-report.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestFunction, unique } from '../helpers/aws.js';
 import { renderInChromium } from '../helpers/chromium.js';
@@ -55,9 +54,17 @@ beforeAll(async () => {
   );
   const { summary } = await backupWithOneFailure(names[2] as string);
   runId = summary.runId;
-  await openStore(storeUrl).putJson(drillKey(runId), {
+  // As `triggervault drill` leaves it beside its restore (an older drill of the run failed).
+  const store = openStore(storeUrl);
+  await store.putJson(`runs/${runId}/restores/drill-1/drill.json`, {
+    status: 'failed',
+    finishedAt: '2026-11-25T11:00:00Z',
+    errors: ['compare: differs'],
+  });
+  await store.putJson(`runs/${runId}/restores/drill-2/drill.json`, {
     status: 'passed',
     finishedAt: '2026-11-25T12:00:00Z',
+    errors: [],
   });
 }, 120_000);
 
