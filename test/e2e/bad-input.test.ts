@@ -8,7 +8,7 @@ import { runStateMachineLocally } from '../../src/local/runner.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestFunction } from '../helpers/aws.js';
 
-const REGION = 'ap-south-1';
+const REGION = 'ap-southeast-7';
 let directory: string;
 let storeUrl: string;
 let goodRun: string;

@@ -18,7 +18,7 @@ import { manifestKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestFunction, unique } from '../helpers/aws.js';
 
-const REGION = 'ap-northeast-2';
+const REGION = 'ap-southeast-6';
 const sqs = client(SQSClient, 'us-east-1');
 let directory: string;
 
