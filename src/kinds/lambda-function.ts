@@ -114,7 +114,25 @@ async function download(location: string): Promise<Readable> {
  * Stores a package fetched from `location` and proves it is the one AWS described: the stored bytes
  * must hash to `codeSha256Base64`. An unchanged package is found by hash and not downloaded again.
  */
-export async function storeCode(
+/** Packages being stored right now, so versions sharing code are downloaded once, not once each. */
+const inFlight = new Map<string, Promise<StoredCode>>();
+
+export function storeCode(
+  store: BackupStore,
+  location: string,
+  codeSha256Base64: string,
+  what: string,
+): Promise<StoredCode> {
+  const key = `${store.url} ${codeSha256Base64}`;
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = downloadAndStore(store, location, codeSha256Base64, what).finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
+  }
+  return pending;
+}
+
+async function downloadAndStore(
   store: BackupStore,
   location: string,
   codeSha256Base64: string,
