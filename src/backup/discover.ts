@@ -66,7 +66,11 @@ export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promi
     ? await kindModule('lambda-function').discover(region, { patterns: ['*'] })
     : [];
   add('lambda-function', functions);
-  const wired = await eventSourcesOfFunctions(region, functions);
+  // Event sources are only looked up when their data is part of the run (saves a call per function).
+  const dataWanted = include.some((kind) => kind !== 'lambda-function');
+  const wired = dataWanted
+    ? await eventSourcesOfFunctions(region, include.includes('s3-bucket') ? functions : [])
+    : { tables: [], streams: [], buckets: [] };
   const dataKinds: [KindName, string[], string[]][] = [
     ['dynamodb-table', input.tables, wired.tables],
     ['s3-bucket', input.buckets, wired.buckets],

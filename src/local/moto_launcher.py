@@ -62,7 +62,7 @@ def _get_code_with_hash(self):
     response = _original_get_code(self)
     location = response.get("Code", {}).get("Location")
     if location and getattr(self, "code_bytes", None):
-        response["Code"]["Location"] = f"{location}?sha256={hashlib.sha256(self.code_bytes).hexdigest()}"
+        response["Code"]["Location"] = f"{location}?sha256={_hash_of(self.code_bytes)}"
     return response
 
 
@@ -83,6 +83,18 @@ def _all_region_backends():
             yield lambda_backends[account_id][region]
 
 
+_hashes = {}
+
+
+def _hash_of(code):
+    """sha256 of a package, memoized by identity (the entry keeps the bytes alive, so ids stay unique)."""
+    entry = _hashes.get(id(code))
+    if entry is None or entry[0] is not code:
+        entry = (code, hashlib.sha256(code).hexdigest())
+        _hashes[id(code)] = entry
+    return entry[1]
+
+
 def _find_code(host_label, key, sha256):
     """host_label is awslambda-REGION-tasks or awslambda-REGION-layers."""
     for backend in _all_region_backends():
@@ -95,7 +107,7 @@ def _find_code(host_label, key, sha256):
         for entry in list(backend._lambdas._functions.values()):
             for function in [entry["latest"], *entry["versions"]]:
                 code = getattr(function, "code_bytes", None)
-                if code and hashlib.sha256(code).hexdigest() == sha256:
+                if code and _hash_of(code) == sha256:
                     return code
     return None
 
