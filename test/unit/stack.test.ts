@@ -28,6 +28,20 @@ const HANDLER_FILES: Record<string, string> = {
   finalize: 'finalize',
   publish: 'publish',
 };
+/** restore.asl.yaml task name → handler file (src/local/handlers.ts binds the same names). */
+const RESTORE_HANDLER_FILES: Record<string, string> = {
+  restorePlan: 'restore-plan',
+  restoreRegion: 'restore-region',
+  restoreFunction: 'restore-function',
+  restoreData: 'restore-data',
+  restoreTriggers: 'restore-triggers',
+  restoreFailure: 'restore-failure',
+  restoreReport: 'restore-report',
+  drillCompare: 'drill-compare',
+  drillCleanup: 'drill-cleanup',
+  drillPublish: 'drill-publish',
+};
+const ALL_HANDLER_FILES = { ...HANDLER_FILES, ...RESTORE_HANDLER_FILES };
 /**
  * Step Functions delivers logs through CloudWatch Logs vended log delivery, whose actions AWS
  * documents as not scopable to a resource: the one allowed exception to "Resource * is read-only".
@@ -42,6 +56,20 @@ const VENDED_LOG_DELIVERY = new Set([
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
 ]);
+/**
+ * Writes AWS cannot scope to a resource, each only with the condition that limits it instead:
+ * lambda:CreateEventSourceMapping (restoreTriggers) accepts no resource ARN, only the
+ * lambda:FunctionArn condition key, which must name functions of this account.
+ */
+const UNSCOPABLE_WRITES: Record<string, (statement: Statement) => boolean> = {
+  'lambda:CreateEventSourceMapping': (statement) =>
+    (statement as OwnedStatement).owner === 'RestoreTriggersPolicy' &&
+    /:lambda:\*:.*AWS::AccountId.*:function:\*/.test(
+      JSON.stringify(statement.Condition?.ArnLike?.['lambda:FunctionArn'] ?? ''),
+    ),
+};
+const unscopableWrite = (statement: Statement, action: string) =>
+  UNSCOPABLE_WRITES[action]?.(statement) === true;
 const READ_ONLY_ACTION = /^[a-z0-9-]+:(List|Describe|Get)[A-Za-z0-9*]*$/;
 
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON.
@@ -115,7 +143,14 @@ const only = (type: string, where: (resource: Cfn, id: string) => boolean = () =
   return matches[0] as [string, Cfn];
 };
 
-const stateMachine = () => only('AWS::StepFunctions::StateMachine');
+const stateMachine = () => only('AWS::StepFunctions::StateMachine', (_, id) => id === 'BackupStateMachine');
+const restoreStateMachine = () =>
+  only('AWS::StepFunctions::StateMachine', (_, id) => id === 'RestoreStateMachine');
+/** Each state machine with its ASL file and the task handlers it runs. */
+const MACHINES = [
+  { file: 'backup.asl.yaml', machine: stateMachine, handlers: HANDLER_FILES },
+  { file: 'restore.asl.yaml', machine: restoreStateMachine, handlers: RESTORE_HANDLER_FILES },
+];
 const backupBucket = () =>
   only('AWS::S3::Bucket', (resource, id) => id !== 'ServerlessDeploymentBucket' && !!resource.Properties);
 const backupKey = () => only('AWS::KMS::Key');
@@ -229,41 +264,50 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
   it('packages without configuration warnings and validates the state machine definition', () => {
     // Assess
     expect(packageOutput).toMatch(/State machine "backup" definition is valid/);
+    expect(packageOutput).toMatch(/State machine "restore" definition is valid/);
+    expect(
+      ofType('AWS::StepFunctions::StateMachine')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['BackupStateMachine', 'RestoreStateMachine']);
     expect(packageOutput).toMatch(/Service packaged/);
     expect(packageOutput).not.toMatch(/warning|deprecat/i);
   });
 
-  it('deploys exactly the ASL file: the definition, with its function references resolved, equals the file', () => {
-    // Prepare
-    const [, machine] = stateMachine();
-    const byName = functionsByName();
-    const { definition: expected, taskHandlers } = loadStateMachine('backup.asl.yaml', (name) =>
-      deployedArn(`${SERVICE}-${STAGE}-${name}`),
-    );
-    const definitionString = machine.Properties.DefinitionString;
-    const [body, substitutions] =
-      typeof definitionString === 'string' ? [definitionString, {}] : definitionString['Fn::Sub'];
-    const logicalToName = new Map([...byName].map(([name, [id, resource]]) => [id, [name, resource]]));
-    // Act: substitute each ${var} back, as CloudFormation's Fn::Sub does on deploy.
-    const resolved = (body as string).replace(/\$\{([^}]+)\}/g, (match, variable: string) => {
-      const reference = (substitutions as Record<string, Cfn>)[variable];
-      const target = reference?.['Fn::GetAtt'];
-      if (!Array.isArray(target) || target[1] !== 'Arn' || !logicalToName.has(target[0])) return match;
-      const [, resource] = logicalToName.get(target[0]) as [string, Cfn];
-      return deployedArn(resource.Properties.FunctionName);
-    });
-    // Assess
-    expect(resolved).not.toMatch(/\$\{/);
-    expect(withoutInjectedQueryLanguage(JSON.parse(resolved), expected)).toEqual(expected);
-    expect(new Set(Object.values(taskHandlers))).toEqual(new Set(Object.keys(HANDLER_FILES)));
-  });
+  it.each(MACHINES)(
+    'deploys exactly $file: the definition, with its function references resolved, equals the file',
+    ({ file, machine: which, handlers }) => {
+      // Prepare
+      const [, machine] = which();
+      const byName = functionsByName();
+      const { definition: expected, taskHandlers } = loadStateMachine(file, (name) =>
+        deployedArn(`${SERVICE}-${STAGE}-${name}`),
+      );
+      const definitionString = machine.Properties.DefinitionString;
+      const [body, substitutions] =
+        typeof definitionString === 'string' ? [definitionString, {}] : definitionString['Fn::Sub'];
+      const logicalToName = new Map([...byName].map(([name, [id, resource]]) => [id, [name, resource]]));
+      // Act: substitute each ${var} back, as CloudFormation's Fn::Sub does on deploy.
+      const resolved = (body as string).replace(/\$\{([^}]+)\}/g, (match, variable: string) => {
+        const reference = (substitutions as Record<string, Cfn>)[variable];
+        const target = reference?.['Fn::GetAtt'];
+        if (!Array.isArray(target) || target[1] !== 'Arn' || !logicalToName.has(target[0])) return match;
+        const [, resource] = logicalToName.get(target[0]) as [string, Cfn];
+        return deployedArn(resource.Properties.FunctionName);
+      });
+      // Assess
+      expect(resolved).not.toMatch(/\$\{/);
+      expect(withoutInjectedQueryLanguage(JSON.parse(resolved), expected)).toEqual(expected);
+      expect(new Set(Object.values(taskHandlers))).toEqual(new Set(Object.keys(handlers)));
+    },
+  );
 
   it('has one nodejs22.x arm64 function per ASL task, named as the ASL names it, on handlers/<kebab>.handler', () => {
     // Prepare
     const byName = functionsByName();
     // Assess
-    expect([...byName.keys()].sort()).toEqual(Object.keys(HANDLER_FILES).sort());
-    for (const [name, file] of Object.entries(HANDLER_FILES)) {
+    expect([...byName.keys()].sort()).toEqual(Object.keys(ALL_HANDLER_FILES).sort());
+    for (const [name, file] of Object.entries(ALL_HANDLER_FILES)) {
       const [, fn] = byName.get(name) as [string, Cfn];
       expect(fn.Properties.Handler).toBe(`handlers/${file}.handler`);
       expect(existsSync(join(ROOT, 'handlers', `${file}.ts`))).toBe(true);
@@ -279,28 +323,34 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     const publish = (byName.get('publish') as [string, Cfn])[1].Properties.Environment.Variables;
     expect(publish.TRIGGERVAULT_TOPIC_ARN).toEqual({ Ref: only('AWS::SNS::Topic')[0] });
     expect(publish.TRIGGERVAULT_DLQ_URL).toEqual({ Ref: 'DeadLetterQueue' });
+    const drillPublish = (byName.get('drillPublish') as [string, Cfn])[1].Properties.Environment.Variables;
+    expect(drillPublish.TRIGGERVAULT_TOPIC_ARN).toEqual({ Ref: only('AWS::SNS::Topic')[0] });
   });
 
-  it('gives each function a timeout within the TimeoutSeconds of every Task state that runs it', () => {
-    // Prepare
-    const byName = functionsByName();
-    const [, machine] = stateMachine();
-    const [body, substitutions] = machine.Properties.DefinitionString['Fn::Sub'];
-    const tasks = taskStates(JSON.parse(body).States);
-    const idToName = new Map([...byName].map(([name, [id]]) => [id, name]));
-    // Assess
-    expect(tasks.length).toBeGreaterThanOrEqual(Object.keys(HANDLER_FILES).length);
-    for (const task of tasks) {
-      const variable = /^\$\{(.+)\}$/.exec(task.resource)?.[1] as string;
-      const name = idToName.get(substitutions[variable]['Fn::GetAtt'][0]) as string;
-      const [, fn] = byName.get(name) as [string, Cfn];
-      expect(task.timeout).toBeDefined();
-      expect(fn.Properties.Timeout).toBeLessThanOrEqual(task.timeout as number);
-    }
-    for (const name of ITEM_HANDLERS) {
-      expect((byName.get(name) as [string, Cfn])[1].Properties.Timeout).toBe(900);
-    }
-  });
+  it.each(MACHINES)(
+    'gives each $file function a timeout within the TimeoutSeconds of every Task state that runs it',
+    ({ machine: which, handlers }) => {
+      // Prepare
+      const byName = functionsByName();
+      const [, machine] = which();
+      const [body, substitutions] = machine.Properties.DefinitionString['Fn::Sub'];
+      const tasks = taskStates(JSON.parse(body).States);
+      const idToName = new Map([...byName].map(([name, [id]]) => [id, name]));
+      // Assess
+      expect(tasks.length).toBeGreaterThanOrEqual(Object.keys(handlers).length);
+      for (const task of tasks) {
+        const variable = /^\$\{(.+)\}$/.exec(task.resource)?.[1] as string;
+        const name = idToName.get(substitutions[variable]['Fn::GetAtt'][0]) as string;
+        const [, fn] = byName.get(name) as [string, Cfn];
+        expect(task.timeout).toBeDefined();
+        expect(Object.keys(handlers)).toContain(name);
+        expect(fn.Properties.Timeout).toBeLessThanOrEqual(task.timeout as number);
+      }
+      for (const name of ITEM_HANDLERS) {
+        expect((byName.get(name) as [string, Cfn])[1].Properties.Timeout).toBe(900);
+      }
+    },
+  );
 
   it('logs the state machine to a log group with retention and names it in the Outputs', () => {
     // Prepare
@@ -316,6 +366,43 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     expect(template.Outputs.BackupBucketName.Value).toEqual({ Ref: backupBucket()[0] });
     expect(template.Outputs.TopicArn.Value).toEqual({ Ref: only('AWS::SNS::Topic')[0] });
     expect(template.Outputs.DeadLetterQueueUrl.Value).toEqual({ Ref: 'DeadLetterQueue' });
+    // The restore state machine: its own log group, its ARN in the Outputs.
+    const [restoreId, restore] = restoreStateMachine();
+    const restoreDestination =
+      restore.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
+    const restoreLogGroup = template.Resources[restoreDestination['Fn::GetAtt'][0]];
+    expect(restore.Properties.LoggingConfiguration.Level).not.toBe('OFF');
+    expect(restoreDestination['Fn::GetAtt'][0]).not.toBe(destination['Fn::GetAtt'][0]);
+    expect(restoreLogGroup.Type).toBe('AWS::Logs::LogGroup');
+    expect(restoreLogGroup.Properties.RetentionInDays).toBeGreaterThan(0);
+    expect(template.Outputs.RestoreStateMachineArn.Value).toEqual({ Ref: restoreId });
+  });
+
+  it('starts the restore state machine on no schedule by default; drillSchedule starts a drill', () => {
+    // Prepare
+    const [restoreId] = restoreStateMachine();
+    const targets = Object.values(template.Resources as Record<string, Cfn>)
+      .filter(
+        (resource) => resource.Type === 'AWS::Events::Rule' || resource.Type === 'AWS::Scheduler::Schedule',
+      )
+      .map(
+        (resource) => [resource, asList(resource.Properties.Targets ?? resource.Properties.Target)] as const,
+      );
+    const drill = targets.filter(([, list]) => list.some((target: Cfn) => target.Arn?.Ref === restoreId));
+    // Assess: the only rule starting it is the conditional drill rule, off with the default ''.
+    expect(ofType('AWS::Events::Rule').some(([, rule]) => JSON.stringify(rule).includes(restoreId))).toBe(
+      false,
+    );
+    expect(drill).toHaveLength(1);
+    const [rule, [target]] = drill[0] as [Cfn, Cfn[]];
+    expect(rule.Condition).toBe('HasDrillSchedule');
+    expect(condition('HasDrillSchedule')).toBe(false);
+    expect(JSON.parse(target.Input)).toEqual({ drill: true });
+    const role = template.Resources[target.RoleArn['Fn::GetAtt'][0]];
+    expect(role.Condition).toBe('HasDrillSchedule');
+    expect(role.Properties.Policies.flatMap((policy: Cfn) => policy.PolicyDocument.Statement)).toEqual([
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: restoreId } },
+    ]);
   });
 
   it('starts the state machine on the EventBridge schedule with the input "{}"', () => {
@@ -426,7 +513,9 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
   it('allows no "*" or "service:*" action in any policy, and "Resource: *" only for List/Describe/Get', () => {
     // Prepare
     const identity = identityStatements();
-    const [machineRole] = stateMachine()[1].Properties.RoleArn['Fn::GetAtt'];
+    const machineRoles = [stateMachine(), restoreStateMachine()].map(
+      ([, machine]) => machine.Properties.RoleArn['Fn::GetAtt'][0] as string,
+    );
     const allows = [...identity, ...resourceStatements()].filter((statement) => statement.Effect === 'Allow');
     // Assess
     expect(identity.length).toBeGreaterThan(30);
@@ -443,7 +532,8 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
         .filter(
           (action) =>
             !READ_ONLY_ACTION.test(action) &&
-            !(statement.owner === machineRole && VENDED_LOG_DELIVERY.has(action)),
+            !(machineRoles.includes(statement.owner) && VENDED_LOG_DELIVERY.has(action)) &&
+            !unscopableWrite(statement, action),
         )
         .map((action) => `${statement.owner}: ${action} on *`),
     );
@@ -451,9 +541,9 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     expect(violations).toEqual([]);
   });
 
-  it('gives each handler its own role, and handler roles write only to the backup bucket, own logs, topic and DLQ', () => {
+  it('gives each backup handler its own role, and those roles write only to the backup bucket, own logs, topic and DLQ', () => {
     // Prepare
-    const byName = functionsByName();
+    const byName = new Map([...functionsByName()].filter(([name]) => name in HANDLER_FILES));
     const [bucketId] = backupBucket();
     const [keyId] = backupKey();
     const [topicId] = only('AWS::SNS::Topic');
@@ -519,21 +609,171 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     expect(actionsOfRole('plan')).not.toContain('sns:Publish');
   });
 
-  it('lets the state machine role invoke exactly the ten task functions', () => {
+  it('gives each restore handler its own role, writing only in this account, to runs/*/restores/* of the store and never to the backup bucket', () => {
     // Prepare
     const byName = functionsByName();
-    const [machineRole] = stateMachine()[1].Properties.RoleArn['Fn::GetAtt'];
-    const own = identityStatements().filter((statement) => statement.roles.includes(machineRole));
-    const invoke = own.filter((statement) =>
-      actionsOf(statement).some((action) => action.startsWith('lambda:')),
-    );
+    const [bucketId] = backupBucket();
+    const [keyId] = backupKey();
+    const [topicId] = only('AWS::SNS::Topic');
+    const roleOf = (name: string) =>
+      (byName.get(name) as [string, Cfn])[1].Properties.Role['Fn::GetAtt'][0] as string;
+    const restoreRoles = Object.keys(RESTORE_HANDLER_FILES).map(roleOf);
+    const backupRoles = Object.keys(HANDLER_FILES).map(roleOf);
+    const statements = identityStatements();
+    const text = (resource: Cfn) => JSON.stringify(resource);
+    const inAccount = (resource: Cfn) =>
+      !!resource['Fn::Join'] && text(resource).includes('{"Ref":"AWS::AccountId"}');
+    const sameAccountCondition = (statement: Statement) =>
+      text(statement.Condition?.StringEquals?.['aws:ResourceAccount']) === text({ Ref: 'AWS::AccountId' });
+    const ofStore = (resource: Cfn) => text(resource).includes(text(getAtt(bucketId)));
+    const storeRestores = text(underBucket(bucketId, '/runs/*/restores/*'));
+    const readOnly = /^[a-z0-9-]+:(List|Describe|Get|Scan|Query)[A-Za-z0-9*]*$|^apigateway:GET$/;
+    /** Where a restore handler may do an action that changes something. */
+    const permitted = (statement: Statement, action: string, resource: Cfn, role: string): boolean => {
+      if (
+        /^logs:(CreateLogStream|PutLogEvents)$/.test(action) &&
+        resource['Fn::GetAtt']?.[0] === `${role.replace(/Role$/, '')}LogGroup`
+      )
+        return true;
+      if (/^kms:(Decrypt|GenerateDataKey)$/.test(action) && text(resource) === text(getAtt(keyId)))
+        return true;
+      if (/^kms:(Decrypt|GenerateDataKey)$/.test(action))
+        return (
+          /:kms:\*:/.test(text(resource)) &&
+          inAccount(resource) &&
+          !!statement.Condition?.StringLike?.['kms:ViaService']
+        );
+      if (ofStore(resource))
+        return /^s3:(PutObject|AbortMultipartUpload)$/.test(action) && text(resource) === storeRestores;
+      if (action === 'sns:Publish') return role === roleOf('drillPublish') && resource.Ref === topicId;
+      if (action === 'iam:PassRole')
+        return (
+          /:iam::",\{"Ref":"AWS::AccountId"\},":role\/\*"/.test(text(resource)) &&
+          !!statement.Condition?.StringEquals?.['iam:PassedToService']
+        );
+      if (unscopableWrite(statement, action)) return role === roleOf('restoreTriggers');
+      // Deletes: only the drill's scratch copies (-drill-xxxxxx) or the triggers it wired.
+      if (/:(Delete|Remove|Unsubscribe)|^apigateway:DELETE$/.test(action)) {
+        // Outside the cleanup, only what a restore reconciles: a stale permission, tag or bucket policy.
+        if (role !== roleOf('drillCleanup'))
+          return (
+            (/^(lambda:RemovePermission|kinesis:RemoveTagsFromStream)$/.test(action) &&
+              inAccount(resource)) ||
+            (action === 's3:DeleteBucketPolicy' && sameAccountCondition(statement))
+          );
+        if (
+          /^(lambda:DeleteFunction|lambda:DeleteLayerVersion|dynamodb:DeleteTable|kinesis:DeleteStream|s3:DeleteBucket|s3:DeleteObject|s3:DeleteObjectVersion)$/.test(
+            action,
+          )
+        )
+          return text(resource).includes('-drill-*');
+      }
+      if (/:s3:::\*/.test(text(resource))) return sameAccountCondition(statement);
+      if (/^apigateway:/.test(action)) return /:apigateway:\*::\/(rest)?apis/.test(text(resource));
+      return inAccount(resource);
+    };
+    const violations: string[] = [];
     // Assess
-    expect(invoke).toHaveLength(1);
-    expect(actionsOf(invoke[0] as Statement)).toEqual(['lambda:InvokeFunction']);
-    expect(new Set(asList((invoke[0] as Statement).Resource).map((r: Cfn) => JSON.stringify(r)))).toEqual(
-      new Set([...byName.values()].map(([id]) => JSON.stringify(getAtt(id)))),
+    expect(new Set([...restoreRoles, ...backupRoles]).size).toBe(Object.keys(ALL_HANDLER_FILES).length);
+    for (const role of restoreRoles) {
+      const trust = template.Resources[role].Properties.AssumeRolePolicyDocument.Statement;
+      expect(trust).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
+      const own = statements.filter((statement) => statement.roles.includes(role));
+      expect(own.filter((statement) => statement.roles.length > 1)).toEqual([]);
+      // The backup bucket itself is never changed, whatever an Allow on arn:aws:s3:::* says.
+      expect(own).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: expect.arrayContaining(['s3:DeleteBucket', 's3:PutBucketPolicy', 's3:DeleteObject']),
+          Resource: [getAtt(bucketId), underBucket(bucketId, '/*')],
+        }),
+      );
+      for (const statement of own.filter((s) => s.Effect === 'Allow')) {
+        for (const action of actionsOf(statement).filter((a) => !readOnly.test(a))) {
+          for (const resource of asList(statement.Resource)) {
+            if (resource === '*' && !unscopableWrite(statement, action))
+              violations.push(`${role}: ${action} on *`);
+            else if (resource !== '*' && !permitted(statement, action, resource, role))
+              violations.push(`${role}: ${action} on ${text(resource)}`);
+          }
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+    const actionsOfRole = (name: string) =>
+      statements.filter((s) => s.Effect === 'Allow' && s.roles.includes(roleOf(name))).flatMap(actionsOf);
+    // Only the handlers that restore write to the protected account; each only what it restores.
+    for (const name of ['restorePlan', 'restoreFailure', 'restoreReport', 'drillPublish']) {
+      expect(
+        actionsOfRole(name).filter(
+          (a) => !/^(logs|kms|s3):/.test(a) && a !== 'sns:Publish' && !readOnly.test(a),
+        ),
+      ).toEqual([]);
+    }
+    expect(actionsOfRole('restoreRegion')).toContain('lambda:PublishLayerVersion');
+    expect(actionsOfRole('restoreFunction')).toEqual(
+      expect.arrayContaining([
+        'lambda:CreateFunction',
+        'lambda:UpdateFunctionCode',
+        'lambda:PublishVersion',
+        'lambda:AddPermission',
+        'iam:PassRole',
+      ]),
     );
+    expect(actionsOfRole('restoreFunction')).not.toContain('dynamodb:CreateTable');
+    expect(actionsOfRole('restoreData')).toEqual(
+      expect.arrayContaining([
+        'dynamodb:CreateTable',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ImportTable',
+        'kinesis:CreateStream',
+        'kinesis:PutRecords',
+        's3:CreateBucket',
+        's3:PutObject',
+      ]),
+    );
+    expect(actionsOfRole('restoreData')).not.toContain('lambda:CreateFunction');
+    expect(actionsOfRole('restoreTriggers')).toEqual(
+      expect.arrayContaining([
+        'lambda:CreateEventSourceMapping',
+        's3:PutBucketNotification',
+        'events:PutRule',
+        'events:PutTargets',
+        'scheduler:CreateSchedule',
+        'sns:Subscribe',
+        'apigateway:PUT',
+        'apigateway:POST',
+        'iam:PassRole',
+      ]),
+    );
+    expect(actionsOfRole('drillCompare').filter((a) => !readOnly.test(a) && !/^(logs|kms):/.test(a))).toEqual(
+      ['s3:PutObject', 's3:AbortMultipartUpload'],
+    );
+    for (const name of Object.keys(RESTORE_HANDLER_FILES))
+      expect(actionsOfRole(name)).not.toContain('iam:CreateRole');
   });
+
+  it.each(MACHINES)(
+    'lets the $file state machine role invoke exactly its ten task functions',
+    ({ machine: which, handlers }) => {
+      // Prepare
+      const byName = new Map([...functionsByName()].filter(([name]) => name in handlers));
+      const [machineRole] = which()[1].Properties.RoleArn['Fn::GetAtt'];
+      const own = identityStatements().filter((statement) => statement.roles.includes(machineRole));
+      const invoke = own.filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('lambda:')),
+      );
+      // Assess
+      expect(byName.size).toBe(10);
+      expect(invoke).toHaveLength(1);
+      expect(actionsOf(invoke[0] as Statement)).toEqual(['lambda:InvokeFunction']);
+      expect(new Set(asList((invoke[0] as Statement).Resource).map((r: Cfn) => JSON.stringify(r)))).toEqual(
+        new Set([...byName.values()].map(([id]) => JSON.stringify(getAtt(id)))),
+      );
+    },
+  );
 
   it('lets only the handler roles (through S3, SNS, SQS) use the key; the account only administers it', () => {
     // Prepare
@@ -559,7 +799,7 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     // Prepare
     const directory = mkdtempSync(join(tmpdir(), 'triggervault-bundles-'));
     const store = join(directory, 'store');
-    const entries = Object.entries(HANDLER_FILES).map(([name, file]) => {
+    const entries = Object.entries(ALL_HANDLER_FILES).map(([name, file]) => {
       const files = unzipSync(readFileSync(join(ROOT, '.serverless', `${name}.zip`)));
       for (const [path, bytes] of Object.entries(files)) {
         mkdirSync(dirname(join(directory, name, path)), { recursive: true });
