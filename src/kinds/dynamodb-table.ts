@@ -25,6 +25,7 @@ import { captures, configurationOnly } from '../policy/attributes.js';
 import { sha256Hex } from '../store/hashing.js';
 import { artifactKey } from '../store/layout.js';
 import { fromJsonItem, type JsonItem, toJsonItem } from './dynamodb-json.js';
+import { restoreTable } from './dynamodb-table-restore.js';
 import { inspectNdjsonPart, partFile, writeJsonArtifact, writeNdjsonPart } from './ndjson-part.js';
 import { Backoff, envNumber, isThrottle, RateLimiter, StepBudget, sleep } from './pacing.js';
 import { s3StoreTarget } from './s3-store.js';
@@ -437,6 +438,7 @@ async function continueExport(
 
 export const dynamodbTable: ResourceKind = {
   kind: KIND,
+  restore: restoreTable,
 
   async discover(region, { patterns }) {
     if (patterns.length === 0) return [];

@@ -19,6 +19,7 @@ import { client } from '../aws/clients.js';
 import { mapLimit } from '../concurrency.js';
 import { captures, configurationOnly } from '../policy/attributes.js';
 import { artifactKey } from '../store/layout.js';
+import { restoreStream } from './kinesis-stream-restore.js';
 import { partFile, writeJsonArtifact, writeNdjsonPart } from './ndjson-part.js';
 import { Backoff, envNumber, isThrottle, StepBudget, sleep } from './pacing.js';
 import { selectNames } from './select.js';
@@ -222,6 +223,7 @@ async function* readShard(
 
 export const kinesisStream: ResourceKind = {
   kind: KIND,
+  restore: restoreStream,
 
   async discover(region, { patterns }) {
     if (patterns.length === 0) return [];

@@ -38,6 +38,7 @@ import { artifactKey, manifestKey, segment } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
 import { partFile, readNdjsonPart, writeJsonArtifact, writeNdjsonPart } from './ndjson-part.js';
 import { envNumber, mapOrdered, StepBudget } from './pacing.js';
+import { restoreBucket } from './s3-bucket-restore.js';
 import { type S3StoreTarget, s3StoreTarget } from './s3-store.js';
 import { selectNames } from './select.js';
 import type { BackupContext, ResourceKind } from './types.js';
@@ -559,6 +560,7 @@ const STOPPED = Symbol('stopped');
 
 export const s3Bucket: ResourceKind = {
   kind: KIND,
+  restore: restoreBucket,
 
   async discover(region, { patterns }) {
     if (patterns.length === 0) return [];

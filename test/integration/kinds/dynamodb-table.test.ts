@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
   CreateTableCommand,
   DynamoDBClient,
-  ScanCommand,
   TagResourceCommand,
   UpdateContinuousBackupsCommand,
   UpdateTimeToLiveCommand,
@@ -16,53 +14,12 @@ import { fromJsonItem, type JsonItem, toJsonItem } from '../../../src/kinds/dyna
 import { dynamodbTable, planScan, type TableConfig } from '../../../src/kinds/dynamodb-table.js';
 import type { BackupStore } from '../../../src/store/store.js';
 import { unique } from '../../helpers/aws.js';
+import { fullScan, keyOf, sampleItems, sortByKey } from '../../helpers/data.js';
 import { backupToEnd, measured, readParts, runIdAt, s3Store, suiteFileStore } from '../../helpers/kinds.js';
 
 const REGION = 'eu-central-1';
 const dynamo = client(DynamoDBClient, REGION);
 type Item = Record<string, AttributeValue>;
-
-/** Items using every attribute type, nested, with numbers at full precision and some ~100 KB items. */
-function sampleItems(count: number): Item[] {
-  return Array.from({ length: count }, (_, index) => {
-    const item: Item = {
-      pk: { S: `user#${index % 37}` },
-      sk: { N: String(index) },
-      text: { S: `ünïcødé ✓ "quoted" \n line ${index}` },
-      precise: { N: '12345678901234567890.123456789012345678' },
-      negative: { N: `-${index}.000000000000000000000000000001` },
-      binary: { B: new Uint8Array(randomBytes(16 + (index % 5))) },
-      strings: { SS: ['a', `b${index}`, 'ç'] },
-      numbers: { NS: ['1', '-2.5', '99999999999999999999999999999999999999'] },
-      binaries: { BS: [new Uint8Array([0]), new Uint8Array([255, 254, index % 256])] },
-      list: {
-        L: [
-          { S: 'x' },
-          { N: '1e3' },
-          { NULL: true },
-          { BOOL: false },
-          { L: [] },
-          { M: {} },
-          { B: new Uint8Array([1, 2]) },
-        ],
-      },
-      map: {
-        M: {
-          nested: { M: { deep: { SS: ['z'] }, flag: { BOOL: true } } },
-          empty: { S: '' },
-          nothing: { NULL: true },
-        },
-      },
-      flag: { BOOL: index % 2 === 0 },
-      gsiKey: { S: `g${index % 3}` },
-    };
-    if (index % 50 === 0) {
-      item.large = { S: 'L'.repeat(100_000) };
-      item.largeBinary = { B: new Uint8Array(randomBytes(60_000)) };
-    }
-    return item;
-  });
-}
 
 async function createTable(name: string, items: Item[]): Promise<void> {
   await dynamo.send(
@@ -109,21 +66,6 @@ async function createTable(name: string, items: Item[]): Promise<void> {
   }
 }
 
-/** The whole table as one plain Scan sees it, in key order. */
-async function fullScan(name: string): Promise<Item[]> {
-  const items: Item[] = [];
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await dynamo.send(new ScanCommand({ TableName: name, ExclusiveStartKey }));
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return sortByKey(items);
-}
-
-const keyOf = (item: Item): string => `${item.pk?.S}|${item.sk?.N}`;
-const sortByKey = (items: Item[]): Item[] => [...items].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
-
 /** Decodes the stored data parts (scan parts and export files share the `{"Item": …}` line format). */
 async function exported(store: BackupStore, artifacts: Artifact[]): Promise<Item[]> {
   const lines = (await readParts(store, artifacts, 'data')) as { Item: JsonItem }[];
@@ -146,7 +88,7 @@ beforeAll(async () => {
   );
   const arn = `arn:aws:dynamodb:${REGION}:123456789012:table/${tableName}`;
   await dynamo.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'team', Value: 'data' }] }));
-  scanned = await fullScan(tableName);
+  scanned = await fullScan(REGION, tableName);
 });
 
 describe('dynamodb-table codec', () => {
@@ -304,7 +246,7 @@ describe('dynamodb-table backup', () => {
       }),
     );
     const { store } = await s3Store('exports');
-    const expected = await fullScan(name);
+    const expected = await fullScan(REGION, name);
     // Act
     const run = await backupToEnd(dynamodbTable, { store, runId: runIdAt(), region: REGION, name });
     // Assess

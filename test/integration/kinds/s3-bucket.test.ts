@@ -9,7 +9,6 @@ import {
   PutBucketPolicyCommand,
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
-  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
@@ -19,6 +18,7 @@ import { type ObjectEntry, s3Bucket } from '../../../src/kinds/s3-bucket.js';
 import { manifestKey } from '../../../src/store/layout.js';
 import type { BackupStore } from '../../../src/store/store.js';
 import { unique } from '../../helpers/aws.js';
+import { putObject, type SourceObject, sampleObjects, TRICKY_KEYS } from '../../helpers/data.js';
 import {
   backupToEnd,
   measured,
@@ -33,68 +33,12 @@ const REGION = 'eu-west-3';
 const source = client(S3Client, REGION);
 const storeClient = client(S3Client, 'us-east-1');
 
-interface SourceObject {
-  key: string;
-  body: Buffer;
-  contentType: string;
-  metadata: Record<string, string>;
-  tags: { Key: string; Value: string }[];
-}
-
-/** Keys that break naive code: spaces, '+', '%', '?', '#', quotes, unicode (BMP above the surrogates and astral), '//'. */
-const TRICKY_KEYS = [
-  'plain.txt',
-  'with space.txt',
-  'plus+sign+.txt',
-  'ünïcødé/日本語 ファイル.txt',
-  'z-\uE000-private-use.txt',
-  'z-😀-emoji.bin',
-  'a/b/c/nested.json',
-  'percent%2Fliteral%20.txt',
-  'question?mark#hash&amp.txt',
-  `quote'"<xml>.txt`,
-  'double//slash',
-  'tilde~ (1).txt',
-];
-
-function sampleObjects(): SourceObject[] {
-  return TRICKY_KEYS.map((key, index) => ({
-    key,
-    body: randomBytes(index === 3 ? 1024 * 1024 : 100 + index * 37),
-    contentType: index % 2 ? 'application/json' : 'text/plain; charset=utf-8',
-    metadata: (index % 3 ? { owner: `user-${index}`, 'x-note': 'kept as is' } : {}) as Record<string, string>,
-    tags:
-      index % 4
-        ? [
-            { Key: 'env', Value: `prod ${index}` },
-            { Key: 'team', Value: 'a+b/c' },
-          ]
-        : [],
-  }));
-}
-
-const tagging = (tags: SourceObject['tags']) =>
-  tags.map((tag) => `${encodeURIComponent(tag.Key)}=${encodeURIComponent(tag.Value)}`).join('&');
-
-async function putObject(bucket: string, object: SourceObject): Promise<void> {
-  await source.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: object.key,
-      Body: object.body,
-      ContentType: object.contentType,
-      Metadata: object.metadata,
-      Tagging: object.tags.length ? tagging(object.tags) : undefined,
-    }),
-  );
-}
-
 async function createSourceBucket(objects: SourceObject[]): Promise<string> {
   const bucket = unique('tv-src');
   await source.send(
     new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }),
   );
-  for (const object of objects) await putObject(bucket, object);
+  for (const object of objects) await putObject(source, bucket, object);
   return bucket;
 }
 
@@ -191,7 +135,7 @@ describe('s3-bucket backup into an S3 store (server-side copies)', () => {
     const etags1 = await etags(bucket);
     await finish(store, run1Id, bucket, first.result.artifacts);
     const changed = { ...(objects[2] as SourceObject), body: randomBytes(333) };
-    await putObject(bucket, changed);
+    await putObject(source, bucket, changed);
     const second = await countRequests(() =>
       backupToEnd(s3Bucket, { store, runId: run2Id, region: REGION, name: bucket }),
     );
@@ -392,7 +336,7 @@ describe('s3-bucket backup into a file store (streamed)', () => {
     );
     await finish(files.store, run1Id, bucket, first.result.artifacts);
     const changed = { ...(objects[5] as SourceObject), body: randomBytes(50) };
-    await putObject(bucket, changed);
+    await putObject(source, bucket, changed);
     const second = await countRequests(() =>
       backupToEnd(s3Bucket, { store: files.store, runId: runIdAt(), region: REGION, name: bucket }),
     );
