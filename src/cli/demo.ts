@@ -1,13 +1,17 @@
 import { verifyArtifacts } from '../backup/verify.js';
 import { type Emulator, startEmulator } from '../local/emulator.js';
 import { runStateMachineLocally } from '../local/runner.js';
-import { DEMO_REGIONS, seedRegion } from '../local/seed.js';
+import { DEMO_REGIONS, type SeededRegion, seedRegion } from '../local/seed.js';
+import { wipeRegion } from '../local/wipe.js';
 import { openStore } from '../store/open.js';
 import { ensureBackupBucket } from '../store/secure-bucket.js';
 import { readManifest, summaryTable } from './commands.js';
 import { createOutput, table } from './output.js';
+import { restoreAndCompare } from './round-trip.js';
 
 const DEMO_BUCKET = 'triggervault-demo-backups';
+/** The region the demo wipes and restores. */
+const WIPED_REGION = 'eu-west-1';
 
 /**
  * `demo`: embedded emulator, a sample app in three regions, one backup through the real state
@@ -57,13 +61,23 @@ export async function demoCommand(flags: { json?: boolean }): Promise<number> {
         (sum, item) => sum + ((item.artifacts[0]?.counts?.triggers as number | undefined) ?? 0),
         0,
       ) ?? 0;
-    const ok = summary.status === 'succeeded' && manifest !== undefined && damaged.length === 0;
+    const backedUp = summary.status === 'succeeded' && manifest !== undefined && damaged.length === 0;
+    const victim = seeded.find((region) => region.region === WIPED_REGION) as SeededRegion;
+    out.info(`Disaster: wiping ${WIPED_REGION} (functions, triggers, layer, table, bucket, stream)...`);
+    await wipeRegion(victim);
+    out.info(`Restoring ${WIPED_REGION} from run ${summary.runId} through statemachines/restore.asl.yaml...`);
+    const { verdicts } = manifest
+      ? await restoreAndCompare(`s3://${DEMO_BUCKET}`, summary.runId, WIPED_REGION, manifest.items)
+      : { verdicts: [] };
+    const restored = verdicts.length > 0 && verdicts.every((verdict) => verdict.pass);
+    const ok = backedUp && restored;
     out.result(
       {
         ...summary,
         stateTransitions,
         verifiedArtifacts: artifacts.length,
         damaged,
+        roundTrip: verdicts,
         seconds: (Date.now() - started) / 1000,
       },
       () =>
@@ -84,6 +98,17 @@ export async function demoCommand(flags: { json?: boolean }): Promise<number> {
           `Verification: ${artifacts.length} artifacts re-read, ${damaged.length} damaged`,
           ...summary.failed.map(
             (failure) => `FAILED ${failure.region} ${failure.kind} ${failure.name}: ${failure.error}`,
+          ),
+          '',
+          `Round trip: ${WIPED_REGION} wiped, restored and compared with the backup`,
+          table(
+            ['verdict', 'kind', 'name', 'detail'],
+            verdicts.map((verdict) => [
+              verdict.pass ? 'PASS' : 'FAIL',
+              verdict.kind,
+              verdict.name,
+              verdict.detail,
+            ]),
           ),
           `${ok ? 'PASS' : 'FAIL'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
         ].join('\n'),
