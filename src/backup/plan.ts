@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { KIND_NAMES, parseOrThrow } from '../../schemas/common.js';
+import { z } from 'zod';
+import { KIND_NAMES, KindName, parseOrThrow } from '../../schemas/common.js';
 import { RunInput, RunPlan } from '../../schemas/run-input.js';
 import { client } from '../aws/clients.js';
 import { InputValidationError } from '../errors.js';
@@ -13,6 +14,14 @@ export function newRunId(now = new Date()): string {
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The deployment's kinds (TRIGGERVAULT_KINDS, comma-separated), validated like the run input. */
+function configuredKinds(): KindName[] | undefined {
+  const listed = process.env.TRIGGERVAULT_KINDS?.split(',')
+    .map((kind) => kind.trim())
+    .filter(Boolean);
+  return listed?.length ? parseOrThrow(z.array(KindName), listed, 'TRIGGERVAULT_KINDS') : undefined;
 }
 
 /** Regions enabled for the account (opted in or not requiring opt-in), or the configured list. */
@@ -68,7 +77,7 @@ export async function planRun(
     runId: newRunId(),
     store: store.url,
     regions: [...new Set(regions)],
-    include: input.include ?? policy?.select.kinds ?? [...KIND_NAMES],
+    include: input.include ?? policy?.select.kinds ?? configuredKinds() ?? [...KIND_NAMES],
     startedAt: new Date().toISOString(),
     mode: 'full',
     tables: patterns(input.tables),
