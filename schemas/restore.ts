@@ -37,6 +37,24 @@ export const RestoreInput = z
 export type RestoreInput = z.input<typeof RestoreInput>;
 export type RestoreOptions = z.output<typeof RestoreInput>;
 
+/**
+ * Input of a restore drill (`{"drill": true}`, what the schedule sends): the latest complete run of
+ * the store (TRIGGERVAULT_STORE unless given) into a scratch namespace, compared, cleaned up.
+ */
+export const DrillInput = z
+  .object({
+    drill: z.literal(true),
+    store: z.string().min(1).max(1024).optional(),
+    run: RunId.optional(),
+    regions: z.array(RegionName).min(1).max(40).optional(),
+    /** A scratch region to restore into (one source region); the names get the drill's suffix all the same. */
+    targetRegion: RegionName.optional(),
+    only: z.array(Selector).max(1000).optional(),
+    roleMap: z.record(ArnLike, ArnLike).optional(),
+  })
+  .strict();
+export type DrillInput = z.input<typeof DrillInput>;
+
 /** Everything the ARN mapper needs; plain JSON so it can be stored with the plan. */
 export const ArnMapSpec = z.object({
   sourceRegion: RegionName,
@@ -91,6 +109,8 @@ export const RestorePlan = z.object({
     edge: z.boolean(),
     startingPosition: z.enum(['LATEST', 'RECORDED']),
     nameSuffix: z.string().optional(),
+    /** A drill: everything this restore creates is scratch, deleted again by the drill's cleanup. */
+    drill: z.boolean().optional(),
   }),
   regions: z.array(RegionPlan),
 });
@@ -98,6 +118,7 @@ export type RestorePlan = z.infer<typeof RestorePlan>;
 
 /** What the restore states pass around: references into the store, never the data. */
 export const RestoreRef = z.object({ restoreId: z.string().min(1), store: z.string().min(1), run: RunId });
+export type RestoreRef = z.infer<typeof RestoreRef>;
 export const RestoreRegionRef = RestoreRef.extend({ region: RegionName });
 export type RestoreRegionRef = z.infer<typeof RestoreRegionRef>;
 export const RestoreResourceItem = RestoreRegionRef.extend({

@@ -127,6 +127,17 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await import('./restore.js')).restoreCommand(flags)));
   program
+    .command('drill')
+    .description(
+      'restore a run into a scratch namespace, compare it with the backup, clean up, publish the result',
+    )
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .option('--run <run>', 'run id (default: the latest complete run)')
+    .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
+    .option('--target-region <region>', 'restore into this scratch region instead (one source region)')
+    .option('--json', 'machine-readable output')
+    .action((flags) => exitWith(async () => (await import('./drill.js')).drillCommand(flags)));
+  program
     .command('list')
     .description('list runs; a run without a manifest is incomplete')
     .requiredOption('--bucket <bucket>', 'backup store')

@@ -59,7 +59,7 @@ export function formatRestoreReport(report: RestoreReport): string {
 }
 
 /** The first InputValidationError in an error's cause chain (the state machine wraps task errors). */
-function inputError(error: unknown): InputValidationError | undefined {
+export function inputError(error: unknown): InputValidationError | undefined {
   for (
     let cause = error as { name?: string; message?: string; cause?: unknown } | undefined;
     cause;

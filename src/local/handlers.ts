@@ -1,4 +1,7 @@
 import { handler as discover } from '../../handlers/discover.js';
+import { handler as drillCleanup } from '../../handlers/drill-cleanup.js';
+import { handler as drillCompare } from '../../handlers/drill-compare.js';
+import { handler as drillPublish } from '../../handlers/drill-publish.js';
 import { handler as exportBucket } from '../../handlers/export-bucket.js';
 import { handler as exportStream } from '../../handlers/export-stream.js';
 import { handler as exportTable } from '../../handlers/export-table.js';
@@ -37,4 +40,7 @@ export const LOCAL_HANDLERS: Record<string, LocalHandler> = {
   restoreTriggers,
   restoreFailure,
   restoreReport,
+  drillCompare,
+  drillCleanup,
+  drillPublish,
 } as Record<string, LocalHandler>;

@@ -21,6 +21,7 @@ import type { BackupStore } from '../store/store.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
 import type { TriggerRecord } from '../triggers/types.js';
 import { createArnMapper } from './arn-map.js';
+import { drillOptions, isDrillInput } from './drill.js';
 import { restorePlanKey } from './layout.js';
 import { loadFunctionSnapshot, loadRunManifest } from './manifest.js';
 
@@ -31,6 +32,8 @@ export interface PlannedRestore {
   run: string;
   dryRun: boolean;
   regions: string[];
+  /** A drill goes on to compare, clean up and publish (the state machine's drill path). */
+  drill: boolean;
 }
 
 const MAX_FUNCTION_NAME = 64;
@@ -147,7 +150,10 @@ async function planRegion(
  * names, ARN mapping and the order of the work, and stores the plan beside the run.
  */
 export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
-  const options = parseOrThrow(RestoreInput, rawInput, 'restore input');
+  const drill = isDrillInput(rawInput);
+  const options = drill
+    ? await drillOptions(rawInput)
+    : parseOrThrow(RestoreInput, rawInput, 'restore input');
   const store = openStore(options.store);
   const manifest = await loadRunManifest(store, options.run);
   const regions = options.regions ?? manifest.regions;
@@ -175,6 +181,7 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
       edge: options.edge,
       startingPosition: options.startingPosition,
       nameSuffix: options.nameSuffix,
+      ...(drill ? { drill } : {}),
     },
     regions: await Promise.all(
       regions.map((region) => planRegion(store, manifest, options, region, targetAccount)),
@@ -184,5 +191,12 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
     restorePlanKey(plan.run, plan.restoreId),
     parseOrThrow(RestorePlan, plan, 'restore plan'),
   );
-  return { restoreId: plan.restoreId, store: store.url, run: plan.run, dryRun: options.dryRun, regions };
+  return {
+    restoreId: plan.restoreId,
+    store: store.url,
+    run: plan.run,
+    dryRun: options.dryRun,
+    regions,
+    drill,
+  };
 }

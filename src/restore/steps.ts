@@ -23,7 +23,7 @@ import { loadFunctionSnapshot, loadRunManifest } from './manifest.js';
 /** Leave this much of the Lambda time limit for writing the outcome. */
 const SAFETY_MARGIN_MS = 60_000;
 
-interface Loaded {
+export interface Loaded {
   store: BackupStore;
   plan: RestorePlan;
   region: RegionPlan;
@@ -41,7 +41,7 @@ async function loadPlan(ref: RestoreRegionRef): Promise<Loaded> {
   return { store, plan, region };
 }
 
-async function contextFor(
+export async function contextFor(
   { store, plan, region }: Loaded,
   remainingMs: number,
   functionVersions: Record<string, Record<string, string>> = {},

@@ -1,0 +1,79 @@
+import { parseOrThrow } from '../../schemas/common.js';
+import type { DrillInput } from '../../schemas/restore.js';
+import type { DrillItem, DrillReport, DrillSummary } from '../restore/drill.js';
+import { openStore } from '../store/open.js';
+import { DrillFlags } from './flags.js';
+import { createOutput, table } from './output.js';
+import { inputError } from './restore.js';
+
+const show = (value: unknown): string => (value === undefined ? '(none)' : JSON.stringify(value));
+
+function itemLines(item: DrillItem): string[] {
+  const facts = Object.entries(item.details ?? {})
+    .filter(([, value]) => typeof value === 'number' || typeof value === 'string')
+    .map(([key, value]) => `${key} ${String(value).slice(0, 16)}`)
+    .join(', ');
+  return [
+    `${item.equal ? '=' : '!'} ${item.kind} ${item.name} → ${item.copy}: ${item.equal ? 'equal' : 'differs'}${facts ? ` (${facts})` : ''}`,
+    ...item.differences.map((field) => `    ${field.field}: ${show(field.current)} → ${show(field.desired)}`),
+  ];
+}
+
+/** drill.json as text: per region each copy against the backup, the cleanup, the errors. */
+export function formatDrillReport(report: DrillReport): string {
+  const regions = report.regions.flatMap(({ source, target }) => [
+    `${source} → ${target}`,
+    ...report.items
+      .filter((item) => item.region === source)
+      .flatMap(itemLines)
+      .map((line) => `  ${line}`),
+  ]);
+  const cleaned = report.cleanup?.resources ?? [];
+  const count = (action: string) => cleaned.filter((resource) => resource.action === action).length;
+  return [
+    `drill ${report.drillId} of run ${report.run}: ${report.status.toUpperCase()} (scratch suffix ${report.suffix})`,
+    ...regions,
+    report.restore
+      ? table(
+          ['restore', 'items'],
+          Object.entries(report.restore.counts).filter(([, n]) => n > 0),
+        )
+      : '',
+    `cleanup: ${count('deleted')} deleted, ${count('failed')} left over`,
+    ...cleaned
+      .filter((resource) => resource.action === 'failed')
+      .map((resource) => `  LEFT OVER ${resource.region} ${resource.resource}: ${resource.note}`),
+    ...report.errors.map((error) => `ERROR ${error}`),
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/**
+ * `drill`: runs the restore state machine in-process with `{"drill": true}`. Exit 0 when the copy
+ * matched the backup and nothing was left behind, 1 otherwise, 2 on bad input.
+ */
+export async function drillCommand(rawFlags: unknown): Promise<number> {
+  const flags = parseOrThrow(DrillFlags, rawFlags, 'flags');
+  const out = createOutput(flags.json);
+  const store = openStore(flags.bucket);
+  const input: DrillInput = JSON.parse(
+    JSON.stringify({
+      drill: true,
+      store: store.url,
+      run: flags.run,
+      regions: flags.regions,
+      targetRegion: flags.targetRegion,
+    }),
+  );
+  const { runStateMachineLocally } = await import('../local/runner.js');
+  let summary: DrillSummary;
+  try {
+    summary = (await runStateMachineLocally('restore.asl.yaml', input)).summary as unknown as DrillSummary;
+  } catch (error) {
+    throw inputError(error) ?? error;
+  }
+  const report = (await store.getJson(summary.report)) as DrillReport;
+  out.result(report, () => formatDrillReport(report));
+  return summary.status === 'passed' ? 0 : 1;
+}
