@@ -301,11 +301,12 @@ interface Attributes {
   tags: Record<string, string>;
 }
 
-interface Head extends Attributes {
+interface Head {
   size: number;
   etag: string;
   /** Hex sha256 of the whole object when S3 has one (not for composite multipart checksums). */
   sha256?: string;
+  attributes: Attributes;
 }
 
 const stripQuotes = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '');
@@ -324,12 +325,14 @@ async function head(s3: S3Client, Bucket: string, Key: string): Promise<Head> {
       checksum && !checksum.includes('-') && response.ChecksumType !== 'COMPOSITE'
         ? Buffer.from(checksum, 'base64').toString('hex')
         : undefined,
-    contentType: response.ContentType,
-    metadata: response.Metadata ?? {},
-    headers: Object.fromEntries(
-      HEADERS.filter((name) => response[name] !== undefined).map((name) => [name, String(response[name])]),
-    ),
-    tags: tagRecord(tags),
+    attributes: {
+      contentType: response.ContentType,
+      metadata: response.Metadata ?? {},
+      headers: Object.fromEntries(
+        HEADERS.filter((name) => response[name] !== undefined).map((name) => [name, String(response[name])]),
+      ),
+      tags: tagRecord(tags),
+    },
   };
 }
 
@@ -370,12 +373,12 @@ interface Job {
 async function wantedAttributes(job: Job, entry: ObjectEntry): Promise<Attributes | undefined> {
   if (entry.attributes === 'index') return indexAttributes(entry);
   if (!job.storeBucket) return undefined;
-  const { size: _size, etag: _etag, sha256: _sha256, ...attributes } = await head(
+  const stored = await head(
     client(S3Client, job.storeBucket.region),
     job.storeBucket.bucket,
     job.storeBucket.key(entry.storedAt as string),
   );
-  return attributes;
+  return stored.attributes;
 }
 
 /** Copies an object above the single-copy limit in parts, its attributes set explicitly. */
@@ -501,8 +504,7 @@ async function compareObject(job: Job, entry: ObjectEntry): Promise<Verdict> {
   if (content === undefined) sizeOnly = true;
   const wanted = await wantedAttributes(job, entry);
   if (wanted) {
-    const { size: _size, etag: _etag, sha256: _sha256, ...attributes } = live;
-    const fields = diffFields(attributes, wanted).map((field) => field.field);
+    const fields = diffFields(live.attributes, wanted).map((field) => field.field);
     if (fields.length) return { key, problem: `${fields.join(', ')} differ` };
   }
   return { key, sizeOnly };
