@@ -4,7 +4,7 @@ import type { DrillItem, DrillReport, DrillSummary } from '../restore/drill.js';
 import { openStore } from '../store/open.js';
 import { DrillFlags } from './flags.js';
 import { createOutput, table } from './output.js';
-import { inputError } from './restore.js';
+import { runRestoreMachine } from './restore.js';
 
 const show = (value: unknown): string => (value === undefined ? '(none)' : JSON.stringify(value));
 
@@ -66,14 +66,7 @@ export async function drillCommand(rawFlags: unknown): Promise<number> {
       targetRegion: flags.targetRegion,
     }),
   );
-  const { runStateMachineLocally } = await import('../local/runner.js');
-  let summary: DrillSummary;
-  try {
-    summary = (await runStateMachineLocally('restore.asl.yaml', input)).summary as unknown as DrillSummary;
-  } catch (error) {
-    throw inputError(error) ?? error;
-  }
-  const report = (await store.getJson(summary.report)) as DrillReport;
+  const { summary, report } = await runRestoreMachine<DrillSummary, DrillReport>(store, input);
   out.result(report, () => formatDrillReport(report));
   return summary.status === 'passed' ? 0 : 1;
 }

@@ -9,6 +9,7 @@ import { InputValidationError } from '../errors.js';
 import { loadRunManifest } from '../restore/manifest.js';
 import type { RestoreReport, RestoreSummary } from '../restore/report.js';
 import { openStore } from '../store/open.js';
+import type { BackupStore } from '../store/store.js';
 import { RestoreFlags } from './flags.js';
 import { createOutput, table } from './output.js';
 
@@ -59,7 +60,7 @@ export function formatRestoreReport(report: RestoreReport): string {
 }
 
 /** The first InputValidationError in an error's cause chain (the state machine wraps task errors). */
-export function inputError(error: unknown): InputValidationError | undefined {
+function inputError(error: unknown): InputValidationError | undefined {
   for (
     let cause = error as { name?: string; message?: string; cause?: unknown } | undefined;
     cause;
@@ -99,14 +100,25 @@ export async function restoreCommand(rawFlags: unknown): Promise<number> {
   );
   parseOrThrow(RestoreInputSchema, input, 'flags');
   await loadRunManifest(store, input.run);
+  const { summary, report } = await runRestoreMachine<RestoreSummary, RestoreReport>(store, input);
+  out.result(report, () => formatRestoreReport(report));
+  return summary.status === 'restored' ? 0 : 1;
+}
+
+/**
+ * Runs the restore state machine in-process (a restore or a drill): its summary, and the report the
+ * summary names in the store. A bad input anywhere in it is thrown as the InputValidationError it was.
+ */
+export async function runRestoreMachine<S extends { report: string }, R>(
+  store: BackupStore,
+  input: unknown,
+): Promise<{ summary: S; report: R }> {
   const { runStateMachineLocally } = await import('../local/runner.js');
-  let summary: RestoreSummary;
+  let summary: S;
   try {
-    summary = (await runStateMachineLocally('restore.asl.yaml', input)).summary as unknown as RestoreSummary;
+    summary = (await runStateMachineLocally('restore.asl.yaml', input)).summary as unknown as S;
   } catch (error) {
     throw inputError(error) ?? error;
   }
-  const report = (await store.getJson(summary.report)) as RestoreReport;
-  out.result(report, () => formatRestoreReport(report));
-  return summary.status === 'restored' ? 0 : 1;
+  return { summary, report: (await store.getJson(summary.report)) as R };
 }

@@ -16,7 +16,7 @@ import {
 } from '../../schemas/restore.js';
 import { client } from '../aws/clients.js';
 import { mapLimit } from '../concurrency.js';
-import { InputValidationError } from '../errors.js';
+import { InputValidationError, isTransient } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -169,7 +169,11 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
             mapper,
             { startingPosition: plan.options.startingPosition },
           );
-          const found = await livePicture(scratch, regionPlan.target, copy).catch((error: Error) => error);
+          const found = await livePicture(scratch, regionPlan.target, copy).catch((error: Error) => {
+            // A copy that cannot be read is a difference; a throttled read is retried (DrillCompare's Retry).
+            if (isTransient(error)) throw error;
+            return error;
+          });
           const diffs =
             found instanceof Error
               ? [{ field: 'function', current: `${found.name}: ${found.message}`, desired: 'restored' }]
