@@ -79,8 +79,10 @@ describe('crash and resume', () => {
     const checkpoint = firstCheckpoint(watching.signal);
     const cli = spawn(
       process.execPath,
+      // One process (tsx as a loader): tsx's own CLI runs the program in a child that SIGKILL would miss.
       [
-        'node_modules/tsx/dist/cli.mjs',
+        '--import',
+        'tsx',
         'src/cli/main.ts',
         'backup',
         '--bucket',
