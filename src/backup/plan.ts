@@ -8,12 +8,14 @@ import { InputValidationError } from '../errors.js';
 import { planKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 
+/** Run ids sort by start time, to the millisecond (the suffix starts with it in base 36). */
+/** Run ids sort by start time to the millisecond: the suffix begins with it in base 36. */
 export function newRunId(now = new Date()): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
+  return `${stamp}-${now.getUTCMilliseconds().toString(36).padStart(2, '0')}${randomBytes(2).toString('hex')}`;
 }
 
 /** The deployment's kinds (TRIGGERVAULT_KINDS, comma-separated), validated like the run input. */
