@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { RestoreRef } from '../schemas/restore.js';
+import { Caught } from '../src/aws/caught.js';
 import { taskHandler } from '../src/lambda/task-handler.js';
 import { finishDrill } from '../src/restore/drill.js';
-
-const Caught = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
 
 /** The state at the end of a drill: references, and what each step returned or failed with. */
 const DrillState = RestoreRef.extend({

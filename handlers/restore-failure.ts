@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RestoreRegionRef } from '../schemas/restore.js';
+import { Caught } from '../src/aws/caught.js';
 import { taskHandler } from '../src/lambda/task-handler.js';
 import { recordRestoreFailure } from '../src/restore/steps.js';
 
@@ -7,7 +8,7 @@ const FailedItem = RestoreRegionRef.extend({
   kind: z.string().optional(),
   name: z.string().optional(),
   group: z.string().optional(),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
+  error: Caught,
 });
 
 /** The Catch path of a restore item: records it as failed, the restore goes on. */

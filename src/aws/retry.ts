@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { isTransient, TransientAwsError } from '../errors.js';
+import { TransientAwsError } from '../errors.js';
+import { isTransient } from './errors.js';
 
 const NETWORK_CODES = new Set([
   'ECONNRESET',

@@ -3,6 +3,7 @@ import type { KindName } from '../../schemas/common.js';
 import type { RunPlan } from '../../schemas/run-input.js';
 import type { WorkItem } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
+import { isNotFound } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
 import { kindModule } from '../kinds/index.js';
 import { selectForRun } from '../policy/select.js';
@@ -46,7 +47,7 @@ export async function eventSourcesOfFunctions(region: string, functionNames: str
         if (sourceArn?.startsWith('arn:aws:s3:::')) buckets.add(sourceArn.slice('arn:aws:s3:::'.length));
       }
     } catch (error) {
-      if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+      if (!isNotFound(error)) throw error;
     }
   });
   tables.delete('');

@@ -28,6 +28,8 @@ import { z } from 'zod';
 import type { Change, FieldChange } from '../../schemas/restore.js';
 import type { ItemResult } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
+import { ifExists, isThrottle } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
 import { TransientAwsError } from '../errors.js';
 import type { RestoreContext, RestoreResult } from '../restore/context.js';
 import {
@@ -44,10 +46,8 @@ import {
   Tally,
 } from '../restore/data.js';
 import { diffFields } from '../restore/diff.js';
-import { ifExists } from '../restore/results.js';
 import { sha256Hex } from '../store/hashing.js';
 import type { BackupStore } from '../store/store.js';
-import { paginate } from '../triggers/shared.js';
 import {
   fromJsonItem,
   type Item,
@@ -56,7 +56,7 @@ import {
   toJsonItem,
 } from './dynamodb-json.js';
 import type { TableConfig } from './dynamodb-table.js';
-import { Backoff, envNumber, isThrottle, mapOrdered, sleep } from './pacing.js';
+import { Backoff, envNumber, mapOrdered, sleep } from './pacing.js';
 import { s3StoreTarget } from './s3-store.js';
 
 /**

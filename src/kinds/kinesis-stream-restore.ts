@@ -25,6 +25,7 @@ import {
 import type { Change, FieldChange } from '../../schemas/restore.js';
 import type { ItemResult } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
+import { ifExists, isThrottle } from '../aws/errors.js';
 import { TransientAwsError } from '../errors.js';
 import type { RestoreContext, RestoreResult } from '../restore/context.js';
 import {
@@ -38,10 +39,9 @@ import {
   storedDocument,
 } from '../restore/data.js';
 import { diffFields, reconcile } from '../restore/diff.js';
-import { ifExists } from '../restore/results.js';
 import type { BackupStore } from '../store/store.js';
 import type { RecordLine } from './kinesis-stream.js';
-import { Backoff, envNumber, isThrottle, sleep } from './pacing.js';
+import { Backoff, envNumber, sleep } from './pacing.js';
 
 /**
  * Restores a Kinesis data stream from its config.json and record parts. A missing stream is created

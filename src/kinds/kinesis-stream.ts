@@ -16,12 +16,13 @@ import { z } from 'zod';
 import { parseOrThrow } from '../../schemas/common.js';
 import type { Artifact } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
+import { isThrottle } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
 import { captures, configurationOnly } from '../policy/attributes.js';
 import { artifactKey } from '../store/layout.js';
 import { restoreStream } from './kinesis-stream-restore.js';
 import { partFile, writeJsonArtifact, writeNdjsonPart } from './ndjson-part.js';
-import { Backoff, envNumber, isThrottle, StepBudget, sleep } from './pacing.js';
+import { Backoff, envNumber, StepBudget, sleep } from './pacing.js';
 import { selectNames } from './select.js';
 import type { ResourceKind } from './types.js';
 

@@ -29,13 +29,13 @@ import {
 import type { Change } from '../../schemas/restore.js';
 import type { ItemResult } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
+import { ifExists } from '../aws/errors.js';
 import { IntegrityError } from '../errors.js';
 import { type ArnMapper, createArnMapper } from '../restore/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../restore/context.js';
 import { diffFields, pick, reconcile } from '../restore/diff.js';
 import { loadFunctionSnapshot } from '../restore/manifest.js';
 import { restoreStatements } from '../restore/permissions.js';
-import { ifExists } from '../restore/results.js';
 import { readBlob, storedCodeLocation } from '../restore/store-code.js';
 import type { StoredCode } from './lambda-function.js';
 

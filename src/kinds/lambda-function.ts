@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { Artifact, WorkItem } from '../../schemas/work-item.js';
 import { client, endpointUrl, resolveCodeLocation } from '../aws/clients.js';
+import { errorName, httpStatus, ifExists } from '../aws/errors.js';
 import { retryTransient } from '../aws/retry.js';
 import { mapLimit } from '../concurrency.js';
 import { IntegrityError, TransientAwsError } from '../errors.js';
@@ -37,17 +38,8 @@ import type { BackupContext, BackupStep, ResourceKind } from './types.js';
 
 const lambda = (region: string) => client(LambdaClient, region);
 
-const isNotFound = (error: unknown) => (error as Error).name === 'ResourceNotFoundException';
-
 /** Calls an API whose "nothing configured" answer is ResourceNotFoundException. */
-async function optional<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
+const optional = ifExists;
 
 /** What a code or layer package became in the store. */
 export interface StoredCode {
@@ -191,8 +183,8 @@ async function provisionedConcurrency(region: string, name: string) {
     );
   } catch (error) {
     // moto has no provisioned-concurrency API and answers 404 with an HTML page; AWS always has it.
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (endpointUrl() && status === 404 && !isNotFound(error)) return 'unsupported-by-endpoint' as const;
+    const unknownRoute = httpStatus(error) === 404 && errorName(error) !== 'ResourceNotFoundException';
+    if (endpointUrl() && unknownRoute) return 'unsupported-by-endpoint' as const;
     throw error;
   }
 }

@@ -8,20 +8,6 @@ export function envNumber(name: string, fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-const THROTTLE_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'SlowDown',
-]);
-
-/** True when AWS asked us to slow down (after the SDK's own retries gave up). */
-export const isThrottle = (error: unknown): boolean =>
-  error instanceof Error && THROTTLE_NAMES.has(error.name);
-
 /**
  * How much one step may still do: stops before `deadline` with room for one more request of the
  * slowest kind seen so far, and caps the items a part holds (`BackupContext.chunkItems`).

@@ -47,6 +47,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Change, FieldChange } from '../../schemas/restore.js';
 import type { ItemResult } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
+import { ifExists } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
 import { NotFoundError } from '../errors.js';
 import type { RestoreContext, RestoreResult } from '../restore/context.js';
@@ -64,7 +65,6 @@ import {
   Tally,
 } from '../restore/data.js';
 import { diffFields, notPossible } from '../restore/diff.js';
-import { ifExists } from '../restore/results.js';
 import { envNumber, mapOrdered } from './pacing.js';
 import type { ObjectEntry } from './s3-bucket.js';
 import { type S3StoreTarget, s3StoreTarget } from './s3-store.js';

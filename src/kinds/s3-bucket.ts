@@ -29,6 +29,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../../schemas/common.js';
 import type { Artifact, WorkItem } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
+import { errorName, httpStatus, isMissingObject } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
 import { IntegrityError } from '../errors.js';
 import { logger } from '../log.js';
@@ -133,13 +134,8 @@ export const objectBlobKey = (
 ) =>
   `blobs/s3/${segment(bucket)}/${sha256Hex(JSON.stringify([object.key, object.etag, object.size, object.lastModified]))}`;
 
-const errorName = (error: unknown): string => (error instanceof Error ? error.name : '');
-const statusOf = (error: unknown): number | undefined =>
-  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-const isGone = (error: unknown): boolean =>
-  ['NoSuchKey', 'NotFound'].includes(errorName(error)) || statusOf(error) === 404;
 const isChanged = (error: unknown): boolean =>
-  errorName(error) === 'PreconditionFailed' || statusOf(error) === 412;
+  errorName(error) === 'PreconditionFailed' || httpStatus(error) === 412;
 const isArchived = (error: unknown): boolean =>
   ['InvalidObjectState', 'ObjectNotInActiveTierError'].includes(errorName(error));
 
@@ -349,7 +345,7 @@ async function refresh(job: Job, key: string): Promise<_Object | undefined> {
       StorageClass: head.StorageClass,
     };
   } catch (error) {
-    if (isGone(error)) return undefined;
+    if (isMissingObject(error)) return undefined;
     throw error;
   }
 }
@@ -502,7 +498,7 @@ async function copyObject(job: Job, listed: _Object): Promise<ObjectEntry | unde
         : await copyStreaming(job, object, storedAt);
       return { ...fields, storedAt, copiedIn: job.item.runId, ...copied } as ObjectEntry;
     } catch (error) {
-      if (isGone(error)) return undefined;
+      if (isMissingObject(error)) return undefined;
       if (isArchived(error)) return { ...fields, attributes: 'copy', skipped: 'archived: restore it first' };
       if (!isChanged(error) || attempt >= 3) throw error;
       object = await refresh(job, fields.key);

@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { parseOrThrow } from '../../schemas/common.js';
-import { classifyError } from '../errors.js';
+import { classifyError } from '../aws/errors.js';
 import { logger } from '../log.js';
 import { runContextLogging } from './run-context.js';
 

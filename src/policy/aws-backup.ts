@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { KindName } from '../../schemas/common.js';
 import type { AwsBackupConfig } from '../../schemas/policy.js';
 import { client } from '../aws/clients.js';
+import { isNotFound } from '../aws/errors.js';
 import { TriggervaultError } from '../errors.js';
 import { sha256Hex } from '../store/hashing.js';
 import { ensureKey } from '../store/secure-bucket.js';
@@ -56,7 +57,7 @@ export async function ensureVault(region: string, vault: AwsBackupConfig['vault'
   try {
     described = await service.send(new DescribeBackupVaultCommand({ BackupVaultName: vault.name }));
   } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    if (!isNotFound(error)) throw error;
   }
   if (!described) {
     described = await service.send(

@@ -21,15 +21,15 @@ import {
 } from '@aws-sdk/client-s3';
 import type { RegionPlan, RestoreRef } from '../../schemas/restore.js';
 import { client } from '../aws/clients.js';
-import { InputValidationError, isTransient, TransientAwsError } from '../errors.js';
+import { ifExists, isNotFound, isTransient } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
+import { InputValidationError, TransientAwsError } from '../errors.js';
 import { s3StoreTarget } from '../kinds/s3-store.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { clearListingMemos, listTriggers, loadFunctionRef } from '../triggers/index.js';
-import { paginate } from '../triggers/shared.js';
 import { createArnMapper } from './arn-map.js';
 import { cleanupKey, DRILL_SUFFIX, readRestorePlan } from './drill.js';
-import { ifExists, isMissing } from './results.js';
 import { removeTrigger } from './teardown.js';
 
 /**
@@ -73,7 +73,7 @@ async function runDeletions(region: string, deletions: Deletion[], done: Cleaned
       done.push({ region, resource: deletion.resource, action: removed ? 'deleted' : 'absent' });
     } catch (error) {
       done.push(
-        isMissing(error)
+        isNotFound(error)
           ? { region, resource: deletion.resource, action: 'absent' }
           : failure(region, deletion.resource, error),
       );

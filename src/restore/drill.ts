@@ -14,9 +14,11 @@ import {
   RestorePlan,
   type RestoreRef,
 } from '../../schemas/restore.js';
+import { type Caught, caughtError } from '../aws/caught.js';
 import { client } from '../aws/clients.js';
+import { isTransient } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
-import { InputValidationError, isTransient } from '../errors.js';
+import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -221,20 +223,14 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
   };
 }
 
-/** Step Functions' description of a caught error. */
-interface CaughtError {
-  Error?: string;
-  Cause?: string;
-}
-
 export interface DrillState extends RestoreRef {
   /** DrillCompare's result; absent when the restore failed before it. */
   comparison?: { passed: boolean; mismatches: number };
   /** The restore (its region Map) failed with this. */
-  error?: CaughtError;
-  comparisonError?: CaughtError;
+  error?: Caught;
+  comparisonError?: Caught;
   cleanup?: { leftovers: number };
-  cleanupError?: CaughtError;
+  cleanupError?: Caught;
 }
 
 /** drill.json: the whole result of a drill. */
@@ -266,14 +262,9 @@ export interface DrillSummary {
   published: boolean;
 }
 
-const describeError = (where: string, error: CaughtError) => {
-  let cause = error.Cause ?? '';
-  try {
-    cause = (JSON.parse(cause) as { errorMessage?: string }).errorMessage ?? cause;
-  } catch {
-    // a plain-text cause
-  }
-  return `${where}: ${error.Error ?? 'Error'}${cause ? `: ${cause}` : ''}`;
+const describeError = (where: string, caught: Caught) => {
+  const { name, message } = caughtError(caught);
+  return `${where}: ${name}${message ? `: ${message}` : ''}`;
 };
 
 /**

@@ -6,11 +6,11 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { Change } from '../../schemas/restore.js';
 import { client } from '../aws/clients.js';
+import { ifExists } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
 import type { FunctionSnapshot } from '../kinds/lambda-function.js';
 import { base64ToHex } from '../store/hashing.js';
-import { paginate } from '../triggers/shared.js';
 import type { RestoreContext } from './context.js';
-import { ifExists } from './results.js';
 import { readBlob } from './store-code.js';
 
 export type StoredLayer = FunctionSnapshot['layers'][number];

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { Change } from '../../schemas/restore.js';
 import { client } from '../aws/clients.js';
+import { isNotFound } from '../aws/errors.js';
 import { sourceArnOf } from '../triggers/permissions.js';
 import type { PolicyStatement } from '../triggers/types.js';
 import type { ArnMapper } from './arn-map.js';
@@ -61,7 +62,7 @@ async function currentStatements(
     );
     return (JSON.parse(response.Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? [];
   } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return [];
+    if (isNotFound(error)) return [];
     throw error;
   }
 }

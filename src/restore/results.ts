@@ -37,25 +37,3 @@ export const sharedSourceSkip = (
   context.options.nameSuffix && !restored
     ? `the source is not part of this scratch restore (suffix ${context.options.nameSuffix}): ${why}`
     : undefined;
-
-/** The name a missing AWS resource is reported with; true when the error says "not found". */
-export const isMissing = (error: unknown): boolean => {
-  const name = (error as Error).name;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return (
-    status === 404 ||
-    /NotFound|NoSuch|NonExistent|DoesNotExist/.test(name) ||
-    name === 'ResourceNotFoundException' ||
-    name === 'AWS.SimpleQueueService.NonExistentQueue'
-  );
-};
-
-/** The call's answer, or undefined when what it reads does not exist. */
-export async function ifExists<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-}

@@ -8,7 +8,9 @@ import {
   type RestoreResourceItem,
   type RestoreTriggerItem,
 } from '../../schemas/restore.js';
-import { InputValidationError, isTransient } from '../errors.js';
+import { type Caught, caughtError } from '../aws/caught.js';
+import { isTransient } from '../aws/errors.js';
+import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -219,19 +221,13 @@ export async function recordRestoreFailure(
     kind?: string;
     name?: string;
     group?: string;
-    error: { Error?: string; Cause?: string };
+    error: Caught;
   },
 ) {
   const loaded = await loadPlan(item);
   const kind = item.group ? 'triggers' : (item.kind ?? 'unknown');
   const name = item.group ?? item.name ?? 'unknown';
-  let cause = item.error.Cause ?? '';
-  try {
-    cause = (JSON.parse(cause) as { errorMessage?: string }).errorMessage ?? cause;
-  } catch {
-    // a plain-text cause
-  }
-  const error = { name: item.error.Error ?? 'Error', message: cause };
+  const error = caughtError(item.error);
   await writeOutcome(loaded, kind, name, {
     action: 'failed',
     changes: [{ resource: `${kind} ${name}`, action: 'failed', note: `${error.name}: ${error.message}` }],

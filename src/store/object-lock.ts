@@ -5,19 +5,12 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { client } from '../aws/clients.js';
+import { errorName, isNotFound } from '../aws/errors.js';
 import { S3Backend } from './s3-backend.js';
 import type { BackupStore } from './store.js';
 
-const nameOf = (error: unknown) => (error as Error).name;
-const statusOf = (error: unknown) =>
-  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 /** What S3 answers when an object (or its bucket) has no retention or legal hold configured. */
-const NOT_CONFIGURED = new Set([
-  'ObjectLockConfigurationNotFoundError',
-  'NoSuchObjectLockConfiguration',
-  'InvalidRequest',
-  'NoSuchKey',
-]);
+const notConfigured = (error: unknown) => isNotFound(error) || errorName(error) === 'InvalidRequest';
 
 /**
  * Object Lock of a store. DeleteObject on a versioned bucket "succeeds" on a locked object by adding
@@ -48,7 +41,7 @@ export class ObjectLock {
       .send(new GetObjectLockConfigurationCommand({ Bucket: backend.bucket }))
       .then((response) => response.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled')
       .catch((error) => {
-        if (NOT_CONFIGURED.has(nameOf(error)) || statusOf(error) === 404) return false;
+        if (notConfigured(error)) return false;
         throw error;
       });
     return this.enabled;
@@ -68,7 +61,7 @@ export class ObjectLock {
         new HeadObjectCommand({ Bucket: backend.bucket, Key: this.fullKey(backend, key) }),
       );
     } catch (error) {
-      if (statusOf(error) === 404 || NOT_CONFIGURED.has(nameOf(error))) return undefined;
+      if (notConfigured(error)) return undefined;
       throw error;
     }
     if (head.ObjectLockLegalHoldStatus === 'ON') return 'legal hold';

@@ -9,12 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { client } from '../aws/clients.js';
+import { isMissingObject } from '../aws/errors.js';
 import type { StoreBackend } from './store.js';
-
-const isNotFound = (error: unknown): boolean => {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
-};
 
 /** An S3 bucket (optionally under a prefix) as backup store: the default. */
 export class S3Backend implements StoreBackend {
@@ -51,7 +47,7 @@ export class S3Backend implements StoreBackend {
       const response = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
       return response.Body as Readable;
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isMissingObject(error)) return undefined;
       throw error;
     }
   }
@@ -61,7 +57,7 @@ export class S3Backend implements StoreBackend {
       const response = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
       return response.ContentLength ?? 0;
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isMissingObject(error)) return undefined;
       throw error;
     }
   }

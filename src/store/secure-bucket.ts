@@ -16,6 +16,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { client, endpointUrl } from '../aws/clients.js';
+import { isNotFound } from '../aws/errors.js';
 
 const KEY_ALIAS = 'alias/triggervault';
 
@@ -25,7 +26,7 @@ export async function ensureKey(region: string): Promise<string> {
     const existing = await kms.send(new DescribeKeyCommand({ KeyId: KEY_ALIAS }));
     return existing.KeyMetadata?.Arn as string;
   } catch (error) {
-    if ((error as Error).name !== 'NotFoundException') throw error;
+    if (!isNotFound(error)) throw error;
   }
   const created = await kms.send(new CreateKeyCommand({ Description: 'triggervault backup store' }));
   const keyId = created.KeyMetadata?.KeyId as string;

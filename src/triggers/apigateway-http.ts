@@ -14,10 +14,12 @@ import {
 } from '@aws-sdk/client-apigatewayv2';
 import type { Change } from '../../schemas/restore.js';
 import { client } from '../aws/clients.js';
+import { ifExists } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
 import type { RestoreContext } from '../restore/context.js';
 import { pick, reconcile } from '../restore/diff.js';
 import { locateByIdOrName } from '../restore/locate.js';
-import { cannotRestore, ifExists, sharedSourceSkip, withPermissions } from '../restore/results.js';
+import { cannotRestore, sharedSourceSkip, withPermissions } from '../restore/results.js';
 import { permissionsForExecuteApi, targetsFunction } from './permissions.js';
 import {
   type ApiSource,
@@ -25,7 +27,6 @@ import {
   compact,
   fromEachSource,
   functionArnInUri,
-  paginate,
   regionMemo,
 } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';

@@ -8,11 +8,13 @@ import {
   UpdateDistributionCommand,
 } from '@aws-sdk/client-cloudfront';
 import { client } from '../aws/clients.js';
+import { ifExists } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
 import type { RestoreContext } from '../restore/context.js';
 import { reconcile } from '../restore/diff.js';
-import { cannotRestore, ifExists, resultOf } from '../restore/results.js';
+import { cannotRestore, resultOf } from '../restore/results.js';
 import { targetsFunction } from './permissions.js';
-import { compact, paginate, regionMemo } from './shared.js';
+import { compact, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 /** Lambda@Edge functions live in us-east-1, and CloudFront is a global service answered there. */

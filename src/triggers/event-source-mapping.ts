@@ -15,11 +15,13 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { client } from '../aws/clients.js';
+import { ifExists, isNotFound } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
 import type { RestoreContext } from '../restore/context.js';
 import { pick, reconcile } from '../restore/diff.js';
-import { cannotRestore, ifExists, resultOf, sharedSourceSkip } from '../restore/results.js';
+import { cannotRestore, resultOf, sharedSourceSkip } from '../restore/results.js';
 import { targetsFunction } from './permissions.js';
-import { arnRegion, compact, fromEachSource, isNotFound, paginate, regionMemo } from './shared.js';
+import { arnRegion, compact, fromEachSource, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 /**

@@ -11,11 +11,13 @@ import {
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { client } from '../aws/clients.js';
+import { ifExists } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
 import type { RestoreContext } from '../restore/context.js';
 import { pick, reconcile } from '../restore/diff.js';
-import { cannotRestore, ifExists, withPermissions } from '../restore/results.js';
+import { cannotRestore, withPermissions } from '../restore/results.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
-import { compact, fromEachSource, functionArns, paginate, regionMemo } from './shared.js';
+import { compact, fromEachSource, functionArns, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 interface RuleRef {

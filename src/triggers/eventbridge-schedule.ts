@@ -11,11 +11,13 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { client } from '../aws/clients.js';
+import { ifExists } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
 import type { RestoreContext } from '../restore/context.js';
 import { reconcile } from '../restore/diff.js';
-import { ifExists, resultOf } from '../restore/results.js';
+import { resultOf } from '../restore/results.js';
 import { targetsFunction } from './permissions.js';
-import { compact, fromEachSource, paginate, regionMemo } from './shared.js';
+import { compact, fromEachSource, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 /**

@@ -6,7 +6,9 @@ import {
   ListVersionsByFunctionCommand,
 } from '@aws-sdk/client-lambda';
 import { client } from '../aws/clients.js';
-import { fromEachSource, paginate } from './shared.js';
+import { isNotFound } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
+import { fromEachSource } from './shared.js';
 import type { FunctionRef, PolicyStatement } from './types.js';
 
 /** The statements of one policy (function, version or alias); a function without one has none. */
@@ -19,7 +21,7 @@ async function policyStatements(
     const response = await lambda.send(new GetPolicyCommand({ FunctionName: name, Qualifier: qualifier }));
     return (JSON.parse(response.Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? [];
   } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return [];
+    if (isNotFound(error)) return [];
     throw error;
   }
 }

@@ -7,11 +7,13 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { client } from '../aws/clients.js';
+import { ifExists } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
 import type { RestoreContext } from '../restore/context.js';
 import { reconcile } from '../restore/diff.js';
-import { cannotRestore, ifExists, sharedSourceSkip, withPermissions } from '../restore/results.js';
+import { cannotRestore, sharedSourceSkip, withPermissions } from '../restore/results.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
-import { compact, fromEachSource, paginate, regionMemo, sourcesToCheck } from './shared.js';
+import { compact, fromEachSource, regionMemo, sourcesToCheck } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 const S3_SERVICE = 's3.amazonaws.com';

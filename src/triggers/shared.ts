@@ -1,26 +1,8 @@
 import { endpointUrl } from '../aws/clients.js';
-import { classifyError, isTransient } from '../errors.js';
+import { classifyError, isNotFound, isTransient } from '../aws/errors.js';
 import { logger } from '../log.js';
 import { permissionsFor, sourceArnOf, targetsFunction } from './permissions.js';
 import type { FunctionRef } from './types.js';
-
-/**
- * Every page of a list call. `fetchPage` gets the previous page's token (undefined first) and returns
- * the page's items and the next token. Stops when there is no token, or when a token repeats (an
- * emulator that ignores it would otherwise loop forever).
- */
-export async function paginate<T>(
-  fetchPage: (token: string | undefined) => Promise<{ items?: T[] | undefined; next?: string | undefined }>,
-): Promise<T[]> {
-  const all: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetchPage(token);
-    all.push(...(page.items ?? []));
-    token = page.next && page.next !== token ? page.next : undefined;
-  } while (token);
-  return all;
-}
 
 /** A copy without undefined fields (deeply) and with dates as ISO strings, so records are plain JSON. */
 export function compact<T>(value: T): T {
@@ -29,22 +11,6 @@ export function compact<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value).filter(([, field]) => field !== undefined);
   return Object.fromEntries(entries.map(([key, field]) => [key, compact(field)])) as T;
-}
-
-const NOT_FOUND_NAMES = new Set([
-  'NotFound',
-  'NotFoundException',
-  'ResourceNotFoundException',
-  'NoSuchBucket',
-  'NoSuchDistribution',
-  'NoSuchEntity',
-]);
-
-/** True for "it no longer exists": a source deleted between listing it and reading it. */
-export function isNotFound(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return NOT_FOUND_NAMES.has(error.name) || status === 404;
 }
 
 const SOURCE_CONCURRENCY = 8;

@@ -9,12 +9,14 @@ import {
   type Subscription,
 } from '@aws-sdk/client-sns';
 import { client } from '../aws/clients.js';
+import { ifExists } from '../aws/errors.js';
+import { paginate } from '../aws/paginate.js';
 import type { ArnMapper } from '../restore/arn-map.js';
 import type { RestoreContext } from '../restore/context.js';
 import { pick, reconcile } from '../restore/diff.js';
-import { cannotRestore, ifExists, withPermissions } from '../restore/results.js';
+import { cannotRestore, withPermissions } from '../restore/results.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
-import { arnRegion, compact, fromEachSource, paginate, policySources, regionMemo } from './shared.js';
+import { arnRegion, compact, fromEachSource, policySources, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 const SNS_SERVICE = 'sns.amazonaws.com';

@@ -1,4 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
+import { paginate } from '../../src/aws/paginate.js';
 import { TransientAwsError } from '../../src/errors.js';
 import { permissionsForExecuteApi } from '../../src/triggers/permissions.js';
 import {
@@ -6,7 +7,6 @@ import {
   compact,
   fromEachSource,
   functionArnInUri,
-  paginate,
   policySources,
   regionMemo,
 } from '../../src/triggers/shared.js';
