@@ -33,6 +33,8 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { client, resolveCodeLocation } from '../../src/aws/clients.js';
+import { ifExists } from '../../src/aws/errors.js';
+import { paginate } from '../../src/aws/paginate.js';
 
 /**
  * The sequential peer of Lambda capture: what a straightforward script does to capture the same
@@ -50,33 +52,6 @@ interface Statement {
   Principal?: { Service?: string } | string;
   Resource?: string | string[];
   Condition?: Record<string, Record<string, string>>;
-}
-
-const isNotFound = (error: unknown) => {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'ResourceNotFoundException' || e.$metadata?.httpStatusCode === 404;
-};
-
-async function optional<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
-async function pages<T>(
-  fetchPage: (token?: string) => Promise<{ items?: T[]; next?: string }>,
-): Promise<T[]> {
-  const all: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetchPage(token);
-    all.push(...(page.items ?? []));
-    token = page.next && page.next !== token ? page.next : undefined;
-  } while (token);
-  return all;
 }
 
 export interface BaselineResult {
@@ -115,26 +90,26 @@ export async function sequentialLambdaCapture(
   const list =
     names ??
     (
-      await pages(async (Marker) => {
+      await paginate(async (Marker) => {
         const page = await lambda.send(new ListFunctionsCommand({ Marker }));
         return { items: page.Functions, next: page.NextMarker };
       })
     ).map((fn) => fn.FunctionName as string);
 
   // Region-wide listings, made once (as a careful script, and ours, do).
-  const mappings: EventSourceMappingConfiguration[] = await pages(async (Marker) => {
+  const mappings: EventSourceMappingConfiguration[] = await paginate(async (Marker) => {
     const page = await lambda.send(new ListEventSourceMappingsCommand({ Marker }));
     return { items: page.EventSourceMappings, next: page.NextMarker };
   });
-  const buses = await pages(async (NextToken) => {
+  const buses = await paginate(async (NextToken) => {
     const page = await events.send(new ListEventBusesCommand({ NextToken }));
     return { items: page.EventBuses?.map((bus) => bus.Name as string), next: page.NextToken };
   });
-  const schedules: ScheduleSummary[] = await pages(async (NextToken) => {
+  const schedules: ScheduleSummary[] = await paginate(async (NextToken) => {
     const page = await client(SchedulerClient, region).send(new ListSchedulesCommand({ NextToken }));
     return { items: page.Schedules, next: page.NextToken };
   });
-  await pages(async (Marker) => {
+  await paginate(async (Marker) => {
     const page = await client(CloudFrontClient, 'us-east-1').send(new ListDistributionsCommand({ Marker }));
     return { items: page.DistributionList?.Items, next: page.DistributionList?.NextMarker };
   });
@@ -143,27 +118,27 @@ export async function sequentialLambdaCapture(
     const latest = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
     const arn = latest.Configuration?.FunctionArn as string;
     await download(latest.Code?.Location, latest.Configuration?.CodeSha256);
-    const versions = await pages(async (Marker) => {
+    const versions = await paginate(async (Marker) => {
       const page = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name, Marker }));
       return { items: page.Versions, next: page.NextMarker };
     });
-    const aliases = await pages(async (Marker) => {
+    const aliases = await paginate(async (Marker) => {
       const page = await lambda.send(new ListAliasesCommand({ FunctionName: name, Marker }));
       return { items: page.Aliases, next: page.NextMarker };
     });
-    const invokeConfigs = await pages(async (Marker) => {
+    const invokeConfigs = await paginate(async (Marker) => {
       const page = await lambda.send(
         new ListFunctionEventInvokeConfigsCommand({ FunctionName: name, Marker }),
       );
       return { items: page.FunctionEventInvokeConfigs, next: page.NextMarker };
     });
-    const reserved = await optional(() =>
+    const reserved = await ifExists(() =>
       lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name })),
     );
-    const provisioned = await optional(() =>
+    const provisioned = await ifExists(() =>
       lambda.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: name })),
     ).catch(() => undefined);
-    const signing = await optional(() =>
+    const signing = await ifExists(() =>
       lambda.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: name })),
     );
     const published = versions.filter((version) => version.Version && version.Version !== '$LATEST');
@@ -178,7 +153,7 @@ export async function sequentialLambdaCapture(
     const qualifiers = [undefined, ...aliases.map((alias) => alias.Name)];
     const statements: Statement[] = [];
     for (const qualifier of [...qualifiers, ...published.map((version) => version.Version)]) {
-      const policy = await optional(() =>
+      const policy = await ifExists(() =>
         lambda.send(new GetPolicyCommand({ FunctionName: arn, Qualifier: qualifier })),
       );
       if (policy?.Policy) statements.push(...((JSON.parse(policy.Policy).Statement ?? []) as Statement[]));
@@ -186,7 +161,7 @@ export async function sequentialLambdaCapture(
     const urls = [];
     for (const qualifier of qualifiers)
       urls.push(
-        await optional(() =>
+        await ifExists(() =>
           lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: name, Qualifier: qualifier })),
         ),
       );
@@ -224,7 +199,7 @@ export async function sequentialLambdaCapture(
       );
     }
     for (const topic of sourcesFor('sns.amazonaws.com')) {
-      const subscriptions = await pages(async (NextToken) => {
+      const subscriptions = await paginate(async (NextToken) => {
         const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic, NextToken }));
         return { items: page.Subscriptions, next: page.NextToken };
       });
@@ -236,7 +211,7 @@ export async function sequentialLambdaCapture(
         );
     }
     for (const bus of buses) {
-      const rules = await pages(async (NextToken) => {
+      const rules = await paginate(async (NextToken) => {
         const page = await events.send(
           new ListRuleNamesByTargetCommand({ TargetArn: arn, EventBusName: bus, NextToken }),
         );
