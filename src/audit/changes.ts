@@ -1,12 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ChangeReport, FieldDifference, FunctionChange } from '../../schemas/audit.js';
-import { RunId } from '../../schemas/common.js';
-import { Manifest } from '../../schemas/manifest.js';
+import type { Manifest } from '../../schemas/manifest.js';
 import type { ItemResult } from '../../schemas/work-item.js';
 import { mapLimit } from '../concurrency.js';
 import type { FunctionSnapshot } from '../kinds/lambda-function.js';
+import { RunCatalog } from '../store/catalog.js';
 import { base64ToHex } from '../store/hashing.js';
-import { manifestKey } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
 
 /**
@@ -102,15 +101,7 @@ export async function previousManifest(
   runId: string,
   policy: string | undefined,
 ): Promise<Manifest | undefined> {
-  const earlier = (await store.children('runs/'))
-    .filter((id) => id < runId && RunId.safeParse(id).success)
-    .sort()
-    .reverse();
-  for (const id of earlier) {
-    const parsed = Manifest.safeParse(await store.getJson(manifestKey(id)).catch(() => undefined));
-    if (parsed.success && parsed.data.policy?.name === policy) return parsed.data;
-  }
-  return undefined;
+  return new RunCatalog(store).latestComplete({ before: runId, policy: policy ?? null });
 }
 
 async function readSnapshot(store: BackupStore, item: ItemResult): Promise<FunctionSnapshot | undefined> {

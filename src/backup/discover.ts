@@ -7,9 +7,9 @@ import { isNotFound } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
 import { kindModule } from '../kinds/index.js';
 import { selectForRun } from '../policy/select.js';
+import { RunCatalog } from '../store/catalog.js';
 import { workKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
-import { readItemResults } from './verify.js';
 
 export type DiscoverInput = Pick<
   RunPlan,
@@ -105,7 +105,7 @@ export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> 
 
 /** A redrive re-processes exactly the items of the run that did not finish well in this region. */
 async function failedItems(input: DiscoverInput): Promise<WorkItem[]> {
-  const results = await readItemResults(openStore(input.store), input.runId);
+  const results = await new RunCatalog(openStore(input.store)).itemResults(input.runId);
   return results
     .filter((result) => result.region === input.region && result.status !== 'ok')
     .map((result) => ({

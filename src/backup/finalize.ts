@@ -3,9 +3,10 @@ import { MANIFEST_FORMAT, Manifest } from '../../schemas/manifest.js';
 import { RunPlan } from '../../schemas/run-input.js';
 import { TriggervaultError } from '../errors.js';
 import { afterManifest, manifestAdditions, type PolicyOutcome } from '../policy/finalize-policy.js';
+import { RunCatalog } from '../store/catalog.js';
+import { type Damage, distinctArtifacts, verifyArtifacts } from '../store/integrity.js';
 import { manifestKey, planKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
-import { type Damage, distinctArtifacts, readItemResults, verifyArtifacts } from './verify.js';
 
 export interface RunRef {
   runId: string;
@@ -20,7 +21,7 @@ export interface VerifyOutcome {
 /** The Verify state: re-reads every artifact the run's items recorded. */
 export async function verifyRun(ref: RunRef): Promise<VerifyOutcome> {
   const store = openStore(ref.store);
-  const artifacts = distinctArtifacts(await readItemResults(store, ref.runId));
+  const artifacts = distinctArtifacts(await new RunCatalog(store).itemResults(ref.runId));
   return { artifacts: artifacts.length, damaged: await verifyArtifacts(store, artifacts) };
 }
 
@@ -48,7 +49,7 @@ export async function finalizeRun(
   const store = openStore(ref.store);
   const deadline = Date.now() + context.remainingMs - FINALIZE_MARGIN_MS;
   const plan = parseOrThrow(RunPlan, await store.getJson(planKey(ref.runId)), `plan of run ${ref.runId}`);
-  const items = await readItemResults(store, ref.runId);
+  const items = await new RunCatalog(store).itemResults(ref.runId);
   const unfinished = items.filter((item) => item.status === 'running');
   if (unfinished.length) {
     throw new TriggervaultError(

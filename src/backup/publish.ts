@@ -6,10 +6,8 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { parseOrThrow } from '../../schemas/common.js';
-import { Manifest } from '../../schemas/manifest.js';
 import { client } from '../aws/clients.js';
-import { manifestKey } from '../store/layout.js';
+import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { RunSummary } from './finalize.js';
 
@@ -27,11 +25,7 @@ export interface PublishTargets {
  * between states is capped): enough for `redrive` to re-process exactly that item.
  */
 export async function deadLetterMessages(summary: RunSummary) {
-  const manifest = parseOrThrow(
-    Manifest,
-    await openStore(summary.store).getJson(manifestKey(summary.runId)),
-    'manifest',
-  );
+  const manifest = await new RunCatalog(openStore(summary.store)).completeManifest(summary.runId);
   return manifest.items
     .filter((item) => item.status === 'failed')
     .map((item) => ({

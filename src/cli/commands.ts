@@ -1,12 +1,10 @@
 import { parseOrThrow } from '../../schemas/common.js';
-import { Manifest } from '../../schemas/manifest.js';
+import type { Manifest } from '../../schemas/manifest.js';
 import type { RunInput } from '../../schemas/run-input.js';
 import type { RunSummary } from '../backup/finalize.js';
-import { verifyArtifacts } from '../backup/verify.js';
-import { mapLimit } from '../concurrency.js';
-import { InputValidationError } from '../errors.js';
 import { findPolicy, loadPolicyFile } from '../policy/load.js';
-import { manifestKey } from '../store/layout.js';
+import { RunCatalog, type RunListing } from '../store/catalog.js';
+import { verifyArtifacts } from '../store/integrity.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { BackupFlags, ListFlags, RunFlags } from './flags.js';
@@ -66,10 +64,8 @@ async function runBackupMachine(input: RunInput, json: boolean): Promise<number>
 }
 
 /** Reads and validates a run's manifest; undefined when the run has none (incomplete or unknown). */
-export async function readManifest(store: BackupStore, runId: string): Promise<Manifest | undefined> {
-  const raw = await store.getJson(manifestKey(runId));
-  return raw === undefined ? undefined : parseOrThrow(Manifest, raw, `manifest of run ${runId}`);
-}
+export const readManifest = (store: BackupStore, runId: string): Promise<Manifest | undefined> =>
+  new RunCatalog(store).manifest(runId);
 
 /** The run's manifest, or undefined after telling the user the run is incomplete or unknown. */
 export async function completeManifest(
@@ -107,32 +103,8 @@ export async function verifyCommand(rawFlags: unknown): Promise<number> {
   return damaged.length ? 1 : 0;
 }
 
-export interface RunListing {
-  runId: string;
-  /** `incomplete`: no manifest yet; `invalid`: a manifest that does not parse (see `problem`). */
-  status: 'succeeded' | 'partial' | 'incomplete' | 'invalid';
-  items?: number;
-  failed?: number;
-  bytes?: number;
-  problem?: string;
-}
-
-async function listing(store: BackupStore, runId: string): Promise<RunListing> {
-  try {
-    const manifest = await readManifest(store, runId);
-    if (!manifest) return { runId, status: 'incomplete' };
-    const { status, totals } = manifest;
-    return { runId, status, items: totals.items, failed: totals.failed, bytes: totals.bytes };
-  } catch (error) {
-    if (error instanceof InputValidationError) return { runId, status: 'invalid', problem: error.message };
-    throw error;
-  }
-}
-
 /** Every run in the store; a run without a valid manifest is never listed as complete. */
-export async function listRuns(store: BackupStore): Promise<RunListing[]> {
-  return mapLimit(await store.children('runs/'), 8, (runId) => listing(store, runId));
-}
+export const listRuns = (store: BackupStore): Promise<RunListing[]> => new RunCatalog(store).list();
 
 /** `list`: the runs in a store, newest last. */
 export async function listCommand(rawFlags: unknown): Promise<number> {

@@ -1,8 +1,8 @@
-import { verifyArtifacts } from '../backup/verify.js';
 import { type Emulator, startEmulator } from '../local/emulator.js';
 import { runStateMachineLocally } from '../local/runner.js';
 import { DEMO_REGIONS, type SeededRegion, seedRegion } from '../local/seed.js';
 import { wipeRegion } from '../local/wipe.js';
+import { verifyArtifacts } from '../store/integrity.js';
 import { openStore } from '../store/open.js';
 import { ensureBackupBucket } from '../store/secure-bucket.js';
 import { readManifest, summaryTable } from './commands.js';

@@ -34,8 +34,9 @@ import { mapLimit } from '../concurrency.js';
 import { IntegrityError } from '../errors.js';
 import { logger } from '../log.js';
 import { captures, configurationOnly } from '../policy/attributes.js';
+import { itemArtifacts, RunCatalog } from '../store/catalog.js';
 import { sha256Hex } from '../store/hashing.js';
-import { artifactKey, manifestKey, segment } from '../store/layout.js';
+import { artifactKey, segment } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
 import { partFile, readNdjsonPart, writeJsonArtifact, writeNdjsonPart } from './ndjson-part.js';
 import { envNumber, mapOrdered, StepBudget } from './pacing.js';
@@ -207,19 +208,14 @@ async function readBucketConfig(s3: S3Client, region: string, bucket: string) {
 
 const previousRuns = new Map<string, Promise<string | null>>();
 
-/** The latest run before `runId` that finished (has a manifest.json), or null. */
+/** The latest complete run before `runId` (asked once per process and run), or null. */
 export function previousRun(store: BackupStore, runId: string): Promise<string | null> {
   const cacheKey = `${store.url}|${runId}`;
   let found = previousRuns.get(cacheKey);
   if (!found) {
-    found = (async () => {
-      let latest: string | null = null;
-      for await (const key of store.list('runs/')) {
-        const match = /^runs\/([^/]+)\/manifest\.json$/.exec(key);
-        if (match?.[1] && match[1] < runId && (latest === null || match[1] > latest)) latest = match[1];
-      }
-      return latest;
-    })();
+    found = new RunCatalog(store)
+      .latestComplete({ before: runId })
+      .then((manifest) => manifest?.runId ?? null);
     found.catch(() => previousRuns.delete(cacheKey));
     previousRuns.set(cacheKey, found);
   }
@@ -237,14 +233,9 @@ async function previousIndexParts(
 ): Promise<string[]> {
   if (!runId) return [];
   try {
-    const manifest = (await store.getJson(manifestKey(runId))) as
-      | { items?: { region?: string; kind?: string; name?: string; artifacts?: Artifact[] }[] }
-      | undefined;
-    const result = manifest?.items?.find(
-      (r) => r.region === item.region && r.kind === KIND && r.name === item.name,
-    );
-    return (result?.artifacts ?? [])
-      .filter((artifact) => artifact.role === 'objects-index' && typeof artifact.path === 'string')
+    const manifest = await new RunCatalog(store).manifest(runId);
+    return (manifest ? itemArtifacts(manifest, { region: item.region, kind: KIND, name: item.name }) : [])
+      .filter((artifact) => artifact.role === 'objects-index')
       .map((artifact) => artifact.path)
       .sort();
   } catch (error) {

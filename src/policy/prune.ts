@@ -1,12 +1,7 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseOrThrow, RunId } from '../../schemas/common.js';
-import { Manifest } from '../../schemas/manifest.js';
 import type { Retention } from '../../schemas/policy.js';
 import { RunPlan } from '../../schemas/run-input.js';
-import { readItemResults } from '../backup/verify.js';
 import { mapLimit } from '../concurrency.js';
-import { FileBackend } from '../store/file-backend.js';
+import { RunCatalog } from '../store/catalog.js';
 import { manifestKey, planKey, runPrefix } from '../store/layout.js';
 import { ObjectLock } from '../store/object-lock.js';
 import { type BackupStore, BLOB_PREFIX } from '../store/store.js';
@@ -57,10 +52,10 @@ interface StoredRun {
 const blobPaths = (paths: string[]) => new Set(paths.filter((path) => path.startsWith(BLOB_PREFIX)));
 
 async function readRun(store: BackupStore, runId: string): Promise<StoredRun> {
+  const catalog = new RunCatalog(store);
   try {
-    const raw = await store.getJson(manifestKey(runId));
-    if (raw !== undefined) {
-      const manifest = parseOrThrow(Manifest, raw, `manifest of run ${runId}`);
+    const manifest = await catalog.manifest(runId);
+    if (manifest) {
       return {
         runId,
         complete: true,
@@ -73,7 +68,7 @@ async function readRun(store: BackupStore, runId: string): Promise<StoredRun> {
     return { runId, complete: true, policy: NO_POLICY };
   }
   const plan = RunPlan.safeParse(await store.getJson(planKey(runId)).catch(() => undefined));
-  const items = await readItemResults(store, runId).catch(() => undefined);
+  const items = await catalog.itemResults(runId).catch(() => undefined);
   return {
     runId,
     complete: false,
@@ -84,8 +79,7 @@ async function readRun(store: BackupStore, runId: string): Promise<StoredRun> {
 
 /** Every run of the store, with its policy and the blobs it references. */
 export async function readRuns(store: BackupStore): Promise<StoredRun[]> {
-  const ids = (await store.children('runs/')).filter((id) => RunId.safeParse(id).success);
-  return mapLimit(ids, 8, (runId) => readRun(store, runId));
+  return mapLimit(await new RunCatalog(store).runIds(), 8, (runId) => readRun(store, runId));
 }
 
 function verdicts(runs: StoredRun[], options: PruneOptions, now: Date): RunVerdict[] {
@@ -115,12 +109,7 @@ function verdicts(runs: StoredRun[], options: PruneOptions, now: Date): RunVerdi
 async function deleteRun(store: BackupStore, runId: string): Promise<void> {
   // The manifest first: a run caught half-deleted then reads as incomplete, never as complete.
   await store.remove(manifestKey(runId));
-  const keys: string[] = [];
-  for await (const key of store.list(runPrefix(runId))) keys.push(key);
-  await mapLimit(keys, 16, (key) => store.remove(key));
-  // A directory store keeps the emptied folders, which would read as runs without a manifest.
-  if (store.backend instanceof FileBackend)
-    await rm(join(store.backend.root, 'runs', runId), { recursive: true, force: true });
+  await store.removeAll(runPrefix(runId));
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { parseOrThrow, RunId } from '../../schemas/common.js';
+import { parseOrThrow } from '../../schemas/common.js';
 import {
   DrillInput,
   type FieldChange,
@@ -20,6 +20,7 @@ import { isTransient } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
 import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
+import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { differences, expectedPicture, livePicture, mapperOfRestore } from './compare.js';
@@ -64,19 +65,9 @@ export const isDrillInput = (raw: unknown): boolean =>
 
 /** The newest run of the store that finished (has a valid manifest.json). */
 export async function latestCompleteRun(store: BackupStore): Promise<string> {
-  const runs = (await store.children('runs/'))
-    .filter((id) => RunId.safeParse(id).success)
-    .sort()
-    .reverse();
-  for (const run of runs) {
-    try {
-      await loadRunManifest(store, run);
-      return run;
-    } catch (error) {
-      if (!(error instanceof InputValidationError)) throw error;
-    }
-  }
-  throw new InputValidationError(`invalid drill input: run: ${store.url} holds no complete run`);
+  const latest = await new RunCatalog(store).latestComplete();
+  if (!latest) throw new InputValidationError(`invalid drill input: run: ${store.url} holds no complete run`);
+  return latest.runId;
 }
 
 /** The restore options of a drill: its run (the latest complete one by default) under a fresh scratch suffix. */

@@ -1,6 +1,5 @@
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { sha256Hex } from '../store/hashing.js';
-import { S3Backend } from '../store/s3-backend.js';
 import type { BackupStore } from '../store/store.js';
 
 /** A stored blob's bytes, checked against the sha256 its content-addressed key names. */
@@ -25,8 +24,7 @@ export function storedCodeLocation(
   path: string,
   region: string,
 ): { S3Bucket: string; S3Key: string } | undefined {
-  const backend = store.backend;
-  if (!(backend instanceof S3Backend) || backend.region !== region) return undefined;
-  const prefix = backend.prefix.replace(/\/$/, '');
-  return { S3Bucket: backend.bucket, S3Key: prefix ? `${prefix}/${path}` : path };
+  const s3 = store.backend.capabilities.s3;
+  if (!s3 || s3.region !== region) return undefined;
+  return { S3Bucket: s3.bucket, S3Key: s3.key(path) };
 }

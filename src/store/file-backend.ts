@@ -3,10 +3,12 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { StoreBackend } from './store.js';
+import type { BackendCapabilities, StoreBackend } from './store.js';
 
 /** A local directory as backup store (`file:///path`), for laptops, hybrid and on-premises copies. */
 export class FileBackend implements StoreBackend {
+  readonly capabilities: BackendCapabilities = { storedChecksums: false };
+
   constructor(
     readonly root: string,
     readonly url = `file://${root}`,
@@ -51,6 +53,12 @@ export class FileBackend implements StoreBackend {
 
   async remove(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+
+  async removeAll(prefix: string): Promise<void> {
+    const folder = prefix.endsWith('/') ? prefix.slice(0, -1) : undefined;
+    if (folder) await rm(this.path(folder), { recursive: true, force: true });
+    else for await (const key of this.list(prefix)) await this.remove(key);
   }
 
   async children(prefix: string): Promise<string[]> {

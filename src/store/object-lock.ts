@@ -6,8 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { client } from '../aws/clients.js';
 import { errorName, isNotFound } from '../aws/errors.js';
-import { S3Backend } from './s3-backend.js';
-import type { BackupStore } from './store.js';
+import type { BackupStore, S3Location } from './store.js';
 
 /** What S3 answers when an object (or its bucket) has no retention or legal hold configured. */
 const notConfigured = (error: unknown) => isNotFound(error) || errorName(error) === 'InvalidRequest';
@@ -25,17 +24,13 @@ export class ObjectLock {
     private readonly now = new Date(),
   ) {}
 
-  private get s3Backend(): S3Backend | undefined {
-    return this.store.backend instanceof S3Backend ? this.store.backend : undefined;
-  }
-
-  private fullKey(backend: S3Backend, key: string): string {
-    return backend.prefix ? `${backend.prefix.replace(/\/$/, '')}/${key}` : key;
+  private get s3(): S3Location | undefined {
+    return this.store.backend.capabilities.s3;
   }
 
   /** True when the bucket has Object Lock enabled (asked once). */
   isEnabled(): Promise<boolean> {
-    const backend = this.s3Backend;
+    const backend = this.s3;
     if (!backend) return Promise.resolve(false);
     this.enabled ??= client(S3Client, backend.region)
       .send(new GetObjectLockConfigurationCommand({ Bucket: backend.bucket }))
@@ -53,12 +48,12 @@ export class ObjectLock {
    * s3:GetObjectRetention and s3:GetObjectLegalHold; moto's GetObjectRetention is not usable).
    */
   async lockOf(key: string): Promise<string | undefined> {
-    const backend = this.s3Backend;
+    const backend = this.s3;
     if (!backend || !(await this.isEnabled())) return undefined;
     let head: HeadObjectCommandOutput;
     try {
       head = await client(S3Client, backend.region).send(
-        new HeadObjectCommand({ Bucket: backend.bucket, Key: this.fullKey(backend, key) }),
+        new HeadObjectCommand({ Bucket: backend.bucket, Key: backend.key(key) }),
       );
     } catch (error) {
       if (notConfigured(error)) return undefined;

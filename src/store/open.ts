@@ -11,7 +11,7 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  * Opens a store from what users type: a bucket name, `s3://bucket/prefix` or `file:///dir`
  * (a plain relative `file://dir` resolves against the working directory).
  */
-export function openStore(location: string): BackupStore {
+export function openStore(location: string, options: { region?: string } = {}): BackupStore {
   if (location.startsWith('file://')) {
     const path = location.startsWith('file:///')
       ? fileURLToPath(location)
@@ -23,5 +23,5 @@ export function openStore(location: string): BackupStore {
   if (!BUCKET_NAME.test(bucket)) {
     throw new InputValidationError(`bucket: "${bucket}" is not a valid S3 bucket name (or use file:///path)`);
   }
-  return new BackupStore(new S3Backend(bucket, rest.join('/')));
+  return new BackupStore(new S3Backend(bucket, rest.join('/'), options.region));
 }

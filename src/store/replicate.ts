@@ -1,13 +1,11 @@
-import { parseOrThrow } from '../../schemas/common.js';
-import { Manifest } from '../../schemas/manifest.js';
 import type { CopyTarget } from '../../schemas/policy.js';
-import { type Damage, distinctArtifacts, verifyArtifacts } from '../backup/verify.js';
 import { mapLimit } from '../concurrency.js';
 import { NotFoundError } from '../errors.js';
+import { RunCatalog } from './catalog.js';
+import { type Damage, distinctArtifacts, verifyArtifacts } from './integrity.js';
 import { manifestKey, runPrefix } from './layout.js';
 import { openStore } from './open.js';
-import { S3Backend } from './s3-backend.js';
-import { BackupStore } from './store.js';
+import type { BackupStore } from './store.js';
 
 /**
  * Copies of finished runs, in a bucket of another region or a `file://` directory (hybrid and
@@ -31,11 +29,7 @@ export interface CopyOutcome {
 
 /** Opens a copy target; an s3:// copy gets a client in its own region. */
 export function openCopyStore(target: CopyTarget): BackupStore {
-  const store = openStore(target.store);
-  const backend = store.backend;
-  if (backend instanceof S3Backend && target.region && target.region !== backend.region)
-    return new BackupStore(new S3Backend(backend.bucket, backend.prefix, target.region));
-  return store;
+  return openStore(target.store, { region: target.region });
 }
 
 async function keysUnder(store: BackupStore, prefix: string): Promise<Map<string, true>> {
@@ -77,10 +71,9 @@ export async function replicateRun(
     verified: 0,
     damaged: [],
   };
-  const raw = await source.getJson(manifestKey(runId));
-  if (!raw)
+  const manifest = await new RunCatalog(source).manifest(runId);
+  if (!manifest)
     throw new NotFoundError(`run ${runId} has no manifest in ${source.url}: only finished runs are copied`);
-  const manifest = parseOrThrow(Manifest, raw, `manifest of run ${runId}`);
   const artifacts = distinctArtifacts(manifest.items);
   const wanted = new Set<string>();
   for await (const key of source.list(runPrefix(runId))) if (key !== manifestKey(runId)) wanted.add(key);

@@ -10,7 +10,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { client } from '../aws/clients.js';
 import { isMissingObject } from '../aws/errors.js';
-import type { StoreBackend } from './store.js';
+import { mapLimit } from '../concurrency.js';
+import type { BackendCapabilities, StoreBackend } from './store.js';
 
 /** An S3 bucket (optionally under a prefix) as backup store: the default. */
 export class S3Backend implements StoreBackend {
@@ -30,6 +31,13 @@ export class S3Backend implements StoreBackend {
 
   private key(key: string): string {
     return this.prefix ? `${this.prefix.replace(/\/$/, '')}/${key}` : key;
+  }
+
+  get capabilities(): BackendCapabilities {
+    return {
+      s3: { bucket: this.bucket, region: this.region, key: (storeKey) => this.key(storeKey) },
+      storedChecksums: true,
+    };
   }
 
   async write(key: string, body: Readable, contentType?: string): Promise<void> {
@@ -75,6 +83,12 @@ export class S3Backend implements StoreBackend {
 
   async remove(key: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+  }
+
+  async removeAll(prefix: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const key of this.list(prefix)) keys.push(key);
+    await mapLimit(keys, 16, (key) => this.remove(key));
   }
 
   async children(prefix: string): Promise<string[]> {

@@ -10,9 +10,26 @@ export interface WrittenObject {
   bytes: number;
 }
 
+/** Where an S3-backed store keeps its objects: for server-side copies, exports and code Lambda reads in place. */
+export interface S3Location {
+  bucket: string;
+  region: string;
+  /** The S3 key of a store key (the store's prefix applied). */
+  key(storeKey: string): string;
+}
+
+/** What a backend can do beyond reading and writing bytes; callers ask this, never the backend's class. */
+export interface BackendCapabilities {
+  /** The bucket behind the store, when it is one (server-side copy, S3 export, in-place code). */
+  s3?: S3Location;
+  /** The backend keeps a checksum of every object that a read of its metadata returns. */
+  storedChecksums: boolean;
+}
+
 /** The two backends (S3 bucket and local directory) implement this; nothing else knows which is used. */
 export interface StoreBackend {
   readonly url: string;
+  readonly capabilities: BackendCapabilities;
   /** Writes a stream under `key`; the caller hashes. */
   write(key: string, body: Readable, contentType?: string): Promise<void>;
   read(key: string): Promise<Readable | undefined>;
@@ -20,6 +37,8 @@ export interface StoreBackend {
   /** Moves a finished temporary object into place (rename or copy+delete). */
   move(from: string, to: string): Promise<void>;
   remove(key: string): Promise<void>;
+  /** Removes every key under `prefix` (a directory store also removes the emptied folders). */
+  removeAll(prefix: string): Promise<void>;
   /** Keys under a prefix, in lexical order. */
   list(prefix: string): AsyncIterable<string>;
   /** The names one level below `prefix` (which ends with `/`): files and folders alike. */
@@ -121,6 +140,11 @@ export class BackupStore {
   remove(key: string): Promise<void> {
     assertSafeKey(key);
     return this.backend.remove(key);
+  }
+
+  removeAll(prefix: string): Promise<void> {
+    assertSafeKey(prefix.replace(/\/$/, ''));
+    return this.backend.removeAll(prefix);
   }
 
   list(prefix: string): AsyncIterable<string> {

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parseOrThrow } from '../../schemas/common.js';
 import { Manifest } from '../../schemas/manifest.js';
-import { verifyArtifacts } from '../../src/backup/verify.js';
 import { runStateMachineLocally } from '../../src/local/runner.js';
+import { verifyArtifacts } from '../../src/store/integrity.js';
 import { manifestKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';
 import { ensureBackupBucket } from '../../src/store/secure-bucket.js';

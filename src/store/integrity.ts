@@ -1,19 +1,10 @@
-import { parseOrThrow } from '../../schemas/common.js';
-import { type Artifact, ItemResult } from '../../schemas/work-item.js';
+import type { Artifact, ItemResult } from '../../schemas/work-item.js';
 import { mapLimit } from '../concurrency.js';
-import { itemResultPrefix } from '../store/layout.js';
-import type { BackupStore } from '../store/store.js';
+import type { BackupStore } from './store.js';
 
 export interface Damage {
   path: string;
   problem: string;
-}
-
-/** Every item result of a run, in a stable order. */
-export async function readItemResults(store: BackupStore, runId: string): Promise<ItemResult[]> {
-  const keys: string[] = [];
-  for await (const key of store.list(itemResultPrefix(runId))) if (key.endsWith('.json')) keys.push(key);
-  return mapLimit(keys, 16, async (key) => parseOrThrow(ItemResult, await store.getJson(key), key));
 }
 
 /** Distinct artifacts (a blob shared by several items is checked once). */
