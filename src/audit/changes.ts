@@ -3,7 +3,7 @@ import type { ChangeReport, FieldDifference, FunctionChange } from '../../schema
 import type { Manifest } from '../../schemas/manifest.js';
 import type { ItemResult } from '../../schemas/work-item.js';
 import { mapLimit } from '../concurrency.js';
-import type { FunctionSnapshot } from '../kinds/lambda-function.js';
+import type { FunctionSnapshot } from '../kinds/lambda-function/capture.js';
 import { RunCatalog } from '../store/catalog.js';
 import { base64ToHex } from '../store/hashing.js';
 import type { BackupStore } from '../store/store.js';

@@ -1,7 +1,12 @@
 import type { ItemResult } from '../../schemas/work-item.js';
-import type { FunctionSnapshot } from '../kinds/lambda-function.js';
+import type { FunctionSnapshot } from '../kinds/lambda-function/capture.js';
+import {
+  differences,
+  expectedPicture,
+  livePicture,
+  mapperOfRestore,
+} from '../kinds/lambda-function/compare.js';
 import { runStateMachineLocally } from '../local/runner.js';
-import { differences, expectedPicture, livePicture, mapperOfRestore } from '../restore/compare.js';
 import type { RestoreSummary } from '../restore/report.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';

@@ -1,8 +1,8 @@
 import type { KindName } from '../../schemas/common.js';
-import { dynamodbTable } from './dynamodb-table.js';
-import { kinesisStream } from './kinesis-stream.js';
-import { lambdaFunctionKind } from './lambda-function.js';
-import { s3Bucket } from './s3-bucket.js';
+import { dynamodbTable } from './dynamodb-table/backup.js';
+import { kinesisStream } from './kinesis-stream/backup.js';
+import { lambdaFunctionKind } from './lambda-function/capture.js';
+import { s3Bucket } from './s3-bucket/backup.js';
 import type { ResourceKind } from './types.js';
 
 /** Every resource kind, by name. Adding a kind is one module and one line here. */

@@ -1,6 +1,6 @@
 import type { KindName } from '../../schemas/common.js';
 import type { Artifact, ItemResult, WorkItem } from '../../schemas/work-item.js';
-import type { RestoreContext, RestoreResult } from '../restore/context.js';
+import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import type { BackupStore } from '../store/store.js';
 
 /** What a kind's backup step produced; `done: false` asks the state machine to call again with `cursor`. */

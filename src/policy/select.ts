@@ -2,7 +2,7 @@ import type { KindName } from '../../schemas/common.js';
 import type { Selection } from '../../schemas/policy.js';
 import { RunPlan } from '../../schemas/run-input.js';
 import { mapLimit } from '../concurrency.js';
-import { matchesAny } from '../kinds/select.js';
+import { matchesAny } from '../glob.js';
 import { planKey } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
 import { resourceTags, tagsMatch } from './tags.js';

@@ -24,11 +24,10 @@ import { client } from '../aws/clients.js';
 import { ifExists, isNotFound, isTransient } from '../aws/errors.js';
 import { paginate } from '../aws/paginate.js';
 import { InputValidationError, TransientAwsError } from '../errors.js';
-import { s3StoreTarget } from '../kinds/s3-store.js';
+import { createArnMapper } from '../reconcile/arn-map.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { clearListingMemos, listTriggers, loadFunctionRef } from '../triggers/index.js';
-import { createArnMapper } from './arn-map.js';
 import { cleanupKey, DRILL_SUFFIX, readRestorePlan } from './drill.js';
 import { removeTrigger } from './teardown.js';
 
@@ -172,7 +171,7 @@ async function cleanRegion(store: BackupStore, region: RegionPlan, suffix: strin
   };
   const of = (kind: string) =>
     region.resources.filter((resource) => resource.kind === kind).map((resource) => resource.name);
-  const storeBucket = s3StoreTarget(store)?.bucket;
+  const storeBucket = store.s3?.bucket;
   const deletions: Deletion[] = [];
   for (const name of of('lambda-function'))
     deletions.push(...(await functionDeletions(target, scratch('function', name))));

@@ -20,10 +20,15 @@ import { isTransient } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
 import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
+import {
+  differences,
+  expectedPicture,
+  livePicture,
+  mapperOfRestore,
+} from '../kinds/lambda-function/compare.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
-import { differences, expectedPicture, livePicture, mapperOfRestore } from './compare.js';
 import type { DrillCleanup } from './drill-cleanup.js';
 import { outcomePrefix, restorePlanKey, restorePrefix } from './layout.js';
 import { loadFunctionSnapshot, loadRunManifest } from './manifest.js';

@@ -1,6 +1,6 @@
 import type { Manifest } from '../../schemas/manifest.js';
 import { InputValidationError } from '../errors.js';
-import type { FunctionSnapshot } from '../kinds/lambda-function.js';
+import type { FunctionSnapshot } from '../kinds/lambda-function/capture.js';
 import { RunCatalog } from '../store/catalog.js';
 import { artifactKey } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';

@@ -1,7 +1,7 @@
 import { parseOrThrow } from '../../schemas/common.js';
 import { ACTIONS, type Action, ItemOutcome } from '../../schemas/restore.js';
+import { SETTLED } from '../reconcile/diff.js';
 import { openStore } from '../store/open.js';
-import { SETTLED } from './diff.js';
 import { outcomePrefix, restoreReportKey } from './layout.js';
 
 export interface RestoreSummary {

@@ -12,13 +12,13 @@ import { type Caught, caughtError } from '../aws/caught.js';
 import { isTransient } from '../aws/errors.js';
 import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
+import { restoreLayers } from '../kinds/lambda-function/layers.js';
+import { createArnMapper } from '../reconcile/arn-map.js';
+import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
+import { overallAction } from '../reconcile/diff.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
-import { createArnMapper } from './arn-map.js';
-import type { RestoreContext, RestoreResult } from './context.js';
-import { overallAction } from './diff.js';
-import { restoreLayers } from './layers.js';
 import { layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
 import { loadFunctionSnapshot, loadRunManifest } from './manifest.js';
 

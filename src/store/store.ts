@@ -70,6 +70,11 @@ export class BackupStore {
     return this.backend.url;
   }
 
+  /** The bucket behind the store, when it is one (server-side copies, S3 exports, in-place code). */
+  get s3(): S3Location | undefined {
+    return this.backend.capabilities.s3;
+  }
+
   async putJson(key: string, value: unknown): Promise<WrittenObject> {
     const { Readable } = await import('node:stream');
     return this.putStream(

@@ -16,11 +16,12 @@ import type { Change } from '../../schemas/restore.js';
 import { client } from '../aws/clients.js';
 import { ifExists } from '../aws/errors.js';
 import { paginate } from '../aws/paginate.js';
-import type { RestoreContext } from '../restore/context.js';
-import { pick, reconcile } from '../restore/diff.js';
-import { locateByIdOrName } from '../restore/locate.js';
-import { cannotRestore, sharedSourceSkip, withPermissions } from '../restore/results.js';
+import type { RestoreContext } from '../reconcile/context.js';
+import { pick, reconcile } from '../reconcile/diff.js';
+import { locateByIdOrName } from '../reconcile/locate.js';
+import { sharedSourceSkip } from '../reconcile/results.js';
 import { permissionsForExecuteApi, targetsFunction } from './permissions.js';
+import { cannotRestore, withPermissions } from './rewire.js';
 import {
   type ApiSource,
   apiSources,

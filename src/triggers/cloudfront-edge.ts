@@ -10,10 +10,11 @@ import {
 import { client } from '../aws/clients.js';
 import { ifExists } from '../aws/errors.js';
 import { paginate } from '../aws/paginate.js';
-import type { RestoreContext } from '../restore/context.js';
-import { reconcile } from '../restore/diff.js';
-import { cannotRestore, resultOf } from '../restore/results.js';
+import type { RestoreContext } from '../reconcile/context.js';
+import { reconcile } from '../reconcile/diff.js';
+import { resultOf } from '../reconcile/results.js';
 import { targetsFunction } from './permissions.js';
+import { cannotRestore } from './rewire.js';
 import { compact, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 

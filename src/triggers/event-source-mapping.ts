@@ -17,10 +17,11 @@ import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { client } from '../aws/clients.js';
 import { ifExists, isNotFound } from '../aws/errors.js';
 import { paginate } from '../aws/paginate.js';
-import type { RestoreContext } from '../restore/context.js';
-import { pick, reconcile } from '../restore/diff.js';
-import { cannotRestore, resultOf, sharedSourceSkip } from '../restore/results.js';
+import type { RestoreContext } from '../reconcile/context.js';
+import { pick, reconcile } from '../reconcile/diff.js';
+import { resultOf, sharedSourceSkip } from '../reconcile/results.js';
 import { targetsFunction } from './permissions.js';
+import { cannotRestore } from './rewire.js';
 import { arnRegion, compact, fromEachSource, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 

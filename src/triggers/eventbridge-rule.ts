@@ -13,10 +13,10 @@ import {
 import { client } from '../aws/clients.js';
 import { ifExists } from '../aws/errors.js';
 import { paginate } from '../aws/paginate.js';
-import type { RestoreContext } from '../restore/context.js';
-import { pick, reconcile } from '../restore/diff.js';
-import { cannotRestore, withPermissions } from '../restore/results.js';
+import type { RestoreContext } from '../reconcile/context.js';
+import { pick, reconcile } from '../reconcile/diff.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
+import { cannotRestore, withPermissions } from './rewire.js';
 import { compact, fromEachSource, functionArns, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 

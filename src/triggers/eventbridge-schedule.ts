@@ -13,9 +13,9 @@ import {
 import { client } from '../aws/clients.js';
 import { ifExists } from '../aws/errors.js';
 import { paginate } from '../aws/paginate.js';
-import type { RestoreContext } from '../restore/context.js';
-import { reconcile } from '../restore/diff.js';
-import { resultOf } from '../restore/results.js';
+import type { RestoreContext } from '../reconcile/context.js';
+import { reconcile } from '../reconcile/diff.js';
+import { resultOf } from '../reconcile/results.js';
 import { targetsFunction } from './permissions.js';
 import { compact, fromEachSource, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';

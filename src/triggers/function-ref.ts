@@ -1,30 +1,14 @@
 import {
   GetFunctionCommand,
-  GetPolicyCommand,
   LambdaClient,
   ListAliasesCommand,
   ListVersionsByFunctionCommand,
 } from '@aws-sdk/client-lambda';
 import { client } from '../aws/clients.js';
-import { isNotFound } from '../aws/errors.js';
+import { policyStatements } from '../aws/lambda-policy.js';
 import { paginate } from '../aws/paginate.js';
 import { fromEachSource } from './shared.js';
-import type { FunctionRef, PolicyStatement } from './types.js';
-
-/** The statements of one policy (function, version or alias); a function without one has none. */
-async function policyStatements(
-  lambda: LambdaClient,
-  name: string,
-  qualifier?: string,
-): Promise<PolicyStatement[]> {
-  try {
-    const response = await lambda.send(new GetPolicyCommand({ FunctionName: name, Qualifier: qualifier }));
-    return (JSON.parse(response.Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? [];
-  } catch (error) {
-    if (isNotFound(error)) return [];
-    throw error;
-  }
-}
+import type { FunctionRef } from './types.js';
 
 /** Published versions and aliases of the function: each can carry its own resource policy. */
 async function qualifiers(lambda: LambdaClient, name: string): Promise<string[]> {
@@ -59,11 +43,11 @@ export async function loadFunctionRef(
   const functionName = arn.split(':')[6] as string;
   const extra = options.includeQualifiers === false ? [] : await qualifiers(lambda, functionName);
   const statements = [
-    ...(await policyStatements(lambda, functionName)),
+    ...(await policyStatements(region, functionName)),
     ...(await fromEachSource(
       extra,
       (qualifier) => `policy of ${functionName}:${qualifier}`,
-      (qualifier) => policyStatements(lambda, functionName, qualifier),
+      (qualifier) => policyStatements(region, functionName, qualifier),
     )),
   ];
   const unique = new Map(

@@ -1,4 +1,5 @@
-import type { FunctionRef, PolicyStatement } from './types.js';
+import { type PolicyStatement, sourceArnOf } from '../aws/lambda-policy.js';
+import type { FunctionRef } from './types.js';
 
 /** True when `arn` is the function itself or one of its versions/aliases. */
 export function targetsFunction(arn: string | undefined, fn: FunctionRef): boolean {
@@ -10,9 +11,6 @@ const principalService = (statement: PolicyStatement): string | undefined => {
   const principal = statement.Principal as { Service?: string } | string | undefined;
   return typeof principal === 'string' ? principal : principal?.Service;
 };
-
-export const sourceArnOf = (statement: PolicyStatement): string | undefined =>
-  statement.Condition?.ArnLike?.['AWS:SourceArn'] ?? statement.Condition?.ArnEquals?.['AWS:SourceArn'];
 
 /** Glob match as Lambda applies it to `AWS:SourceArn` conditions (`*` and `?`). */
 function arnMatches(pattern: string, arn: string): boolean {

@@ -9,10 +9,11 @@ import {
 import { client } from '../aws/clients.js';
 import { ifExists } from '../aws/errors.js';
 import { paginate } from '../aws/paginate.js';
-import type { RestoreContext } from '../restore/context.js';
-import { reconcile } from '../restore/diff.js';
-import { cannotRestore, sharedSourceSkip, withPermissions } from '../restore/results.js';
+import type { RestoreContext } from '../reconcile/context.js';
+import { reconcile } from '../reconcile/diff.js';
+import { sharedSourceSkip } from '../reconcile/results.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
+import { cannotRestore, withPermissions } from './rewire.js';
 import { compact, fromEachSource, regionMemo, sourcesToCheck } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 

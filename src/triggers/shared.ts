@@ -1,7 +1,8 @@
 import { endpointUrl } from '../aws/clients.js';
 import { classifyError, isNotFound, isTransient } from '../aws/errors.js';
+import { sourceArnOf } from '../aws/lambda-policy.js';
 import { logger } from '../log.js';
-import { permissionsFor, sourceArnOf, targetsFunction } from './permissions.js';
+import { permissionsFor, targetsFunction } from './permissions.js';
 import type { FunctionRef } from './types.js';
 
 /** A copy without undefined fields (deeply) and with dates as ISO strings, so records are plain JSON. */

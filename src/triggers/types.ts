@@ -1,15 +1,6 @@
-import type { ArnMapper } from '../restore/arn-map.js';
-import type { RestoreContext, RestoreResult } from '../restore/context.js';
-
-/** A statement of a function's resource policy, reduced to what decides who may invoke it. */
-export interface PolicyStatement {
-  Sid: string;
-  Effect: string;
-  Principal: unknown;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
-}
+import type { PolicyStatement } from '../aws/lambda-policy.js';
+import type { ArnMapper } from '../reconcile/arn-map.js';
+import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 
 /** The function a trigger module is asked about. */
 export interface FunctionRef {

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseOrThrow } from '../../schemas/common.js';
 import { Manifest } from '../../schemas/manifest.js';
-import { readNdjsonPart } from '../../src/kinds/ndjson-part.js';
 import { type LoopbackProxy, startProxy } from '../../src/local/proxy.js';
 import { runStateMachineLocally } from '../../src/local/runner.js';
 import { seedRegion } from '../../src/local/seed.js';
 import { manifestKey } from '../../src/store/layout.js';
+import { readNdjsonPart } from '../../src/store/ndjson-part.js';
 import { openStore } from '../../src/store/open.js';
 
 const REGION = 'ap-southeast-3';

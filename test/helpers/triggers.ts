@@ -5,7 +5,7 @@ import {
   PublishVersionCommand,
 } from '@aws-sdk/client-lambda';
 import { client } from '../../src/aws/clients.js';
-import type { PolicyStatement } from '../../src/triggers/types.js';
+import type { PolicyStatement } from '../../src/aws/lambda-policy.js';
 import { ACCOUNT_ID } from './aws.js';
 
 export interface InvokeGrant {

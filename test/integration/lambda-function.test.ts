@@ -16,7 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client } from '../../src/aws/clients.js';
 import { IntegrityError } from '../../src/errors.js';
-import { snapshotFunction, storeCode } from '../../src/kinds/lambda-function.js';
+import { snapshotFunction, storeCode } from '../../src/kinds/lambda-function/capture.js';
 import { zipFiles } from '../../src/local/zip.js';
 import { openStore } from '../../src/store/open.js';
 import { lambdaRole, unique } from '../helpers/aws.js';

@@ -21,9 +21,9 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { fromJsonItem, type JsonItem } from '../../src/kinds/dynamodb-json.js';
-import { dynamodbTable } from '../../src/kinds/dynamodb-table.js';
-import { kinesisStream, type RecordLine } from '../../src/kinds/kinesis-stream.js';
+import { dynamodbTable } from '../../src/kinds/dynamodb-table/backup.js';
+import { fromJsonItem, type JsonItem } from '../../src/kinds/dynamodb-table/json.js';
+import { kinesisStream, type RecordLine } from '../../src/kinds/kinesis-stream/backup.js';
 import { backupToEnd, readParts, runIdAt, suiteFileStore } from '../helpers/kinds.js';
 
 // Throttling cannot be provoked in moto (it never answers ProvisionedThroughputExceededException),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createArnMapper } from '../../src/restore/arn-map.js';
-import { diffFields } from '../../src/restore/diff.js';
+import { createArnMapper } from '../../src/reconcile/arn-map.js';
+import { diffFields } from '../../src/reconcile/diff.js';
 
 const mapper = createArnMapper({
   sourceRegion: 'eu-west-1',

@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createArnMapper } from '../../src/restore/arn-map.js';
-import type { RestoreContext } from '../../src/restore/context.js';
+import { createArnMapper } from '../../src/reconcile/arn-map.js';
+import type { RestoreContext } from '../../src/reconcile/context.js';
 import type { BackupStore } from '../../src/store/store.js';
 import { cloudFrontEdgeTrigger } from '../../src/triggers/cloudfront-edge.js';
 import type { TriggerRecord } from '../../src/triggers/types.js';

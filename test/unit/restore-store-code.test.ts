@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { IntegrityError } from '../../src/errors.js';
-import { readBlob, storedCodeLocation } from '../../src/restore/store-code.js';
+import { readBlob, storedCodeLocation } from '../../src/reconcile/store-code.js';
 import { sha256Hex } from '../../src/store/hashing.js';
 import { openStore } from '../../src/store/open.js';
 import { S3Backend } from '../../src/store/s3-backend.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
+import type { PolicyStatement } from '../../src/aws/lambda-policy.js';
 import { paginate } from '../../src/aws/paginate.js';
 import { TransientAwsError } from '../../src/errors.js';
 import { permissionsForExecuteApi } from '../../src/triggers/permissions.js';
@@ -10,7 +11,7 @@ import {
   policySources,
   regionMemo,
 } from '../../src/triggers/shared.js';
-import type { FunctionRef, PolicyStatement } from '../../src/triggers/types.js';
+import type { FunctionRef } from '../../src/triggers/types.js';
 
 const awsError = (name: string, status: number) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });

@@ -11,15 +11,15 @@ import {
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client } from '../../../src/aws/clients.js';
-import { type FunctionSnapshot, snapshotFunction } from '../../../src/kinds/lambda-function.js';
-import { runStateMachineLocally } from '../../../src/local/runner.js';
-import { type SeededRegion, seedRegion } from '../../../src/local/seed.js';
+import { type FunctionSnapshot, snapshotFunction } from '../../../src/kinds/lambda-function/capture.js';
 import {
   expectedPicture,
   type FunctionPicture,
   livePicture,
   mapperOfRestore,
-} from '../../../src/restore/compare.js';
+} from '../../../src/kinds/lambda-function/compare.js';
+import { runStateMachineLocally } from '../../../src/local/runner.js';
+import { type SeededRegion, seedRegion } from '../../../src/local/seed.js';
 import type { RestoreReport } from '../../../src/restore/report.js';
 import { openStore } from '../../../src/store/open.js';
 import type { BackupStore } from '../../../src/store/store.js';

@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client } from '../../../src/aws/clients.js';
+import { expectedPicture, livePicture, mapperOfRestore } from '../../../src/kinds/lambda-function/compare.js';
 import { runStateMachineLocally } from '../../../src/local/runner.js';
 import { zipFiles } from '../../../src/local/zip.js';
-import { expectedPicture, livePicture, mapperOfRestore } from '../../../src/restore/compare.js';
 import { loadFunctionSnapshot } from '../../../src/restore/manifest.js';
 import type { RestoreReport } from '../../../src/restore/report.js';
 import { openStore } from '../../../src/store/open.js';

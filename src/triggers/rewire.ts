@@ -1,11 +1,9 @@
 import type { Change } from '../../schemas/restore.js';
-import type { TriggerRecord } from '../triggers/types.js';
-import type { RestoreContext, RestoreResult } from './context.js';
-import { notPossible } from './diff.js';
-import { restoreStatements } from './permissions.js';
-
-/** A result made of changes and notes. */
-export const resultOf = (changes: Change[], notes: string[] = []): RestoreResult => ({ changes, notes });
+import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
+import { notPossible } from '../reconcile/diff.js';
+import { restoreStatements } from '../reconcile/permissions.js';
+import { resultOf } from '../reconcile/results.js';
+import type { TriggerRecord } from './types.js';
 
 /** A trigger that cannot be restored here: nothing is compared or changed, the reason is reported. */
 export const cannotRestore = (
@@ -27,13 +25,3 @@ export async function withPermissions(
   const permissions = await restoreStatements(context, record.permissions);
   return resultOf([...permissions, ...(await wire())], notes);
 }
-
-/** Under a name suffix, a trigger on a source this restore does not re-create is left alone. */
-export const sharedSourceSkip = (
-  context: RestoreContext,
-  restored: boolean,
-  why: string,
-): string | undefined =>
-  context.options.nameSuffix && !restored
-    ? `the source is not part of this scratch restore (suffix ${context.options.nameSuffix}): ${why}`
-    : undefined;

@@ -26,24 +26,23 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { parseOrThrow } from '../../schemas/common.js';
-import type { Artifact, WorkItem } from '../../schemas/work-item.js';
-import { client } from '../aws/clients.js';
-import { errorName, httpStatus, isMissingObject } from '../aws/errors.js';
-import { mapLimit } from '../concurrency.js';
-import { IntegrityError } from '../errors.js';
-import { logger } from '../log.js';
-import { captures, configurationOnly } from '../policy/attributes.js';
-import { itemArtifacts, RunCatalog } from '../store/catalog.js';
-import { sha256Hex } from '../store/hashing.js';
-import { artifactKey, segment } from '../store/layout.js';
-import type { BackupStore } from '../store/store.js';
-import { partFile, readNdjsonPart, writeJsonArtifact, writeNdjsonPart } from './ndjson-part.js';
-import { envNumber, mapOrdered, StepBudget } from './pacing.js';
-import { restoreBucket } from './s3-bucket-restore.js';
-import { type S3StoreTarget, s3StoreTarget } from './s3-store.js';
-import { selectNames } from './select.js';
-import type { BackupContext, ResourceKind } from './types.js';
+import { parseOrThrow } from '../../../schemas/common.js';
+import type { Artifact, WorkItem } from '../../../schemas/work-item.js';
+import { client } from '../../aws/clients.js';
+import { errorName, httpStatus, isMissingObject } from '../../aws/errors.js';
+import { mapLimit } from '../../concurrency.js';
+import { IntegrityError } from '../../errors.js';
+import { selectNames } from '../../glob.js';
+import { logger } from '../../log.js';
+import { itemArtifacts, RunCatalog } from '../../store/catalog.js';
+import { sha256Hex } from '../../store/hashing.js';
+import { artifactKey, segment } from '../../store/layout.js';
+import { partFile, readNdjsonPart, writeJsonArtifact, writeNdjsonPart } from '../../store/ndjson-part.js';
+import type { BackupStore, S3Location } from '../../store/store.js';
+import { captures, configurationOnly } from '../shared/attributes.js';
+import { envNumber, mapOrdered, StepBudget } from '../shared/pacing.js';
+import type { BackupContext, ResourceKind } from '../types.js';
+import { restoreBucket } from './restore.js';
 
 /**
  * S3 buckets: configuration, and every object with its content type, metadata, tags and storage
@@ -313,7 +312,7 @@ interface Job {
   item: WorkItem;
   context: BackupContext;
   source: S3Client;
-  target?: S3StoreTarget;
+  target?: S3Location;
 }
 
 const sourceFields = (object: _Object) => ({
@@ -347,7 +346,7 @@ const encodeTags = (tags: Tag[]): string =>
 /** Copies an object above the single-copy limit in parts; metadata and tags must be set explicitly. */
 async function copyInParts(
   job: Job,
-  target: S3StoreTarget,
+  target: S3Location,
   object: _Object,
   storedAt: string,
 ): Promise<Partial<ObjectEntry>> {
@@ -410,7 +409,7 @@ async function copyInParts(
 /** Server-side copy into an S3 store: one request, S3 keeps metadata and tags and hashes the copy. */
 async function copyServerSide(
   job: Job,
-  target: S3StoreTarget,
+  target: S3Location,
   object: _Object,
   storedAt: string,
 ): Promise<Partial<ObjectEntry>> {
@@ -565,7 +564,7 @@ export const s3Bucket: ResourceKind = {
   },
 
   async backup(item, context) {
-    const target = s3StoreTarget(context.store);
+    const target = context.store.s3;
     if (target?.bucket === item.name) {
       return {
         done: true,

@@ -3,8 +3,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { Artifact } from '../../schemas/work-item.js';
 import { NotFoundError } from '../errors.js';
-import { hashingPassThrough } from '../store/hashing.js';
-import type { BackupStore } from '../store/store.js';
+import { hashingPassThrough } from './hashing.js';
+import type { BackupStore } from './store.js';
 
 /** Speed over ratio: DynamoDB JSON and object indexes are repetitive enough to shrink well at level 1. */
 const GZIP_LEVEL = 1;

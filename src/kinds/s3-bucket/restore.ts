@@ -44,13 +44,13 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Change, FieldChange } from '../../schemas/restore.js';
-import type { ItemResult } from '../../schemas/work-item.js';
-import { client } from '../aws/clients.js';
-import { ifExists } from '../aws/errors.js';
-import { mapLimit } from '../concurrency.js';
-import { NotFoundError } from '../errors.js';
-import type { RestoreContext, RestoreResult } from '../restore/context.js';
+import type { Change, FieldChange } from '../../../schemas/restore.js';
+import type { ItemResult } from '../../../schemas/work-item.js';
+import { client } from '../../aws/clients.js';
+import { ifExists } from '../../aws/errors.js';
+import { mapLimit } from '../../concurrency.js';
+import { NotFoundError } from '../../errors.js';
+import type { RestoreContext, RestoreResult } from '../../reconcile/context.js';
 import {
   canonicalJson,
   countOf,
@@ -63,11 +63,11 @@ import {
   START,
   storedDocument,
   Tally,
-} from '../restore/data.js';
-import { diffFields, notPossible } from '../restore/diff.js';
-import { envNumber, mapOrdered } from './pacing.js';
-import type { ObjectEntry } from './s3-bucket.js';
-import { type S3StoreTarget, s3StoreTarget } from './s3-store.js';
+} from '../../reconcile/data.js';
+import { diffFields, notPossible } from '../../reconcile/diff.js';
+import type { S3Location } from '../../store/store.js';
+import { envNumber, mapOrdered } from '../shared/pacing.js';
+import type { ObjectEntry } from './backup.js';
 
 /**
  * Restores an S3 bucket from its config.json and objects index. A missing bucket is created in the
@@ -364,7 +364,7 @@ const copySource = (bucket: string, key: string) =>
 
 interface Job {
   store: RestoreContext['store'];
-  storeBucket?: S3StoreTarget;
+  storeBucket?: S3Location;
   s3: S3Client;
   bucket: string;
 }
@@ -628,7 +628,7 @@ export async function restoreBucket(item: ItemResult, context: RestoreContext): 
   const { store, mapper } = context;
   const bucket = mapper.mapName('s3-bucket', item.name);
   const s3 = client(S3Client, context.targetRegion);
-  const job: Job = { store, storeBucket: s3StoreTarget(store), s3, bucket };
+  const job: Job = { store, storeBucket: store.s3, s3, bucket };
   const parts = partsOf(item, 'objects-index');
   const stored = countOf(item, 'objects-index', 'objects');
   const objectsResource = `objects of bucket ${bucket}`;

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { InputValidationError } from '../errors.js';
+import { InputValidationError } from '../../errors.js';
 
 /**
  * DynamoDB JSON: the low-level AttributeValue shape as plain JSON, as AWS's own exports write it.

@@ -26,18 +26,18 @@ import {
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import type { Change } from '../../schemas/restore.js';
-import type { ItemResult } from '../../schemas/work-item.js';
-import { client } from '../aws/clients.js';
-import { ifExists } from '../aws/errors.js';
-import { IntegrityError } from '../errors.js';
-import { type ArnMapper, createArnMapper } from '../restore/arn-map.js';
-import type { RestoreContext, RestoreResult } from '../restore/context.js';
-import { diffFields, pick, reconcile } from '../restore/diff.js';
-import { loadFunctionSnapshot } from '../restore/manifest.js';
-import { restoreStatements } from '../restore/permissions.js';
-import { readBlob, storedCodeLocation } from '../restore/store-code.js';
-import type { StoredCode } from './lambda-function.js';
+import type { Change } from '../../../../schemas/restore.js';
+import type { ItemResult } from '../../../../schemas/work-item.js';
+import { client } from '../../../aws/clients.js';
+import { ifExists } from '../../../aws/errors.js';
+import { IntegrityError } from '../../../errors.js';
+import { type ArnMapper, createArnMapper } from '../../../reconcile/arn-map.js';
+import type { RestoreContext, RestoreResult } from '../../../reconcile/context.js';
+import { diffFields, pick, reconcile } from '../../../reconcile/diff.js';
+import { restoreStatements } from '../../../reconcile/permissions.js';
+import { readBlob, storedCodeLocation } from '../../../reconcile/store-code.js';
+import { loadFunctionSnapshot } from '../../../restore/manifest.js';
+import type { StoredCode } from '../capture.js';
 
 /** What restore sets on a function and compares, with the defaults AWS reports made explicit. */
 export function functionSettings(config: FunctionConfiguration): Record<string, unknown> {

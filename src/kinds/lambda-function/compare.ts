@@ -1,12 +1,12 @@
-import { parseOrThrow } from '../../schemas/common.js';
-import { type FieldChange, RestorePlan } from '../../schemas/restore.js';
-import { InputValidationError } from '../errors.js';
-import { type FunctionSnapshot, snapshotFunction } from '../kinds/lambda-function.js';
-import type { BackupStore } from '../store/store.js';
-import { clearListingMemos, TRIGGER_TYPES } from '../triggers/index.js';
-import type { TriggerRecord } from '../triggers/types.js';
-import { type ArnMapper, createArnMapper } from './arn-map.js';
-import { layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
+import { parseOrThrow } from '../../../schemas/common.js';
+import { type FieldChange, RestorePlan } from '../../../schemas/restore.js';
+import { InputValidationError } from '../../errors.js';
+import { type ArnMapper, createArnMapper } from '../../reconcile/arn-map.js';
+import { layerMapKey, outcomeKey, restorePlanKey } from '../../restore/layout.js';
+import type { BackupStore } from '../../store/store.js';
+import { clearListingMemos, TRIGGER_TYPES } from '../../triggers/index.js';
+import type { TriggerRecord } from '../../triggers/types.js';
+import { type FunctionSnapshot, snapshotFunction } from './capture.js';
 
 /**
  * A function as a restore must reproduce it: configuration without what AWS generates (timestamps,

@@ -4,14 +4,14 @@ import {
   ListLayerVersionsCommand,
   PublishLayerVersionCommand,
 } from '@aws-sdk/client-lambda';
-import type { Change } from '../../schemas/restore.js';
-import { client } from '../aws/clients.js';
-import { ifExists } from '../aws/errors.js';
-import { paginate } from '../aws/paginate.js';
-import type { FunctionSnapshot } from '../kinds/lambda-function.js';
-import { base64ToHex } from '../store/hashing.js';
-import type { RestoreContext } from './context.js';
-import { readBlob } from './store-code.js';
+import type { Change } from '../../../schemas/restore.js';
+import { client } from '../../aws/clients.js';
+import { ifExists } from '../../aws/errors.js';
+import { paginate } from '../../aws/paginate.js';
+import type { RestoreContext } from '../../reconcile/context.js';
+import { readBlob } from '../../reconcile/store-code.js';
+import { base64ToHex } from '../../store/hashing.js';
+import type { FunctionSnapshot } from './capture.js';
 
 export type StoredLayer = FunctionSnapshot['layers'][number];
 

@@ -25,13 +25,13 @@ import {
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import type { Change, FieldChange } from '../../schemas/restore.js';
-import type { ItemResult } from '../../schemas/work-item.js';
-import { client } from '../aws/clients.js';
-import { ifExists, isThrottle } from '../aws/errors.js';
-import { paginate } from '../aws/paginate.js';
-import { TransientAwsError } from '../errors.js';
-import type { RestoreContext, RestoreResult } from '../restore/context.js';
+import type { Change, FieldChange } from '../../../schemas/restore.js';
+import type { ItemResult } from '../../../schemas/work-item.js';
+import { client } from '../../aws/clients.js';
+import { ifExists, isThrottle } from '../../aws/errors.js';
+import { paginate } from '../../aws/paginate.js';
+import { TransientAwsError } from '../../errors.js';
+import type { RestoreContext, RestoreResult } from '../../reconcile/context.js';
 import {
   canonicalJson,
   countOf,
@@ -44,20 +44,13 @@ import {
   START,
   storedDocument,
   Tally,
-} from '../restore/data.js';
-import { diffFields } from '../restore/diff.js';
-import { sha256Hex } from '../store/hashing.js';
-import type { BackupStore } from '../store/store.js';
-import {
-  fromJsonItem,
-  type Item,
-  type JsonAttributeValue,
-  type JsonItem,
-  toJsonItem,
-} from './dynamodb-json.js';
-import type { TableConfig } from './dynamodb-table.js';
-import { Backoff, envNumber, mapOrdered, sleep } from './pacing.js';
-import { s3StoreTarget } from './s3-store.js';
+} from '../../reconcile/data.js';
+import { diffFields } from '../../reconcile/diff.js';
+import { sha256Hex } from '../../store/hashing.js';
+import type { BackupStore } from '../../store/store.js';
+import { Backoff, envNumber, mapOrdered, sleep } from '../shared/pacing.js';
+import type { TableConfig } from './backup.js';
+import { fromJsonItem, type Item, type JsonAttributeValue, type JsonItem, toJsonItem } from './json.js';
 
 /**
  * Restores a DynamoDB table from its schema.json and data parts. A missing table is created with the
@@ -397,7 +390,7 @@ const isNativeExport = (parts: string[]) =>
   parts.length > 0 && parts.every((path) => path.includes('/export/AWSDynamoDB/'));
 
 async function startImport(target: Target, store: BackupStore, parts: string[], context: RestoreContext) {
-  const storeBucket = s3StoreTarget(store);
+  const storeBucket = store.s3;
   if (!storeBucket) return undefined;
   const first = parts[0] as string;
   const { create } = target;
@@ -524,8 +517,7 @@ export async function restoreTable(item: ItemResult, context: RestoreContext): P
     const table = await targetOf(notes);
     const found = await describe(dynamo, name);
     if (!found) {
-      const importable =
-        isNativeExport(parts) && s3StoreTarget(store) && !table.create.LocalSecondaryIndexes?.length;
+      const importable = isNativeExport(parts) && store.s3 && !table.create.LocalSecondaryIndexes?.length;
       const changes: Change[] = [
         { resource: `table ${name}`, action: 'create' },
         {

@@ -1,6 +1,6 @@
-import type { AttributeSelection, CriticalAttribute } from '../../schemas/policy.js';
-import type { Artifact, WorkItem } from '../../schemas/work-item.js';
-import type { BackupStep } from '../kinds/types.js';
+import type { AttributeSelection, CriticalAttribute } from '../../../schemas/policy.js';
+import type { Artifact, WorkItem } from '../../../schemas/work-item.js';
+import type { BackupStep } from '../types.js';
 
 /**
  * What a policy makes critical, as the kinds read it from their work item (`item.attributes`, set by

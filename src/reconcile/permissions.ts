@@ -1,15 +1,12 @@
 import {
   AddPermissionCommand,
   type AddPermissionCommandInput,
-  GetPolicyCommand,
   LambdaClient,
   RemovePermissionCommand,
 } from '@aws-sdk/client-lambda';
 import type { Change } from '../../schemas/restore.js';
 import { client } from '../aws/clients.js';
-import { isNotFound } from '../aws/errors.js';
-import { sourceArnOf } from '../triggers/permissions.js';
-import type { PolicyStatement } from '../triggers/types.js';
+import { type PolicyStatement, policyStatements, sourceArnOf } from '../aws/lambda-policy.js';
 import type { ArnMapper } from './arn-map.js';
 import type { RestoreContext } from './context.js';
 import { reconcile } from './diff.js';
@@ -50,23 +47,6 @@ const comparable = (statement: PolicyStatement) => ({
   Condition: statement.Condition ?? {},
 });
 
-/** The statements of one function or qualifier policy (none when it has no policy or does not exist). */
-async function currentStatements(
-  region: string,
-  name: string,
-  qualifier?: string,
-): Promise<PolicyStatement[]> {
-  try {
-    const response = await client(LambdaClient, region).send(
-      new GetPolicyCommand({ FunctionName: name, Qualifier: qualifier }),
-    );
-    return (JSON.parse(response.Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? [];
-  } catch (error) {
-    if (isNotFound(error)) return [];
-    throw error;
-  }
-}
-
 /** The statements as they must be in the target: every ARN (Resource, SourceArn, account) mapped. */
 export const mapStatements = (statements: PolicyStatement[], mapper: ArnMapper): PolicyStatement[] =>
   statements.map((statement) => {
@@ -93,7 +73,7 @@ export async function restoreStatements(
     const resource = first(statement.Resource);
     const { name, qualifier } = functionOfResource(resource);
     if (!existing.has(resource))
-      existing.set(resource, currentStatements(context.targetRegion, name, qualifier));
+      existing.set(resource, policyStatements(context.targetRegion, name, qualifier));
     const current = (await existing.get(resource))?.find(
       (candidate) => candidate.Sid === statement.Sid && first(candidate.Resource) === resource,
     );

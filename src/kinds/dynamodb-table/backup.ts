@@ -15,23 +15,22 @@ import {
   type Tag,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { parseOrThrow } from '../../schemas/common.js';
-import type { Artifact, WorkItem } from '../../schemas/work-item.js';
-import { client } from '../aws/clients.js';
-import { isThrottle } from '../aws/errors.js';
-import { mapLimit } from '../concurrency.js';
-import { IntegrityError, NotFoundError } from '../errors.js';
-import { logger } from '../log.js';
-import { captures, configurationOnly } from '../policy/attributes.js';
-import { sha256Hex } from '../store/hashing.js';
-import { artifactKey } from '../store/layout.js';
-import { fromJsonItem, type JsonItem, toJsonItem } from './dynamodb-json.js';
-import { restoreTable } from './dynamodb-table-restore.js';
-import { inspectNdjsonPart, partFile, writeJsonArtifact, writeNdjsonPart } from './ndjson-part.js';
-import { Backoff, envNumber, RateLimiter, StepBudget, sleep } from './pacing.js';
-import { s3StoreTarget } from './s3-store.js';
-import { selectNames } from './select.js';
-import type { BackupContext, BackupStep, ResourceKind } from './types.js';
+import { parseOrThrow } from '../../../schemas/common.js';
+import type { Artifact, WorkItem } from '../../../schemas/work-item.js';
+import { client } from '../../aws/clients.js';
+import { isThrottle } from '../../aws/errors.js';
+import { mapLimit } from '../../concurrency.js';
+import { IntegrityError, NotFoundError } from '../../errors.js';
+import { selectNames } from '../../glob.js';
+import { logger } from '../../log.js';
+import { sha256Hex } from '../../store/hashing.js';
+import { artifactKey } from '../../store/layout.js';
+import { inspectNdjsonPart, partFile, writeJsonArtifact, writeNdjsonPart } from '../../store/ndjson-part.js';
+import { captures, configurationOnly } from '../shared/attributes.js';
+import { Backoff, envNumber, RateLimiter, StepBudget, sleep } from '../shared/pacing.js';
+import type { BackupContext, BackupStep, ResourceKind } from '../types.js';
+import { fromJsonItem, type JsonItem, toJsonItem } from './json.js';
+import { restoreTable } from './restore.js';
 
 /**
  * DynamoDB tables: schema (DescribeTable, TTL, PITR, tags) and data. Data comes from a native
@@ -324,7 +323,7 @@ async function startExport(
   context: BackupContext,
   config: TableConfig,
 ): Promise<ExportCursor | undefined> {
-  const target = s3StoreTarget(context.store);
+  const target = context.store.s3;
   const pitr = config.continuousBackups?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus;
   if (!target || pitr !== 'ENABLED' || FALSE.test(process.env.TRIGGERVAULT_DYNAMODB_EXPORT ?? ''))
     return undefined;

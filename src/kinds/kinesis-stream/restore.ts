@@ -22,12 +22,12 @@ import {
   UpdateShardCountCommand,
   waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
-import type { Change, FieldChange } from '../../schemas/restore.js';
-import type { ItemResult } from '../../schemas/work-item.js';
-import { client } from '../aws/clients.js';
-import { ifExists, isThrottle } from '../aws/errors.js';
-import { TransientAwsError } from '../errors.js';
-import type { RestoreContext, RestoreResult } from '../restore/context.js';
+import type { Change, FieldChange } from '../../../schemas/restore.js';
+import type { ItemResult } from '../../../schemas/work-item.js';
+import { client } from '../../aws/clients.js';
+import { ifExists, isThrottle } from '../../aws/errors.js';
+import { TransientAwsError } from '../../errors.js';
+import type { RestoreContext, RestoreResult } from '../../reconcile/context.js';
 import {
   countOf,
   type DataPlan,
@@ -37,11 +37,11 @@ import {
   runDataRestore,
   START,
   storedDocument,
-} from '../restore/data.js';
-import { diffFields, reconcile } from '../restore/diff.js';
-import type { BackupStore } from '../store/store.js';
-import type { RecordLine } from './kinesis-stream.js';
-import { Backoff, envNumber, sleep } from './pacing.js';
+} from '../../reconcile/data.js';
+import { diffFields, reconcile } from '../../reconcile/diff.js';
+import type { BackupStore } from '../../store/store.js';
+import { Backoff, envNumber, sleep } from '../shared/pacing.js';
+import type { RecordLine } from './backup.js';
 
 /**
  * Restores a Kinesis data stream from its config.json and record parts. A missing stream is created

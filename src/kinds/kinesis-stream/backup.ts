@@ -13,18 +13,18 @@ import {
   type Tag,
 } from '@aws-sdk/client-kinesis';
 import { z } from 'zod';
-import { parseOrThrow } from '../../schemas/common.js';
-import type { Artifact } from '../../schemas/work-item.js';
-import { client } from '../aws/clients.js';
-import { isThrottle } from '../aws/errors.js';
-import { mapLimit } from '../concurrency.js';
-import { captures, configurationOnly } from '../policy/attributes.js';
-import { artifactKey } from '../store/layout.js';
-import { restoreStream } from './kinesis-stream-restore.js';
-import { partFile, writeJsonArtifact, writeNdjsonPart } from './ndjson-part.js';
-import { Backoff, envNumber, StepBudget, sleep } from './pacing.js';
-import { selectNames } from './select.js';
-import type { ResourceKind } from './types.js';
+import { parseOrThrow } from '../../../schemas/common.js';
+import type { Artifact } from '../../../schemas/work-item.js';
+import { client } from '../../aws/clients.js';
+import { isThrottle } from '../../aws/errors.js';
+import { mapLimit } from '../../concurrency.js';
+import { selectNames } from '../../glob.js';
+import { artifactKey } from '../../store/layout.js';
+import { partFile, writeJsonArtifact, writeNdjsonPart } from '../../store/ndjson-part.js';
+import { captures, configurationOnly } from '../shared/attributes.js';
+import { Backoff, envNumber, StepBudget, sleep } from '../shared/pacing.js';
+import type { ResourceKind } from '../types.js';
+import { restoreStream } from './restore.js';
 
 /**
  * Kinesis data streams: configuration (summary, retention, encryption, every shard including closed
