@@ -1,5 +1,6 @@
 import type { KindName } from '../../schemas/common.js';
 import type { Artifact, ItemResult, WorkItem } from '../../schemas/work-item.js';
+import type { ArnNamePattern, NameKind } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import type { BackupStore } from '../store/store.js';
 
@@ -24,12 +25,44 @@ export interface BackupContext {
   chunkItems?: number;
 }
 
-/** Every resource kind has this shape; adding a kind is one module implementing it. */
+/**
+ * What Discover knows about how a region's functions are wired, read once per region and only when a
+ * kind asks: the event sources of its event-source mappings, and the SourceArns of the functions'
+ * invoke permissions (one GetPolicy per function).
+ */
+export interface Wiring {
+  region: string;
+  mappingSources(): Promise<string[]>;
+  invokerSources(): Promise<string[]>;
+}
+
+/** One deletion of a drill's cleanup; `remove` answers false when there was nothing to delete. */
+export interface Deletion {
+  resource: string;
+  remove(): Promise<boolean>;
+}
+
+/** Every resource kind has this shape; adding a kind is one folder implementing it and a registry line. */
 export interface ResourceKind {
   readonly kind: KindName;
+  /** What the ARN mapper calls this kind's names (a restore with a suffix renames them). */
+  readonly nameKind: NameKind;
+  /** How this kind's names appear in ARNs (the mapper rewrites them); the function kind's are built in. */
+  readonly arnNames?: readonly ArnNamePattern[];
   /** Names of the resources of this kind in a region that the run selects. */
   discover(region: string, selection: { patterns: string[] }): Promise<string[]>;
+  /** The resources of this kind the region's functions are wired to: backed up with them. */
+  wiredTo?(wiring: Wiring): Promise<string[]>;
   backup(item: WorkItem, context: BackupContext): Promise<BackupStep>;
+  /** A resource's tags (policies select by tags). */
+  tags(region: string, name: string): Promise<Record<string, string>>;
+  /** The ARN AWS Backup protects, for the kinds it can back up. */
+  awsBackupArn?(region: string, name: string): Promise<string>;
+  /**
+   * Drill cleanup: the deletions that remove the scratch copy `name` in `region` (and whatever hangs on
+   * it), in order. They run one by one; each failure is reported and the others still run.
+   */
+  teardown?(region: string, name: string, context: { storeBucket?: string }): Promise<Deletion[]>;
   /**
    * Re-creates the resource from what the manifest recorded for it (`item.artifacts`), in
    * `context.targetRegion` under `context.mapper.mapName(…)`. Compares first: reports create /

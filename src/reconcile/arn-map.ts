@@ -1,14 +1,22 @@
+import type { KindName } from '../../schemas/common.js';
 import type { ArnMapSpec } from '../../schemas/restore.js';
 
-/** The kinds of names a restore may rename with the suffix. */
-export type NameKind =
-  | 'function'
-  | 'layer'
-  | 'dynamodb-table'
-  | 's3-bucket'
-  | 'kinesis-stream'
-  | 'rule'
-  | 'schedule';
+/**
+ * The kinds of names a restore may rename with the suffix: each resource kind's names (a function's
+ * is `function`), layers, and the rules and schedules triggers own.
+ */
+export type NameKind = Exclude<KindName, 'lambda-function'> | 'function' | 'layer' | 'rule' | 'schedule';
+
+/**
+ * How a resource kind's names appear in ARNs of `service`: `resource` matches the resource part (after
+ * the account) up to and including the name, its first group. Kinds declare theirs; the mapper knows
+ * no kind by name.
+ */
+export interface ArnNamePattern {
+  nameKind: NameKind;
+  service: string;
+  resource: RegExp;
+}
 
 export interface ArnMapper {
   readonly spec: ArnMapSpec;
@@ -23,11 +31,13 @@ export interface ArnMapper {
   mapDeep<T>(value: T): T;
   /** The version number a stored version of a function got when it was republished. */
   mapVersion(functionName: string, version: string): string;
+  /** The same mapper with parts of its spec replaced (a function's republished version numbers). */
+  derive(patch: Partial<ArnMapSpec>): ArnMapper;
 }
 
 const LAMBDA_PATH = /^(arn:[^:]+:apigateway:)([^:]*)(:lambda:path\/[^/]+\/functions\/)(.+)(\/invocations)$/;
 
-export function createArnMapper(spec: ArnMapSpec): ArnMapper {
+export function createArnMapper(spec: ArnMapSpec, patterns: readonly ArnNamePattern[] = []): ArnMapper {
   const restored = new Map(Object.entries(spec.restored).map(([kind, names]) => [kind, new Set(names)]));
   // Rules and schedules belong to their trigger: a restore always re-creates its own.
   const isRestored = (kind: NameKind, name: string) =>
@@ -57,16 +67,6 @@ export function createArnMapper(spec: ArnMapSpec): ArnMapper {
           return [type, mapName('layer', name), ...(qualifier ? [qualifier] : [])].join(':');
         return rest;
       }
-      case 'dynamodb':
-        return at(0) === 'table'
-          ? [at(0), at(1), mapName('dynamodb-table', at(2)), ...parts.slice(3)].join('')
-          : rest;
-      case 'kinesis':
-        return at(0) === 'stream'
-          ? [at(0), at(1), mapName('kinesis-stream', at(2)), ...parts.slice(3)].join('')
-          : rest;
-      case 's3':
-        return [mapName('s3-bucket', at(0)), ...parts.slice(1)].join('');
       case 'execute-api':
         return [apiId(at(0)), ...parts.slice(1)].join('');
       case 'apigateway':
@@ -85,8 +85,18 @@ export function createArnMapper(spec: ArnMapSpec): ArnMapper {
         if (at(0) !== 'schedule') return rest;
         parts[parts.length - 1] = mapName('schedule', parts[parts.length - 1] ?? '');
         return parts.join('');
-      default:
+      default: {
+        for (const pattern of patterns) {
+          if (pattern.service !== service) continue;
+          const match = pattern.resource.exec(rest);
+          const name = match?.[1];
+          if (match && name !== undefined) {
+            const end = match.index + match[0].length;
+            return `${rest.slice(0, end - name.length)}${mapName(pattern.nameKind, name)}${rest.slice(end)}`;
+          }
+        }
         return rest;
+      }
     }
   };
 
@@ -118,5 +128,6 @@ export function createArnMapper(spec: ArnMapSpec): ArnMapper {
     return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, mapDeep(field)])) as T;
   };
 
-  return { spec, mapName, isRestored, mapArn, mapDeep, mapVersion };
+  const derive = (patch: Partial<ArnMapSpec>) => createArnMapper({ ...spec, ...patch }, patterns);
+  return { spec, mapName, isRestored, mapArn, mapDeep, mapVersion, derive };
 }
