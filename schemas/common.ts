@@ -23,6 +23,16 @@ export const ResourceName = z
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), 'must not contain control characters');
 
+/** A sha256 digest in lower-case hex, as the store names content-addressed blobs. */
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex');
+
+/**
+ * An AWS SDK shape stored as AWS returned it: the fields the code relies on are checked, the rest is
+ * kept as it was, and the result is typed as the SDK type.
+ */
+export const awsShape = <T>(shape: z.ZodRawShape): z.ZodType<T> =>
+  z.looseObject(shape) as unknown as z.ZodType<T>;
+
 /** Parses with a message that names every failing field, as `field.path: problem`. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(value);

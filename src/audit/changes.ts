@@ -3,7 +3,8 @@ import type { ChangeReport, FieldDifference, FunctionChange } from '../../schema
 import type { Manifest } from '../../schemas/manifest.js';
 import type { ItemResult } from '../../schemas/work-item.js';
 import { mapLimit } from '../concurrency.js';
-import type { FunctionSnapshot } from '../kinds/lambda-function/capture.js';
+import { InputValidationError } from '../errors.js';
+import { type FunctionSnapshot, readSnapshot } from '../kinds/lambda-function/format.js';
 import { RunCatalog } from '../store/catalog.js';
 import { base64ToHex } from '../store/hashing.js';
 import type { BackupStore } from '../store/store.js';
@@ -104,9 +105,15 @@ export async function previousManifest(
   return new RunCatalog(store).latestComplete({ before: runId, policy: policy ?? null });
 }
 
-async function readSnapshot(store: BackupStore, item: ItemResult): Promise<FunctionSnapshot | undefined> {
+async function snapshotOf(store: BackupStore, item: ItemResult): Promise<FunctionSnapshot | undefined> {
   const path = item.artifacts.find((artifact) => artifact.role === 'config')?.path;
-  return path ? ((await store.getJson(path)) as FunctionSnapshot | undefined) : undefined;
+  // An earlier snapshot that is missing or does not parse is not compared.
+  return path
+    ? readSnapshot(store, path).catch((error) => {
+        if (error instanceof InputValidationError) return undefined;
+        throw error;
+      })
+    : undefined;
 }
 
 const functionsOf = (items: ItemResult[]) =>
@@ -140,8 +147,8 @@ export async function detectChanges(
   const pairs = [...now].filter(([key, item]) => item.status === 'ok' && before.get(key)?.status === 'ok');
   const modified = await mapLimit(pairs, 16, async ([key, item]) => {
     const [old, current] = await Promise.all([
-      readSnapshot(store, before.get(key) as ItemResult),
-      readSnapshot(store, item),
+      snapshotOf(store, before.get(key) as ItemResult),
+      snapshotOf(store, item),
     ]);
     const difference = old && current ? diffSnapshots(old, current) : undefined;
     return difference && { region: item.region, name: item.name, change: 'modified' as const, ...difference };

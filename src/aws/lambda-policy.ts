@@ -1,16 +1,18 @@
 import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { z } from 'zod';
 import { client } from './clients.js';
 import { isNotFound } from './errors.js';
 
 /** A statement of a function's resource policy, reduced to what decides who may invoke it. */
-export interface PolicyStatement {
-  Sid: string;
-  Effect: string;
-  Principal: unknown;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
-}
+export const PolicyStatement = z.looseObject({
+  Sid: z.string(),
+  Effect: z.string(),
+  Principal: z.unknown(),
+  Action: z.union([z.string(), z.array(z.string())]),
+  Resource: z.union([z.string(), z.array(z.string())]),
+  Condition: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+});
+export type PolicyStatement = z.infer<typeof PolicyStatement>;
 
 /** The source a statement lets invoke the function (`AWS:SourceArn`), when it names one. */
 export const sourceArnOf = (statement: PolicyStatement): string | undefined =>

@@ -6,8 +6,8 @@ import {
   RestoreInput as RestoreInputSchema,
 } from '../../schemas/restore.js';
 import { InputValidationError } from '../errors.js';
-import { loadRunManifest } from '../restore/manifest.js';
 import type { RestoreReport, RestoreSummary } from '../restore/report.js';
+import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { RestoreFlags } from './flags.js';
@@ -99,7 +99,7 @@ export async function restoreCommand(rawFlags: unknown): Promise<number> {
     }),
   );
   parseOrThrow(RestoreInputSchema, input, 'flags');
-  await loadRunManifest(store, input.run);
+  await new RunCatalog(store).completeManifest(input.run);
   const { summary, report } = await runRestoreMachine<RestoreSummary, RestoreReport>(store, input);
   out.result(report, () => formatRestoreReport(report));
   return summary.status === 'restored' ? 0 : 1;

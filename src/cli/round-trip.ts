@@ -1,11 +1,11 @@
 import type { ItemResult } from '../../schemas/work-item.js';
-import type { FunctionSnapshot } from '../kinds/lambda-function/capture.js';
 import {
   differences,
   expectedPicture,
   livePicture,
   mapperOfRestore,
 } from '../kinds/lambda-function/compare.js';
+import { type FunctionSnapshot, readSnapshot } from '../kinds/lambda-function/format.js';
 import { runStateMachineLocally } from '../local/runner.js';
 import type { RestoreSummary } from '../restore/report.js';
 import { openStore } from '../store/open.js';
@@ -22,7 +22,7 @@ export interface ResourceVerdict {
 /** The function.json artifact of a backed-up function. */
 async function storedSnapshot(store: BackupStore, item: ItemResult): Promise<FunctionSnapshot> {
   const config = item.artifacts.find((artifact) => artifact.role === 'config');
-  return (await store.getJson(config?.path ?? '')) as FunctionSnapshot;
+  return readSnapshot(store, config?.path ?? '');
 }
 
 /**

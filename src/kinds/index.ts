@@ -1,13 +1,14 @@
 import type { KindName } from '../../schemas/common.js';
+import type { ArnNamePattern } from '../reconcile/arn-map.js';
 import { dynamodbTable } from './dynamodb-table/backup.js';
 import { kinesisStream } from './kinesis-stream/backup.js';
-import { lambdaFunctionKind } from './lambda-function/capture.js';
+import { lambdaFunction } from './lambda-function/index.js';
 import { s3Bucket } from './s3-bucket/backup.js';
 import type { ResourceKind } from './types.js';
 
-/** Every resource kind, by name. Adding a kind is one module and one line here. */
+/** Every resource kind, by name. Adding a kind is one folder and one line here. */
 export const KINDS: Record<KindName, ResourceKind> = {
-  'lambda-function': lambdaFunctionKind,
+  'lambda-function': lambdaFunction,
   'dynamodb-table': dynamodbTable,
   's3-bucket': s3Bucket,
   'kinesis-stream': kinesisStream,
@@ -16,3 +17,8 @@ export const KINDS: Record<KindName, ResourceKind> = {
 export function kindModule(kind: KindName): ResourceKind {
   return KINDS[kind];
 }
+
+/** How every kind's names appear in ARNs: what the ARN mapper rewrites. */
+export const ARN_NAMES: readonly ArnNamePattern[] = Object.values(KINDS).flatMap(
+  (kind) => kind.arnNames ?? [],
+);

@@ -26,12 +26,12 @@ import {
   livePicture,
   mapperOfRestore,
 } from '../kinds/lambda-function/compare.js';
+import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import type { DrillCleanup } from './drill-cleanup.js';
 import { outcomePrefix, restorePlanKey, restorePrefix } from './layout.js';
-import { loadFunctionSnapshot, loadRunManifest } from './manifest.js';
 import { type RestoreSummary, reportRestore } from './report.js';
 import { contextFor } from './steps.js';
 
@@ -144,7 +144,7 @@ async function notRewired(store: BackupStore, ref: RestoreRef, region: string): 
 export async function compareDrill(ref: RestoreRef, remainingMs: number) {
   const store = openStore(ref.store);
   const summary = await reportRestore({ ...ref, dryRun: false });
-  const manifest = await loadRunManifest(store, ref.run);
+  const manifest = await new RunCatalog(store).completeManifest(ref.run);
   const directory = await mkdtemp(join(tmpdir(), 'tv-drill-'));
   const scratch = openStore(pathToFileURL(directory).href);
   const items: DrillItem[] = [];

@@ -15,15 +15,16 @@ import { mapLimit } from '../concurrency.js';
 import { InputValidationError } from '../errors.js';
 import { matchesAny } from '../glob.js';
 import { KINDS } from '../kinds/index.js';
-import type { FunctionSnapshot } from '../kinds/lambda-function/capture.js';
+import type { FunctionSnapshot } from '../kinds/lambda-function/format.js';
+import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { createArnMapper } from '../reconcile/arn-map.js';
+import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
 import type { TriggerRecord } from '../triggers/types.js';
 import { drillOptions, isDrillInput } from './drill.js';
 import { restorePlanKey } from './layout.js';
-import { loadFunctionSnapshot, loadRunManifest } from './manifest.js';
 
 /** What the Plan state hands to the region Map: references only. */
 export interface PlannedRestore {
@@ -155,7 +156,7 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
     ? await drillOptions(rawInput)
     : parseOrThrow(RestoreInput, rawInput, 'restore input');
   const store = openStore(options.store);
-  const manifest = await loadRunManifest(store, options.run);
+  const manifest = await new RunCatalog(store).completeManifest(options.run);
   const regions = options.regions ?? manifest.regions;
   const unknown = regions.filter((region) => !manifest.regions.includes(region));
   if (unknown.length)

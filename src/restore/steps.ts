@@ -12,15 +12,16 @@ import { type Caught, caughtError } from '../aws/caught.js';
 import { isTransient } from '../aws/errors.js';
 import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
+import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { restoreLayers } from '../kinds/lambda-function/layers.js';
 import { createArnMapper } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import { overallAction } from '../reconcile/diff.js';
+import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
 import { layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
-import { loadFunctionSnapshot, loadRunManifest } from './manifest.js';
 
 /** Leave this much of the Lambda time limit for writing the outcome. */
 const SAFETY_MARGIN_MS = 60_000;
@@ -131,7 +132,7 @@ export async function restoreResource(item: RestoreResourceItem, remainingMs: nu
   const loaded = await loadPlan(item);
   const restore = KINDS[item.kind]?.restore;
   if (!restore) throw new InputValidationError(`restoring ${item.kind} is not available`);
-  const manifest = await loadRunManifest(loaded.store, item.run);
+  const manifest = await new RunCatalog(loaded.store).completeManifest(item.run);
   const recorded = manifest.items.find(
     (candidate) =>
       candidate.region === item.region && candidate.kind === item.kind && candidate.name === item.name,

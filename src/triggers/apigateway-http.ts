@@ -3,6 +3,8 @@ import {
   CreateIntegrationCommand,
   type CreateIntegrationCommandInput,
   CreateRouteCommand,
+  DeleteIntegrationCommand,
+  DeleteRouteCommand,
   GetApiCommand,
   GetApisCommand,
   GetIntegrationsCommand,
@@ -205,6 +207,20 @@ async function restoreIntegration(record: TriggerRecord, context: RestoreContext
 
 /** API Gateway v2 (HTTP and WebSocket) Lambda proxy integrations of the function, with their routes. */
 export const apiGatewayHttpTrigger: TriggerType = {
+  /** Removes the integration and the routes that target it; the API stays. */
+  async remove(region, record) {
+    const config = record.config as { ApiId: string; IntegrationId: string };
+    const gateway = client(ApiGatewayV2Client, region);
+    const routes = (await gateway.send(new GetRoutesCommand({ ApiId: config.ApiId }))).Items ?? [];
+    for (const route of routes.filter(
+      (candidate) => candidate.Target === `integrations/${config.IntegrationId}`,
+    ))
+      await gateway.send(new DeleteRouteCommand({ ApiId: config.ApiId, RouteId: route.RouteId }));
+    await gateway.send(
+      new DeleteIntegrationCommand({ ApiId: config.ApiId, IntegrationId: config.IntegrationId }),
+    );
+  },
+
   type: 'apigateway-http',
   async list(fn: FunctionRef) {
     const apis = await apiSources(fn, regionApis);

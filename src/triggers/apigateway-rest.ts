@@ -1,6 +1,7 @@
 import {
   APIGatewayClient,
   CreateResourceCommand,
+  DeleteIntegrationCommand,
   GetMethodCommand,
   GetResourcesCommand,
   GetRestApiCommand,
@@ -261,6 +262,18 @@ async function restoreMethod(record: TriggerRecord, context: RestoreContext) {
 
 /** API Gateway v1 (REST) methods integrated with the function. */
 export const apiGatewayRestTrigger: TriggerType = {
+  /** Removes the method's integration; the API, its resources and methods stay. */
+  async remove(region, record) {
+    const config = record.config as { restApiId: string; resourceId: string; httpMethod: string };
+    await client(APIGatewayClient, region).send(
+      new DeleteIntegrationCommand({
+        restApiId: config.restApiId,
+        resourceId: config.resourceId,
+        httpMethod: config.httpMethod,
+      }),
+    );
+  },
+
   type: 'apigateway-rest',
   async list(fn: FunctionRef) {
     const apis = await apiSources(fn, regionRestApis);

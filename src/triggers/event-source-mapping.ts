@@ -8,6 +8,7 @@ import {
 import {
   CreateEventSourceMappingCommand,
   type CreateEventSourceMappingCommandInput,
+  DeleteEventSourceMappingCommand,
   type EventSourceMappingConfiguration,
   LambdaClient,
   ListEventSourceMappingsCommand,
@@ -220,6 +221,10 @@ async function restoreMapping(record: TriggerRecord, context: RestoreContext) {
 
 /** Kinesis, DynamoDB Streams and SQS mappings. They read with the function's role: no resource policy. */
 export const eventSourceMappingTrigger: TriggerType = {
+  async remove(region, record) {
+    await client(LambdaClient, region).send(new DeleteEventSourceMappingCommand({ UUID: record.id }));
+  },
+
   type: 'event-source-mapping',
   async list(fn: FunctionRef) {
     const mappings = (await regionMappings(fn.region)).filter((mapping) =>

@@ -1,4 +1,5 @@
 import {
+  DeleteRuleCommand,
   DescribeEventBusCommand,
   DescribeRuleCommand,
   EventBridgeClient,
@@ -8,6 +9,7 @@ import {
   PutRuleCommand,
   type PutRuleCommandInput,
   PutTargetsCommand,
+  RemoveTargetsCommand,
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { client } from '../aws/clients.js';
@@ -149,6 +151,17 @@ async function restoreRule(record: TriggerRecord, context: RestoreContext) {
 
 /** EventBridge rules (event patterns and schedules) on every bus of the region that target the function. */
 export const eventBridgeRuleTrigger: TriggerType = {
+  /** Removes the function's target, and the rule once it has no target left. */
+  async remove(region, record) {
+    const config = record.config as { Name: string; EventBusName?: string; Target?: { Id: string } };
+    const events = client(EventBridgeClient, region);
+    const rule = { Rule: config.Name, EventBusName: config.EventBusName };
+    await events.send(new RemoveTargetsCommand({ ...rule, Ids: [config.Target?.Id as string] }));
+    const left = (await events.send(new ListTargetsByRuleCommand(rule))).Targets ?? [];
+    if (left.length === 0)
+      await events.send(new DeleteRuleCommand({ Name: config.Name, EventBusName: config.EventBusName }));
+  },
+
   type: 'eventbridge-rule',
   async list(fn: FunctionRef) {
     const arns = functionArns(fn);

@@ -2,6 +2,7 @@ import {
   CreateScheduleCommand,
   type CreateScheduleCommandInput,
   CreateScheduleGroupCommand,
+  DeleteScheduleCommand,
   GetScheduleCommand,
   type GetScheduleCommandOutput,
   GetScheduleGroupCommand,
@@ -129,6 +130,13 @@ async function restoreSchedule(record: TriggerRecord, context: RestoreContext) {
 
 /** EventBridge Scheduler schedules (any group) whose target is the function. */
 export const eventBridgeScheduleTrigger: TriggerType = {
+  async remove(region, record) {
+    const config = record.config as { Name: string; GroupName?: string };
+    await client(SchedulerClient, region).send(
+      new DeleteScheduleCommand({ Name: config.Name, GroupName: config.GroupName }),
+    );
+  },
+
   type: 'eventbridge-schedule',
   async list(fn: FunctionRef) {
     const schedules = (await regionSchedules(fn.region)).filter((summary) =>

@@ -123,6 +123,24 @@ async function restoreNotification(record: TriggerRecord, context: RestoreContex
 
 /** Lambda notifications of the buckets allowed to invoke the function. */
 export const s3NotificationTrigger: TriggerType = {
+  /** Removes the function's entry from the bucket's notification configuration; the bucket's other entries stay. */
+  async remove(region, record) {
+    const config = record.config as { Bucket: string; Id: string };
+    const s3 = client(S3Client, region);
+    const { $metadata: _ignored, ...existing } = await s3.send(
+      new GetBucketNotificationConfigurationCommand({ Bucket: config.Bucket }),
+    );
+    const LambdaFunctionConfigurations = (existing.LambdaFunctionConfigurations ?? []).filter(
+      (entry) => entry.Id !== config.Id,
+    );
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: config.Bucket,
+        NotificationConfiguration: { ...existing, LambdaFunctionConfigurations },
+      }),
+    );
+  },
+
   type: 's3-notification',
   async list(fn: FunctionRef) {
     const buckets = await sourcesToCheck(fn, S3_SERVICE, bucketOf, regionBuckets);

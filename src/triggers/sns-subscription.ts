@@ -7,6 +7,7 @@ import {
   SNSClient,
   SubscribeCommand,
   type Subscription,
+  UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { client } from '../aws/clients.js';
 import { ifExists } from '../aws/errors.js';
@@ -131,6 +132,10 @@ async function restoreSubscription(record: TriggerRecord, context: RestoreContex
 
 /** Lambda subscriptions to the topics allowed to invoke the function. */
 export const snsSubscriptionTrigger: TriggerType = {
+  async remove(region, record) {
+    await client(SNSClient, region).send(new UnsubscribeCommand({ SubscriptionArn: record.id }));
+  },
+
   type: 'sns-subscription',
   async list(fn: FunctionRef) {
     const { names: topics, listAll } = policySources(fn, SNS_SERVICE, topicOf);

@@ -1,4 +1,5 @@
-import type { PolicyStatement } from '../aws/lambda-policy.js';
+import { z } from 'zod';
+import { PolicyStatement } from '../aws/lambda-policy.js';
 import type { ArnMapper } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 
@@ -19,24 +20,28 @@ export interface FunctionRef {
  * `config` everything needed to re-create it, and `permissions` the policy statements that let
  * the source invoke the function, kept with the trigger so restore re-creates both.
  */
-export interface TriggerRecord {
-  type: TriggerTypeName;
-  id: string;
-  source: string;
-  target: string;
-  config: Record<string, unknown>;
-  permissions: PolicyStatement[];
-}
+export const TRIGGER_TYPE_NAMES = [
+  'event-source-mapping',
+  's3-notification',
+  'eventbridge-rule',
+  'eventbridge-schedule',
+  'sns-subscription',
+  'apigateway-rest',
+  'apigateway-http',
+  'cloudfront-edge',
+] as const;
+export const TriggerTypeName = z.enum(TRIGGER_TYPE_NAMES);
+export type TriggerTypeName = z.infer<typeof TriggerTypeName>;
 
-export type TriggerTypeName =
-  | 'event-source-mapping'
-  | 's3-notification'
-  | 'eventbridge-rule'
-  | 'eventbridge-schedule'
-  | 'sns-subscription'
-  | 'apigateway-rest'
-  | 'apigateway-http'
-  | 'cloudfront-edge';
+export const TriggerRecord = z.object({
+  type: TriggerTypeName,
+  id: z.string(),
+  source: z.string(),
+  target: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  permissions: z.array(PolicyStatement),
+});
+export type TriggerRecord = z.infer<typeof TriggerRecord>;
 
 /** Every trigger type has this shape; adding one is one module implementing it. */
 export interface TriggerType {
@@ -49,6 +54,11 @@ export interface TriggerType {
    * trigger that differs only with `context.force`. A source that does not exist is `blocked`.
    */
   restore(record: TriggerRecord, context: RestoreContext): Promise<RestoreResult>;
+  /**
+   * Removes the trigger as `list` recorded it, leaving its source in place (drill cleanup). A type
+   * without it is removed by hand (Lambda@Edge associations change by a distribution deployment).
+   */
+  remove?(region: string, record: TriggerRecord): Promise<void>;
   /** Ids AWS generates when the trigger is created (mapping UUIDs, integration ids…), for comparisons. */
   generatedIds?(record: TriggerRecord): string[];
   /**

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { PolicyInput } from '../../schemas/policy.js';
 import { client } from '../../src/aws/clients.js';
 import { readManifest } from '../../src/cli/commands.js';
-import type { FunctionSnapshot } from '../../src/kinds/lambda-function/capture.js';
+import type { FunctionSnapshot } from '../../src/kinds/lambda-function/format.js';
 import { runStateMachineLocally } from '../../src/local/runner.js';
 import { zipFiles } from '../../src/local/zip.js';
 import { base64ToHex } from '../../src/store/hashing.js';

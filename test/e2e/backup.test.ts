@@ -10,7 +10,7 @@ import { Manifest } from '../../schemas/manifest.js';
 import { client } from '../../src/aws/clients.js';
 import { planRun } from '../../src/backup/plan.js';
 import { listRuns } from '../../src/cli/commands.js';
-import type { FunctionSnapshot } from '../../src/kinds/lambda-function/capture.js';
+import type { FunctionSnapshot } from '../../src/kinds/lambda-function/format.js';
 import { runStateMachineLocally } from '../../src/local/runner.js';
 import { manifestKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';

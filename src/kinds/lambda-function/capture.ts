@@ -1,10 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
-  type AliasConfiguration,
-  type FunctionConfiguration,
-  type FunctionEventInvokeConfig,
-  type FunctionUrlConfig,
   GetFunctionCodeSigningConfigCommand,
   GetFunctionCommand,
   type GetFunctionCommandOutput,
@@ -13,7 +9,6 @@ import {
   GetLayerVersionCommand,
   GetPolicyCommand,
   LambdaClient,
-  type ProvisionedConcurrencyConfigListItem,
   paginateListAliases,
   paginateListFunctionEventInvokeConfigs,
   paginateListFunctions,
@@ -32,59 +27,16 @@ import { base64ToHex } from '../../store/hashing.js';
 import { artifactKey } from '../../store/layout.js';
 import type { BackupStore } from '../../store/store.js';
 import { listTriggers } from '../../triggers/index.js';
-import type { FunctionRef, TriggerRecord } from '../../triggers/types.js';
+import type { FunctionRef } from '../../triggers/types.js';
 import { captures } from '../shared/attributes.js';
 import type { BackupContext, BackupStep, ResourceKind } from '../types.js';
-import { restoreFunction } from './restore/function.js';
+import type { FunctionSnapshot, StoredCode } from './format.js';
+import { restoreFunction } from './restore/index.js';
 
 const lambda = (region: string) => client(LambdaClient, region);
 
 /** Calls an API whose "nothing configured" answer is ResourceNotFoundException. */
 const optional = ifExists;
-
-/** What a code or layer package became in the store. */
-export interface StoredCode {
-  sha256: string;
-  bytes: number;
-  path: string;
-}
-
-/** The captured function: everything `restore` needs, code by reference to content-addressed blobs. */
-export interface FunctionSnapshot {
-  format: 1;
-  region: string;
-  name: string;
-  arn: string;
-  configuration: FunctionConfiguration;
-  /** `notCaptured`: the run's policy did not make code critical (CodeSha256 stays in configuration). */
-  code: StoredCode | { imageUri?: string; resolvedImageUri?: string; notCaptured?: 'policy' };
-  tags: Record<string, string>;
-  versions: {
-    version: string;
-    configuration: FunctionConfiguration;
-    code: StoredCode | { imageUri?: string; notCaptured?: 'policy' };
-  }[];
-  aliases: AliasConfiguration[];
-  policy: { qualifier?: string; statements: PolicyStatement[] }[];
-  urlConfigs: (FunctionUrlConfig & { qualifier?: string })[];
-  eventInvokeConfigs: FunctionEventInvokeConfig[];
-  concurrency: {
-    reserved?: number;
-    provisioned: ProvisionedConcurrencyConfigListItem[] | 'unsupported-by-endpoint';
-  };
-  codeSigningConfigArn?: string;
-  layers: {
-    arn: string;
-    code: StoredCode;
-    description?: string;
-    compatibleRuntimes?: string[];
-    compatibleArchitectures?: string[];
-    licenseInfo?: string;
-  }[];
-  triggers: TriggerRecord[];
-  /** Parts the run's policy did not make critical, so not captured (layers are then not stored either). */
-  notCaptured?: ('code' | 'triggers')[];
-}
 
 /** What a snapshot captures beyond configuration (a policy's critical attributes). */
 export interface CaptureOptions {
@@ -170,7 +122,10 @@ async function readPolicy(region: string, arn: string, qualifier?: string): Prom
   return statements.filter((statement) => [statement.Resource].flat().includes(qualifiedArn(arn, qualifier)));
 }
 
-async function collect<T, P>(pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined): Promise<T[]> {
+export async function collect<T, P>(
+  pages: AsyncIterable<P>,
+  pick: (page: P) => T[] | undefined,
+): Promise<T[]> {
   const all: T[] = [];
   for await (const page of pages) all.push(...(pick(page) ?? []));
   return all;
@@ -324,54 +279,3 @@ export function snapshotArtifacts(snapshot: FunctionSnapshot): Artifact[] {
   for (const layer of snapshot.layers) add('layer', layer.code);
   return [...blobs.values()];
 }
-
-async function discover(region: string, selection: { patterns: string[] }): Promise<string[]> {
-  const functions = await collect(
-    paginateListFunctions({ client: lambda(region) }, {}),
-    (page) => page.Functions,
-  );
-  return functions
-    .map((fn) => fn.FunctionName ?? '')
-    .filter((name) => name && matchesAny(name, selection.patterns))
-    .sort();
-}
-
-async function backup(item: WorkItem, context: BackupContext): Promise<BackupStep> {
-  const snapshot = await snapshotFunction(context.store, item.region, item.name, {
-    code: captures(item, 'code'),
-    triggers: captures(item, 'triggers'),
-  });
-  const written = await context.store.putJson(
-    artifactKey(item.runId, item.region, 'lambda-function', item.name, 'function.json'),
-    snapshot,
-  );
-  return {
-    done: true,
-    artifacts: [
-      {
-        role: 'config',
-        path: written.key,
-        sha256: written.sha256,
-        bytes: written.bytes,
-        counts: {
-          versions: snapshot.versions.length,
-          aliases: snapshot.aliases.length,
-          triggers: snapshot.triggers.length,
-          layers: snapshot.layers.length,
-        },
-      },
-      ...snapshotArtifacts(snapshot),
-    ],
-    summary: {
-      codeSha256: snapshot.configuration.CodeSha256,
-      triggers: [...new Set(snapshot.triggers.map((trigger) => trigger.type))],
-    },
-  };
-}
-
-export const lambdaFunctionKind: ResourceKind = {
-  kind: 'lambda-function',
-  discover,
-  backup,
-  restore: restoreFunction,
-};

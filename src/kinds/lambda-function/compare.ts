@@ -6,7 +6,8 @@ import { layerMapKey, outcomeKey, restorePlanKey } from '../../restore/layout.js
 import type { BackupStore } from '../../store/store.js';
 import { clearListingMemos, TRIGGER_TYPES } from '../../triggers/index.js';
 import type { TriggerRecord } from '../../triggers/types.js';
-import { type FunctionSnapshot, snapshotFunction } from './capture.js';
+import { snapshotFunction } from './capture.js';
+import type { FunctionSnapshot } from './format.js';
 
 /**
  * A function as a restore must reproduce it: configuration without what AWS generates (timestamps,

@@ -11,7 +11,7 @@ import { paginate } from '../../aws/paginate.js';
 import type { RestoreContext } from '../../reconcile/context.js';
 import { readBlob } from '../../reconcile/store-code.js';
 import { base64ToHex } from '../../store/hashing.js';
-import type { FunctionSnapshot } from './capture.js';
+import type { FunctionSnapshot } from './format.js';
 
 export type StoredLayer = FunctionSnapshot['layers'][number];
 

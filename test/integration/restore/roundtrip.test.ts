@@ -11,13 +11,14 @@ import {
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client } from '../../../src/aws/clients.js';
-import { type FunctionSnapshot, snapshotFunction } from '../../../src/kinds/lambda-function/capture.js';
+import { snapshotFunction } from '../../../src/kinds/lambda-function/capture.js';
 import {
   expectedPicture,
   type FunctionPicture,
   livePicture,
   mapperOfRestore,
 } from '../../../src/kinds/lambda-function/compare.js';
+import type { FunctionSnapshot } from '../../../src/kinds/lambda-function/format.js';
 import { runStateMachineLocally } from '../../../src/local/runner.js';
 import { type SeededRegion, seedRegion } from '../../../src/local/seed.js';
 import type { RestoreReport } from '../../../src/restore/report.js';
