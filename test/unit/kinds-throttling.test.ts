@@ -23,7 +23,8 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { dynamodbTable } from '../../src/kinds/dynamodb-table/backup.js';
 import { fromJsonItem, type JsonItem } from '../../src/kinds/dynamodb-table/json.js';
-import { kinesisStream, type RecordLine } from '../../src/kinds/kinesis-stream/backup.js';
+import type { RecordLine } from '../../src/kinds/kinesis-stream/format.js';
+import { kinesisStream } from '../../src/kinds/kinesis-stream/index.js';
 import { backupToEnd, readParts, runIdAt, suiteFileStore } from '../helpers/kinds.js';
 
 // Throttling cannot be provoked in moto (it never answers ProvisionedThroughputExceededException),

@@ -13,8 +13,8 @@ import {
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { writeBatch, writeItems } from '../../src/kinds/dynamodb-table/restore.js';
-import type { RecordLine } from '../../src/kinds/kinesis-stream/backup.js';
-import { replayRecords } from '../../src/kinds/kinesis-stream/restore.js';
+import type { RecordLine } from '../../src/kinds/kinesis-stream/format.js';
+import { replayRecords } from '../../src/kinds/kinesis-stream/restore-replay.js';
 import { type PartPosition, recordsFrom, START } from '../../src/reconcile/data.js';
 import { partFile, writeNdjsonPart } from '../../src/store/ndjson-part.js';
 import type { BackupStore } from '../../src/store/store.js';

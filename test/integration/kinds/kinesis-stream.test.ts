@@ -12,7 +12,8 @@ import {
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Artifact } from '../../../schemas/work-item.js';
 import { client } from '../../../src/aws/clients.js';
-import { kinesisStream, type RecordLine } from '../../../src/kinds/kinesis-stream/backup.js';
+import type { RecordLine } from '../../../src/kinds/kinesis-stream/format.js';
+import { kinesisStream } from '../../../src/kinds/kinesis-stream/index.js';
 import type { BackupStore } from '../../../src/store/store.js';
 import { unique } from '../../helpers/aws.js';
 import { backupToEnd, measured, readParts, runIdAt, s3Store, suiteFileStore } from '../../helpers/kinds.js';

@@ -1,0 +1,24 @@
+import type { ResourceKind } from '../types.js';
+import { backupStream } from './backup-step.js';
+import { discoverStreams, streamArnNames, streamTags, wiredStreams } from './discover.js';
+import { restoreStream } from './restore.js';
+import { teardownStream } from './teardown.js';
+
+/**
+ * Kinesis data streams: their configuration and the records still retained, backed up per shard
+ * (backup-step.ts, backup-shard.ts) and restored by creating the stream and replaying the records
+ * per partition key in order (restore.ts). The stored format is in format.ts.
+ */
+export const kinesisStream: ResourceKind = {
+  kind: 'kinesis-stream',
+  nameKind: 'kinesis-stream',
+  arnNames: streamArnNames,
+  discover: (region, { patterns }) => discoverStreams(region, patterns),
+  wiredTo: wiredStreams,
+  backup: backupStream,
+  restore: restoreStream,
+  tags: streamTags,
+  teardown: (region, name) => teardownStream(region, name),
+};
+
+export default kinesisStream;
