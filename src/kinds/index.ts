@@ -1,7 +1,7 @@
 import type { KindName } from '../../schemas/common.js';
 import type { ArnNamePattern } from '../reconcile/arn-map.js';
 import { dynamodbTable } from './dynamodb-table/backup.js';
-import { kinesisStream } from './kinesis-stream/backup.js';
+import { kinesisStream } from './kinesis-stream/index.js';
 import { lambdaFunction } from './lambda-function/index.js';
 import { s3Bucket } from './s3-bucket/backup.js';
 import type { ResourceKind } from './types.js';

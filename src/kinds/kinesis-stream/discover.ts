@@ -1,9 +1,9 @@
-import { KinesisClient, ListTagsForStreamCommand } from '@aws-sdk/client-kinesis';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { client } from '../../aws/clients.js';
 import { selectNames } from '../../glob.js';
 import type { ArnNamePattern } from '../../reconcile/arn-map.js';
 import type { Wiring } from '../types.js';
-import { listStreamNames, tagRecord } from './streams.js';
+import { listStreamNames, listTags, tagRecord } from './streams.js';
 
 /** Which streams a run selects: by name pattern, by the functions wired to them, or by their tags. */
 
@@ -24,7 +24,8 @@ export async function wiredStreams(wiring: Wiring): Promise<string[]> {
   for (const source of await wiring.mappingSources()) {
     const [, , service, sourceRegion, , resource = ''] = source.split(':');
     if (sourceRegion !== wiring.region) continue;
-    if (service === 'kinesis') streams.add(resource.replace(/^stream\//, ''));
+    // A mapping on an enhanced fan-out consumer reads stream/NAME/consumer/CONSUMER.
+    if (service === 'kinesis') streams.add(resource.replace(/^stream\//, '').split('/')[0] ?? '');
   }
   streams.delete('');
   return [...streams];
@@ -32,8 +33,5 @@ export async function wiredStreams(wiring: Wiring): Promise<string[]> {
 
 /** A stream's tags (policies select by tags). */
 export async function streamTags(region: string, name: string): Promise<Record<string, string>> {
-  const response = await client(KinesisClient, region).send(
-    new ListTagsForStreamCommand({ StreamName: name }),
-  );
-  return tagRecord(response.Tags);
+  return tagRecord(await listTags(client(KinesisClient, region), name));
 }
