@@ -1,11 +1,13 @@
-import { GetPolicyCommand, LambdaClient, paginateListEventSourceMappings } from '@aws-sdk/client-lambda';
+import { LambdaClient, paginateListEventSourceMappings } from '@aws-sdk/client-lambda';
 import type { KindName } from '../../schemas/common.js';
 import type { RunPlan } from '../../schemas/run-input.js';
 import type { WorkItem } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
 import { isNotFound } from '../aws/errors.js';
+import { policyStatements, sourceArnOf } from '../aws/lambda-policy.js';
 import { mapLimit } from '../concurrency.js';
-import { kindModule } from '../kinds/index.js';
+import { KINDS, kindModule } from '../kinds/index.js';
+import type { ResourceKind, Wiring } from '../kinds/types.js';
 import { selectForRun } from '../policy/select.js';
 import { RunCatalog } from '../store/catalog.js';
 import { workKey } from '../store/layout.js';
@@ -16,44 +18,37 @@ export type DiscoverInput = Pick<
   'runId' | 'store' | 'include' | 'tables' | 'buckets' | 'streams'
 > & { region: string; mode?: RunPlan['mode'] };
 
-/** Event sources wired to functions: tables and streams from mappings, buckets from invoke permissions. */
-export async function eventSourcesOfFunctions(region: string, functionNames: string[]) {
-  const lambda = client(LambdaClient, region);
-  const tables = new Set<string>();
-  const streams = new Set<string>();
-  const buckets = new Set<string>();
-  for await (const page of paginateListEventSourceMappings({ client: lambda }, {})) {
-    for (const mapping of page.EventSourceMappings ?? []) {
-      const source = mapping.EventSourceArn ?? '';
-      const [, , service, sourceRegion, , resource = ''] = source.split(':');
-      if (sourceRegion !== region) continue;
-      if (service === 'dynamodb') tables.add(resource.split('/')[1] ?? '');
-      if (service === 'kinesis') streams.add(resource.replace(/^stream\//, ''));
-    }
-  }
-  await mapLimit(functionNames, 16, async (name) => {
-    try {
-      const response = await lambda.send(new GetPolicyCommand({ FunctionName: name }));
-      const statements =
-        (
-          JSON.parse(response.Policy ?? '{}') as {
-            Statement?: { Condition?: Record<string, Record<string, string>> }[];
-          }
-        ).Statement ?? [];
-      for (const statement of statements) {
-        const sourceArn =
-          statement.Condition?.ArnLike?.['AWS:SourceArn'] ??
-          statement.Condition?.ArnEquals?.['AWS:SourceArn'];
-        if (sourceArn?.startsWith('arn:aws:s3:::')) buckets.add(sourceArn.slice('arn:aws:s3:::'.length));
-      }
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-  });
-  tables.delete('');
-  streams.delete('');
-  return { tables: [...tables], streams: [...streams], buckets: [...buckets] };
+/** What Discover knows about how the region's functions are wired: each read once, only when a kind asks. */
+export function wiringOf(region: string, functionNames: string[]): Wiring {
+  const once = <T>(load: () => Promise<T>) => {
+    let value: Promise<T> | undefined;
+    return () => {
+      value ??= load();
+      return value;
+    };
+  };
+  return {
+    region,
+    mappingSources: once(async () => {
+      const sources: string[] = [];
+      for await (const page of paginateListEventSourceMappings({ client: client(LambdaClient, region) }, {}))
+        for (const mapping of page.EventSourceMappings ?? [])
+          if (mapping.EventSourceArn) sources.push(mapping.EventSourceArn);
+      return sources;
+    }),
+    invokerSources: once(async () => {
+      const statements = await mapLimit(functionNames, 16, (name) => policyStatements(region, name));
+      return statements.flat().flatMap((statement) => sourceArnOf(statement) ?? []);
+    }),
+  };
 }
+
+/** Which run-input field holds a data kind's name globs. */
+const NAME_FIELDS: Partial<Record<KindName, 'tables' | 'buckets' | 'streams'>> = {
+  'dynamodb-table': 'tables',
+  's3-bucket': 'buckets',
+  'kinesis-stream': 'streams',
+};
 
 /** The items of one region the run input selects (functions, and data by globs or triggers), unsaved. */
 export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promise<WorkItem[]> {
@@ -67,20 +62,13 @@ export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promi
     ? await kindModule('lambda-function').discover(region, { patterns: ['*'] })
     : [];
   add('lambda-function', functions);
-  // Event sources are only looked up when their data is part of the run (saves a call per function).
-  const dataWanted = include.some((kind) => kind !== 'lambda-function');
-  const wired = dataWanted
-    ? await eventSourcesOfFunctions(region, include.includes('s3-bucket') ? functions : [])
-    : { tables: [], streams: [], buckets: [] };
-  const dataKinds: [KindName, string[], string[]][] = [
-    ['dynamodb-table', input.tables, wired.tables],
-    ['s3-bucket', input.buckets, wired.buckets],
-    ['kinesis-stream', input.streams, wired.streams],
-  ];
-  for (const [kind, patterns, fromTriggers] of dataKinds) {
-    if (!include.includes(kind)) continue;
-    const all = [...patterns, ...fromTriggers];
-    add(kind, all.length ? await kindModule(kind).discover(region, { patterns: all }) : []);
+  // The sources of the functions' triggers are read only for the kinds the run includes.
+  const wiring = wiringOf(region, functions);
+  for (const [kind, module] of Object.entries(KINDS) as [KindName, ResourceKind][]) {
+    if (kind === 'lambda-function' || !include.includes(kind)) continue;
+    const field = NAME_FIELDS[kind];
+    const patterns = [...(field ? input[field] : []), ...((await module.wiredTo?.(wiring)) ?? [])];
+    add(kind, patterns.length ? await module.discover(region, { patterns }) : []);
   }
   return items;
 }
