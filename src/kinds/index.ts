@@ -1,6 +1,6 @@
 import type { KindName } from '../../schemas/common.js';
 import type { ArnNamePattern } from '../reconcile/arn-map.js';
-import { dynamodbTable } from './dynamodb-table/backup.js';
+import { dynamodbTable } from './dynamodb-table/index.js';
 import { kinesisStream } from './kinesis-stream/index.js';
 import { lambdaFunction } from './lambda-function/index.js';
 import { s3Bucket } from './s3-bucket/backup.js';

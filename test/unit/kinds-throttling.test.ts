@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { dynamodbTable } from '../../src/kinds/dynamodb-table/backup.js';
+import { dynamodbTable } from '../../src/kinds/dynamodb-table/index.js';
 import { fromJsonItem, type JsonItem } from '../../src/kinds/dynamodb-table/json.js';
 import type { RecordLine } from '../../src/kinds/kinesis-stream/format.js';
 import { kinesisStream } from '../../src/kinds/kinesis-stream/index.js';

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { writeBatch, writeItems } from '../../src/kinds/dynamodb-table/restore.js';
+import { writeBatch, writeItems } from '../../src/kinds/dynamodb-table/loader.js';
 import type { RecordLine } from '../../src/kinds/kinesis-stream/format.js';
 import { replayRecords } from '../../src/kinds/kinesis-stream/restore-replay.js';
 import { type PartPosition, recordsFrom, START } from '../../src/reconcile/data.js';

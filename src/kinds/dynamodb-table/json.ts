@@ -51,6 +51,39 @@ export function fromJsonValue(value: JsonAttributeValue): AttributeValue {
   throw new InputValidationError(`unsupported DynamoDB JSON value: ${Object.keys(value).join(',')}`);
 }
 
+const isStrings = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((entry) => typeof entry === 'string');
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * True when `value` is a DynamoDB JSON attribute value, checked all the way down, its type read by the
+ * first type key in the order `fromJsonValue` reads them. Hand-written, not a zod union: it runs for
+ * every attribute of every stored item and allocates nothing.
+ */
+export function isJsonAttributeValue(value: unknown): value is JsonAttributeValue {
+  if (!isObject(value)) return false;
+  if ('S' in value) return typeof value.S === 'string';
+  if ('N' in value) return typeof value.N === 'string';
+  if ('B' in value) return typeof value.B === 'string';
+  if ('SS' in value) return isStrings(value.SS);
+  if ('NS' in value) return isStrings(value.NS);
+  if ('BS' in value) return isStrings(value.BS);
+  if ('M' in value) return isJsonItem(value.M);
+  if ('L' in value) return Array.isArray(value.L) && value.L.every(isJsonAttributeValue);
+  if ('NULL' in value) return value.NULL === true;
+  if ('BOOL' in value) return typeof value.BOOL === 'boolean';
+  return false;
+}
+
+/** True when `value` is an item in DynamoDB JSON (see `isJsonAttributeValue`). */
+export function isJsonItem(value: unknown): value is JsonItem {
+  if (!isObject(value)) return false;
+  for (const name in value)
+    if (Object.hasOwn(value, name) && !isJsonAttributeValue(value[name])) return false;
+  return true;
+}
+
 // Object.fromEntries defines own properties, so an attribute named "__proto__" stays an attribute.
 export const toJsonItem = (item: Item): JsonItem =>
   Object.fromEntries(Object.entries(item).map(([name, value]) => [name, toJsonValue(value)]));

@@ -10,8 +10,10 @@ import {
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Artifact } from '../../../schemas/work-item.js';
 import { client } from '../../../src/aws/clients.js';
-import { dynamodbTable, planScan, type TableConfig } from '../../../src/kinds/dynamodb-table/backup.js';
+import type { TableConfig } from '../../../src/kinds/dynamodb-table/format.js';
+import { dynamodbTable } from '../../../src/kinds/dynamodb-table/index.js';
 import { fromJsonItem, type JsonItem, toJsonItem } from '../../../src/kinds/dynamodb-table/json.js';
+import { planScan } from '../../../src/kinds/dynamodb-table/scan.js';
 import type { BackupStore } from '../../../src/store/store.js';
 import { unique } from '../../helpers/aws.js';
 import { fullScan, keyOf, sampleItems, sortByKey } from '../../helpers/data.js';

@@ -34,7 +34,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Change } from '../../../schemas/restore.js';
 import { client } from '../../../src/aws/clients.js';
-import { liveTableShape } from '../../../src/kinds/dynamodb-table/restore.js';
+import { liveTableShape } from '../../../src/kinds/dynamodb-table/compare.js';
 import { runStateMachineLocally } from '../../../src/local/runner.js';
 import type { RestoreReport } from '../../../src/restore/report.js';
 import { openStore } from '../../../src/store/open.js';

@@ -1,0 +1,25 @@
+import type { ResourceKind } from '../types.js';
+import { backupTable } from './backup-step.js';
+import { discoverTables, wiredTables } from './discover.js';
+import { tableArn, tableTags } from './policy.js';
+import { restoreTable } from './restore.js';
+import { tableTeardown } from './teardown.js';
+
+/**
+ * The DynamoDB table kind: backup (schema.json, then a native export or a segmented scan), restore
+ * (compare first, create or converge, ImportTable or BatchWriteItem), and what the orchestration asks
+ * of it (discovery, wired tables, tags, the AWS Backup ARN, drill teardown, ARN names).
+ */
+export const dynamodbTable: ResourceKind = {
+  kind: 'dynamodb-table',
+  nameKind: 'dynamodb-table',
+  // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/stream/LABEL | /index/NAME | /export/ID …]
+  arnNames: [{ nameKind: 'dynamodb-table', service: 'dynamodb', resource: /^table[:/]([^:/]*)/ }],
+  discover: discoverTables,
+  wiredTo: wiredTables,
+  backup: backupTable,
+  restore: restoreTable,
+  tags: tableTags,
+  awsBackupArn: tableArn,
+  teardown: tableTeardown,
+};

@@ -1,0 +1,181 @@
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  ScanCommand,
+  type ScanCommandOutput,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import type { Artifact, WorkItem } from '../../../schemas/work-item.js';
+import { isThrottle } from '../../aws/errors.js';
+import { mapLimit } from '../../concurrency.js';
+import { logger } from '../../log.js';
+import { artifactKey } from '../../store/layout.js';
+import { partFile, writeNdjsonPart } from '../../store/ndjson-part.js';
+import { Backoff, envNumber, RateLimiter, type StepBudget, sleep } from '../shared/pacing.js';
+import type { BackupContext, BackupStep } from '../types.js';
+import type { ItemLine, ScanCursor } from './format.js';
+import { fromJsonItem, toJsonItem } from './json.js';
+import { billingModeOf } from './table-config.js';
+
+/**
+ * A table's data by parallel segmented Scan, written as gzip NDJSON parts in DynamoDB JSON
+ * (`{"Item": {...}}` lines, the format of AWS's own exports, so restore reads both the same way): one
+ * part per segment and step, resumable from the cursor, under a read-capacity cap on provisioned
+ * tables, backing off when throttled.
+ */
+
+const KIND = 'dynamodb-table';
+const SEGMENT_BYTES = 64 * 1024 * 1024;
+const ITEMS_PER_SEGMENT = 12_500;
+const MAX_AUTO_SEGMENTS = 16;
+const TRUE = /^(1|true|yes|on)$/i;
+
+type SegmentState = ScanCursor['segments'][number];
+
+/**
+ * Scan plan: about one segment per 64 MB, at least a few for many items (parallelism pays per
+ * request), 1..16 (TRIGGERVAULT_SCAN_SEGMENTS overrides). Read cap: TRIGGERVAULT_READ_FRACTION
+ * (default 0.5) of provisioned read capacity; on-demand tables are not capped.
+ */
+export function planScan(table: TableDescription, chunk = 0): ScanCursor {
+  const bytes = table.TableSizeBytes ?? 0;
+  const count = table.ItemCount ?? 0;
+  const automatic = Math.min(
+    MAX_AUTO_SEGMENTS,
+    Math.max(1, Math.ceil(bytes / SEGMENT_BYTES), Math.min(4, Math.ceil(count / ITEMS_PER_SEGMENT))),
+  );
+  const total = Math.min(1000, Math.floor(envNumber('TRIGGERVAULT_SCAN_SEGMENTS', automatic)));
+  const fraction = Math.min(1, envNumber('TRIGGERVAULT_READ_FRACTION', 0.5));
+  const capacity =
+    billingModeOf(table) === 'PROVISIONED' ? (table.ProvisionedThroughput?.ReadCapacityUnits ?? 0) : 0;
+  return {
+    mode: 'scan',
+    chunk,
+    segments: Array.from({ length: total }, () => ({ done: false })),
+    consistent: TRUE.test(process.env.TRIGGERVAULT_CONSISTENT_READ ?? ''),
+    rate: capacity > 0 ? capacity * fraction : null,
+    itemBytes: count > 0 && bytes > 0 ? bytes / count : 1024,
+    items: 0,
+  };
+}
+
+interface ScanWorker {
+  dynamo: DynamoDBClient;
+  table: string;
+  cursor: ScanCursor;
+  budget: StepBudget;
+  limiter: RateLimiter;
+}
+
+/**
+ * Scans one segment page by page until it ends, the part is full or time runs out. Always makes one
+ * request (progress even when a step starts late); backs off and lowers the shared rate when
+ * throttled. `state` is advanced only after a page's items were handed on.
+ */
+async function* scanSegment(
+  worker: ScanWorker,
+  state: SegmentState,
+  segment: number,
+): AsyncGenerator<ItemLine> {
+  const { dynamo, cursor, budget, limiter } = worker;
+  const backoff = new Backoff();
+  // One read unit covers 4 KB strongly consistent or 8 KB eventually consistent.
+  const unitBytes = cursor.consistent ? 4096 : 8192;
+  let held = 0;
+  let requests = 0;
+  while (!state.done) {
+    const room = budget.maxItems - held;
+    if (room <= 0) break;
+    // Under a cap, a page holds about one second of the allowed rate.
+    const byRate = limiter.limited
+      ? Math.max(1, Math.floor((limiter.currentRate * unitBytes) / cursor.itemBytes))
+      : Infinity;
+    const limit = Math.min(room, byRate);
+    const reserved = limiter.limited ? Math.max(0.5, (limit * cursor.itemBytes) / unitBytes) : 0;
+    const wait = limiter.reserve(reserved);
+    if (requests > 0 && !budget.hasTime(wait)) {
+      limiter.settle(reserved, 0);
+      break;
+    }
+    if (wait > 0) await sleep(wait);
+    let page: ScanCommandOutput;
+    try {
+      page = await budget.timed(() =>
+        dynamo.send(
+          new ScanCommand({
+            TableName: worker.table,
+            Segment: segment,
+            TotalSegments: cursor.segments.length,
+            ExclusiveStartKey: state.key ? fromJsonItem(state.key) : undefined,
+            Limit: Number.isFinite(limit) ? limit : undefined,
+            ConsistentRead: cursor.consistent,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isThrottle(error)) throw error;
+      limiter.throttled(reserved);
+      const delay = backoff.next();
+      logger.debug('scan throttled', { table: worker.table, segment, delay });
+      if (!budget.hasTime(delay)) break;
+      await sleep(delay);
+      continue;
+    }
+    requests += 1;
+    backoff.reset();
+    limiter.settle(reserved, page.ConsumedCapacity?.CapacityUnits ?? reserved);
+    for (const item of page.Items ?? []) {
+      held += 1;
+      yield { Item: toJsonItem(item) };
+    }
+    const last: Record<string, AttributeValue> | undefined = page.LastEvaluatedKey;
+    state.key = last ? toJsonItem(last) : undefined;
+    state.done = !last;
+  }
+}
+
+/** One step of the scan: every unfinished segment, in parallel, into a part of its own. */
+export async function scanChunk(
+  dynamo: DynamoDBClient,
+  item: WorkItem,
+  context: BackupContext,
+  budget: StepBudget,
+  cursor: ScanCursor,
+): Promise<BackupStep> {
+  const chunk = cursor.chunk + 1;
+  const segments = cursor.segments.map((state) => ({ ...state }));
+  const worker: ScanWorker = {
+    dynamo,
+    table: item.name,
+    cursor,
+    budget,
+    limiter: new RateLimiter(cursor.rate ?? Infinity),
+  };
+  const parts: Artifact[] = [];
+  const pending = segments.map((state, segment) => ({ state, segment })).filter(({ state }) => !state.done);
+  await mapLimit(pending, envNumber('TRIGGERVAULT_SCAN_CONCURRENCY', 8), async ({ state, segment }) => {
+    const file = partFile('data', chunk, `s${String(segment).padStart(3, '0')}`);
+    const key = artifactKey(item.runId, item.region, KIND, item.name, file);
+    const part = await writeNdjsonPart(context.store, key, scanSegment(worker, state, segment), {
+      role: 'data',
+      count: 'items',
+    });
+    if (part) parts.push(part);
+  });
+  parts.sort((a, b) => a.path.localeCompare(b.path));
+  const written = parts.reduce((sum, part) => sum + (part.counts?.items ?? 0), 0);
+  const next: ScanCursor = { ...cursor, chunk, segments, items: cursor.items + written };
+  const done = segments.every((state) => state.done);
+  return {
+    done,
+    cursor: done ? undefined : next,
+    artifacts: parts,
+    summary: {
+      method: 'scan',
+      totalSegments: segments.length,
+      segmentsDone: segments.filter((state) => state.done).length,
+      items: next.items,
+    },
+  };
+}
