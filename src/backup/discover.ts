@@ -3,7 +3,6 @@ import type { KindName } from '../../schemas/common.js';
 import type { RunPlan } from '../../schemas/run-input.js';
 import type { WorkItem } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
-import { isNotFound } from '../aws/errors.js';
 import { policyStatements, sourceArnOf } from '../aws/lambda-policy.js';
 import { mapLimit } from '../concurrency.js';
 import { KINDS, kindModule } from '../kinds/index.js';

@@ -1,12 +1,9 @@
 import type { ItemResult } from '../../schemas/work-item.js';
-import {
-  differences,
-  expectedPicture,
-  livePicture,
-  mapperOfRestore,
-} from '../kinds/lambda-function/compare.js';
+import { expectedPicture, livePicture } from '../kinds/lambda-function/compare.js';
 import { type FunctionSnapshot, readSnapshot } from '../kinds/lambda-function/format.js';
 import { runStateMachineLocally } from '../local/runner.js';
+import { differences } from '../reconcile/diff.js';
+import { mapperOfRestore } from '../restore/mapper.js';
 import type { RestoreSummary } from '../restore/report.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';

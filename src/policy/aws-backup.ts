@@ -9,13 +9,13 @@ import {
   StartBackupJobCommand,
   StartCopyJobCommand,
 } from '@aws-sdk/client-backup';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import type { KindName } from '../../schemas/common.js';
 import type { AwsBackupConfig } from '../../schemas/policy.js';
 import { client } from '../aws/clients.js';
 import { isNotFound } from '../aws/errors.js';
 import { TriggervaultError } from '../errors.js';
+import { kindModule } from '../kinds/index.js';
 import { sha256Hex } from '../store/hashing.js';
 import { ensureKey } from '../store/secure-bucket.js';
 
@@ -82,15 +82,11 @@ export async function ensureVault(region: string, vault: AwsBackupConfig['vault'
   return described.BackupVaultArn ?? vault.name;
 }
 
-/** The ARN AWS Backup protects for a table or a bucket. */
+/** The ARN AWS Backup protects for a resource of a kind it can back up. */
 export async function resourceArnOf(region: string, kind: KindName, name: string): Promise<string> {
-  if (kind === 's3-bucket') return `arn:aws:s3:::${name}`;
-  if (kind === 'dynamodb-table') {
-    const table = await client(DynamoDBClient, region).send(new DescribeTableCommand({ TableName: name }));
-    if (!table.Table?.TableArn) throw new TriggervaultError(`table ${name}: DescribeTable returned no ARN`);
-    return table.Table.TableArn;
-  }
-  throw new TriggervaultError(`AWS Backup does not protect ${kind} resources here`);
+  const arnOf = kindModule(kind).awsBackupArn;
+  if (!arnOf) throw new TriggervaultError(`AWS Backup does not protect ${kind} resources here`);
+  return arnOf(region, name);
 }
 
 const lifecycle = (days?: number) => (days ? { DeleteAfterDays: days } : undefined);

@@ -3,9 +3,9 @@ import type { Selection } from '../../schemas/policy.js';
 import { RunPlan } from '../../schemas/run-input.js';
 import { mapLimit } from '../concurrency.js';
 import { matchesAny } from '../glob.js';
+import { kindModule } from '../kinds/index.js';
 import { planKey } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
-import { resourceTags, tagsMatch } from './tags.js';
 
 interface Resource {
   region: string;
@@ -23,7 +23,7 @@ export async function selectResources<T extends Resource>(
   );
   if (Object.keys(selection.tags).length === 0) return candidates;
   const keep = await mapLimit(candidates, 8, async (resource) =>
-    tagsMatch(await resourceTags(resource.region, resource.kind, resource.name), selection.tags),
+    tagsMatch(await kindModule(resource.kind).tags(resource.region, resource.name), selection.tags),
   );
   return candidates.filter((_, index) => keep[index]);
 }
@@ -37,4 +37,11 @@ export async function selectForRun<T extends Resource>(
   const plan = RunPlan.safeParse(await store.getJson(planKey(runId)));
   const policy = plan.success ? plan.data.policy : undefined;
   return policy ? selectResources(items, policy.select) : items;
+}
+
+/** True when every wanted tag is there with that value (`*`: any value). */
+export function tagsMatch(tags: Record<string, string>, wanted: Record<string, string>): boolean {
+  return Object.entries(wanted).every(
+    ([key, value]) => key in tags && (value === '*' || tags[key] === value),
+  );
 }

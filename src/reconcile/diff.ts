@@ -102,3 +102,16 @@ export function pick(value: object, keys: readonly string[]): Record<string, unk
   }
   return picked;
 }
+
+/** Every path where `actual` differs from `expected` (missing, extra or different), for reports. */
+export function differences(expected: unknown, actual: unknown, path = ''): FieldChange[] {
+  const objects = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === 'object';
+  if (objects(expected) && objects(actual) && Array.isArray(expected) === Array.isArray(actual)) {
+    const keys = [...new Set([...Object.keys(expected), ...Object.keys(actual)])];
+    return keys.flatMap((key) => differences(expected[key], actual[key], path ? `${path}.${key}` : key));
+  }
+  return JSON.stringify(expected) === JSON.stringify(actual)
+    ? []
+    : [{ field: path || '(value)', current: actual, desired: expected }];
+}

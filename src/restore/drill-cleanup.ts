@@ -1,35 +1,13 @@
-import {
-  DeleteTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  UpdateTableCommand,
-} from '@aws-sdk/client-dynamodb';
-import { DeleteStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import {
-  DeleteFunctionCommand,
-  DeleteLayerVersionCommand,
-  GetFunctionCommand,
-  LambdaClient,
-  ListLayerVersionsCommand,
-} from '@aws-sdk/client-lambda';
-import {
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectVersionsCommand,
-  type ObjectIdentifier,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import type { RegionPlan, RestoreRef } from '../../schemas/restore.js';
-import { client } from '../aws/clients.js';
-import { ifExists, isNotFound, isTransient } from '../aws/errors.js';
-import { paginate } from '../aws/paginate.js';
+import { isNotFound, isTransient } from '../aws/errors.js';
 import { InputValidationError, TransientAwsError } from '../errors.js';
-import { createArnMapper } from '../reconcile/arn-map.js';
+import { KINDS } from '../kinds/index.js';
+import { layerTeardown } from '../kinds/lambda-function/teardown.js';
+import type { Deletion, ResourceKind } from '../kinds/types.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
-import { clearListingMemos, listTriggers, loadFunctionRef } from '../triggers/index.js';
 import { cleanupKey, DRILL_SUFFIX, readRestorePlan } from './drill.js';
-import { removeTrigger } from './teardown.js';
+import { mapperFor } from './mapper.js';
 
 /**
  * DrillCleanup: deletes everything a drill created, in reverse dependency order — the triggers wired
@@ -53,8 +31,6 @@ export interface CleanedResource {
 export interface DrillCleanup {
   resources: CleanedResource[];
 }
-
-type Deletion = { resource: string; remove: () => Promise<boolean> };
 
 const failure = (region: string, resource: string, error: unknown): CleanedResource => ({
   region,
@@ -80,88 +56,8 @@ async function runDeletions(region: string, deletions: Deletion[], done: Cleaned
   }
 }
 
-/** The triggers wired to a scratch function, then the function. */
-async function functionDeletions(region: string, name: string): Promise<Deletion[]> {
-  const lambda = client(LambdaClient, region);
-  const found = await ifExists(() => lambda.send(new GetFunctionCommand({ FunctionName: name })));
-  if (!found) return [{ resource: `function ${name}`, remove: async () => false }];
-  clearListingMemos();
-  const triggers = await listTriggers(await loadFunctionRef(region, name));
-  return [
-    ...triggers.map((record) => ({
-      resource: `${record.type} ${record.id}`,
-      remove: async () => {
-        await removeTrigger(region, record);
-        return true;
-      },
-    })),
-    {
-      resource: `function ${name}`,
-      remove: async () => {
-        await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
-        return true;
-      },
-    },
-  ];
-}
-
-/** Every version of a scratch layer. */
-async function layerDeletions(region: string, layer: string): Promise<Deletion[]> {
-  const lambda = client(LambdaClient, region);
-  const versions = await paginate(async (Marker) => {
-    const page = await lambda.send(new ListLayerVersionsCommand({ LayerName: layer, Marker }));
-    return { items: page.LayerVersions, next: page.NextMarker };
-  });
-  return versions.map((version) => ({
-    resource: `layer version ${layer}:${version.Version}`,
-    remove: async () => {
-      await lambda.send(new DeleteLayerVersionCommand({ LayerName: layer, VersionNumber: version.Version }));
-      return true;
-    },
-  }));
-}
-
-/** Empties a bucket (every version and delete marker) and deletes it. */
-async function deleteBucket(region: string, Bucket: string): Promise<boolean> {
-  const s3 = client(S3Client, region);
-  try {
-    let marker: { KeyMarker?: string; VersionIdMarker?: string } = {};
-    for (let more = true; more; ) {
-      const page = await s3.send(new ListObjectVersionsCommand({ Bucket, ...marker }));
-      const Objects: ObjectIdentifier[] = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map(
-        (version) => ({ Key: version.Key, VersionId: version.VersionId ?? undefined }),
-      );
-      const deleted = Objects.length
-        ? await s3.send(
-            new DeleteObjectsCommand({ Bucket, Delete: { Objects }, BypassGovernanceRetention: true }),
-          )
-        : undefined;
-      const refused = deleted?.Errors?.[0];
-      if (refused) throw new Error(`${Bucket}/${refused.Key}: ${refused.Code} ${refused.Message}`);
-      marker = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
-      more = Boolean(page.IsTruncated);
-    }
-    await s3.send(new DeleteBucketCommand({ Bucket }));
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'NoSuchBucket') return false;
-    throw error;
-  }
-}
-
-/** Deletes a table, turning its deletion protection off first. */
-async function deleteTable(region: string, TableName: string): Promise<boolean> {
-  const dynamo = client(DynamoDBClient, region);
-  const found = await ifExists(() => dynamo.send(new DescribeTableCommand({ TableName })));
-  if (!found) return false;
-  if (found.Table?.DeletionProtectionEnabled)
-    await dynamo.send(new UpdateTableCommand({ TableName, DeletionProtectionEnabled: false }));
-  await dynamo.send(new DeleteTableCommand({ TableName }));
-  return true;
-}
-
 async function cleanRegion(store: BackupStore, region: RegionPlan, suffix: string, done: CleanedResource[]) {
-  const mapper = createArnMapper(region.mapping);
+  const mapper = mapperFor(region.mapping);
   const target = region.target;
   const scratch = (kind: Parameters<typeof mapper.mapName>[0], name: string) => {
     const copy = mapper.mapName(kind, name);
@@ -171,33 +67,20 @@ async function cleanRegion(store: BackupStore, region: RegionPlan, suffix: strin
   };
   const of = (kind: string) =>
     region.resources.filter((resource) => resource.kind === kind).map((resource) => resource.name);
+  const teardownOf = async (module: ResourceKind) => {
+    for (const name of of(module.kind))
+      deletions.push(
+        ...((await module.teardown?.(target, scratch(module.nameKind, name), { storeBucket })) ?? []),
+      );
+  };
   const storeBucket = store.s3?.bucket;
   const deletions: Deletion[] = [];
-  for (const name of of('lambda-function'))
-    deletions.push(...(await functionDeletions(target, scratch('function', name))));
+  // Functions with their triggers first, then their layers, then the sources in reverse registry order.
+  await teardownOf(KINDS['lambda-function']);
   for (const layer of region.mapping.restored.layer ?? [])
-    deletions.push(...(await layerDeletions(target, scratch('layer', layer))));
-  for (const name of of('kinesis-stream')) {
-    const StreamName = scratch('kinesis-stream', name);
-    deletions.push({
-      resource: `stream ${StreamName}`,
-      remove: async () => {
-        await client(KinesisClient, target).send(
-          new DeleteStreamCommand({ StreamName, EnforceConsumerDeletion: true }),
-        );
-        return true;
-      },
-    });
-  }
-  for (const name of of('s3-bucket')) {
-    const bucket = scratch('s3-bucket', name);
-    if (bucket !== storeBucket)
-      deletions.push({ resource: `bucket ${bucket}`, remove: () => deleteBucket(target, bucket) });
-  }
-  for (const name of of('dynamodb-table')) {
-    const table = scratch('dynamodb-table', name);
-    deletions.push({ resource: `table ${table}`, remove: () => deleteTable(target, table) });
-  }
+    deletions.push(...(await layerTeardown(target, scratch('layer', layer))));
+  const sources = Object.values(KINDS).filter((module) => module.kind !== 'lambda-function');
+  for (const module of sources.reverse()) await teardownOf(module);
   await runDeletions(target, deletions, done);
 }
 

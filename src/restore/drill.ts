@@ -20,18 +20,15 @@ import { isTransient } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
 import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
-import {
-  differences,
-  expectedPicture,
-  livePicture,
-  mapperOfRestore,
-} from '../kinds/lambda-function/compare.js';
+import { expectedPicture, livePicture } from '../kinds/lambda-function/compare.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
+import { differences } from '../reconcile/diff.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import type { DrillCleanup } from './drill-cleanup.js';
 import { outcomePrefix, restorePlanKey, restorePrefix } from './layout.js';
+import { mapperOfRestore } from './mapper.js';
 import { type RestoreSummary, reportRestore } from './report.js';
 import { contextFor } from './steps.js';
 

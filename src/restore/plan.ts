@@ -17,7 +17,6 @@ import { matchesAny } from '../glob.js';
 import { KINDS } from '../kinds/index.js';
 import type { FunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
-import { createArnMapper } from '../reconcile/arn-map.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -25,6 +24,7 @@ import { TRIGGER_TYPES } from '../triggers/index.js';
 import type { TriggerRecord } from '../triggers/types.js';
 import { drillOptions, isDrillInput } from './drill.js';
 import { restorePlanKey } from './layout.js';
+import { mapperFor } from './mapper.js';
 
 /** What the Plan state hands to the region Map: references only. */
 export interface PlannedRestore {
@@ -128,7 +128,7 @@ async function planRegion(
     layerVersions: {},
     functionVersions: {},
   };
-  const mapper = createArnMapper(mapping);
+  const mapper = mapperFor(mapping);
   const groups = new Map<string, TriggerRef[]>();
   for (const { function: name, record } of records.sort(
     (a, b) => typeOrder(a.record.type) - typeOrder(b.record.type),

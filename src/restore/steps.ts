@@ -14,7 +14,6 @@ import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { restoreLayers } from '../kinds/lambda-function/layers.js';
-import { createArnMapper } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import { overallAction } from '../reconcile/diff.js';
 import { RunCatalog } from '../store/catalog.js';
@@ -22,6 +21,7 @@ import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
 import { layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
+import { mapperFor } from './mapper.js';
 
 /** Leave this much of the Lambda time limit for writing the outcome. */
 const SAFETY_MARGIN_MS = 60_000;
@@ -57,7 +57,7 @@ export async function contextFor(
     restoreId: plan.restoreId,
     sourceRegion: region.source,
     targetRegion: region.target,
-    mapper: createArnMapper({ ...region.mapping, layerVersions, functionVersions }),
+    mapper: mapperFor({ ...region.mapping, layerVersions, functionVersions }),
     apply: !plan.options.dryRun,
     force: plan.options.force,
     options: {

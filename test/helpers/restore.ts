@@ -9,8 +9,7 @@ import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Clien
 import { client } from '../../src/aws/clients.js';
 import { runStateMachineLocally } from '../../src/local/runner.js';
 import type { RestoreSummary } from '../../src/restore/report.js';
-import { removeTrigger as removeRecordedTrigger } from '../../src/restore/teardown.js';
-import { clearListingMemos, listTriggers, loadFunctionRef } from '../../src/triggers/index.js';
+import { clearListingMemos, listTriggers, loadFunctionRef, TRIGGER_TYPES } from '../../src/triggers/index.js';
 import type { TriggerRecord } from '../../src/triggers/types.js';
 
 /** Runs the restore state machine in-process, as the CLI does. */
@@ -23,7 +22,11 @@ export async function runRestore(input: Record<string, unknown>): Promise<Restor
  * method goes with its whole resource path: restore must re-create the path, the method and the integration.
  */
 async function removeTrigger(region: string, record: TriggerRecord): Promise<void> {
-  if (record.type !== 'apigateway-rest') return removeRecordedTrigger(region, record);
+  if (record.type !== 'apigateway-rest') {
+    const remove = TRIGGER_TYPES.find((type) => type.type === record.type)?.remove;
+    if (!remove) throw new Error(`no way to remove a ${record.type} trigger`);
+    return remove(region, record);
+  }
   const config = record.config as Record<string, string>;
   await client(APIGatewayClient, region).send(
     new DeleteResourceCommand({ restApiId: config.restApiId, resourceId: config.resourceId }),

@@ -11,27 +11,21 @@ import {
   LambdaClient,
   paginateListAliases,
   paginateListFunctionEventInvokeConfigs,
-  paginateListFunctions,
   paginateListProvisionedConcurrencyConfigs,
   paginateListVersionsByFunction,
 } from '@aws-sdk/client-lambda';
-import type { Artifact, WorkItem } from '../../../schemas/work-item.js';
+import type { Artifact } from '../../../schemas/work-item.js';
 import { client, endpointUrl, resolveCodeLocation } from '../../aws/clients.js';
 import { errorName, httpStatus, ifExists } from '../../aws/errors.js';
 import type { PolicyStatement } from '../../aws/lambda-policy.js';
 import { retryTransient } from '../../aws/retry.js';
 import { mapLimit } from '../../concurrency.js';
 import { IntegrityError, TransientAwsError } from '../../errors.js';
-import { matchesAny } from '../../glob.js';
 import { base64ToHex } from '../../store/hashing.js';
-import { artifactKey } from '../../store/layout.js';
 import type { BackupStore } from '../../store/store.js';
 import { listTriggers } from '../../triggers/index.js';
 import type { FunctionRef } from '../../triggers/types.js';
-import { captures } from '../shared/attributes.js';
-import type { BackupContext, BackupStep, ResourceKind } from '../types.js';
 import type { FunctionSnapshot, StoredCode } from './format.js';
-import { restoreFunction } from './restore/index.js';
 
 const lambda = (region: string) => client(LambdaClient, region);
 

@@ -1,8 +1,4 @@
-import { parseOrThrow } from '../../../schemas/common.js';
-import { type FieldChange, RestorePlan } from '../../../schemas/restore.js';
-import { InputValidationError } from '../../errors.js';
-import { type ArnMapper, createArnMapper } from '../../reconcile/arn-map.js';
-import { layerMapKey, outcomeKey, restorePlanKey } from '../../restore/layout.js';
+import type { ArnMapper } from '../../reconcile/arn-map.js';
 import type { BackupStore } from '../../store/store.js';
 import { clearListingMemos, TRIGGER_TYPES } from '../../triggers/index.js';
 import type { TriggerRecord } from '../../triggers/types.js';
@@ -161,48 +157,4 @@ export function expectedPicture(
     })
     .sort(byJson);
   return picture;
-}
-
-/** Every path where `actual` differs from `expected` (missing, extra or different), for reports. */
-export function differences(expected: unknown, actual: unknown, path = ''): FieldChange[] {
-  const objects = (value: unknown): value is Record<string, unknown> =>
-    value !== null && typeof value === 'object';
-  if (objects(expected) && objects(actual) && Array.isArray(expected) === Array.isArray(actual)) {
-    const keys = [...new Set([...Object.keys(expected), ...Object.keys(actual)])];
-    return keys.flatMap((key) => differences(expected[key], actual[key], path ? `${path}.${key}` : key));
-  }
-  return JSON.stringify(expected) === JSON.stringify(actual)
-    ? []
-    : [{ field: path || '(value)', current: actual, desired: expected }];
-}
-
-/**
- * The ARN mapper a finished restore used for one source region, with the layer versions and the
- * function version numbers it ended up with: what `expectedPicture` needs after the fact.
- */
-export async function mapperOfRestore(
-  store: BackupStore,
-  runId: string,
-  restoreId: string,
-  region: string,
-): Promise<ArnMapper> {
-  const plan = parseOrThrow(
-    RestorePlan,
-    await store.getJson(restorePlanKey(runId, restoreId)),
-    `restore plan ${restoreId}`,
-  );
-  const regionPlan = plan.regions.find((candidate) => candidate.source === region);
-  if (!regionPlan) throw new InputValidationError(`restore ${restoreId} did not restore ${region}`);
-  const layerVersions = ((await store.getJson(layerMapKey(runId, restoreId, region))) ?? {}) as Record<
-    string,
-    string
-  >;
-  const functionVersions: Record<string, Record<string, string>> = {};
-  for (const resource of regionPlan.resources.filter((candidate) => candidate.kind === 'lambda-function')) {
-    const outcome = (await store.getJson(
-      outcomeKey(runId, restoreId, region, 'lambda-function', resource.name),
-    )) as { details?: { versionMap?: Record<string, string> } } | undefined;
-    functionVersions[resource.name] = outcome?.details?.versionMap ?? {};
-  }
-  return createArnMapper({ ...regionPlan.mapping, layerVersions, functionVersions });
 }

@@ -16,11 +16,11 @@ import {
   expectedPicture,
   type FunctionPicture,
   livePicture,
-  mapperOfRestore,
 } from '../../../src/kinds/lambda-function/compare.js';
 import type { FunctionSnapshot } from '../../../src/kinds/lambda-function/format.js';
 import { runStateMachineLocally } from '../../../src/local/runner.js';
 import { type SeededRegion, seedRegion } from '../../../src/local/seed.js';
+import { mapperOfRestore } from '../../../src/restore/mapper.js';
 import type { RestoreReport } from '../../../src/restore/report.js';
 import { openStore } from '../../../src/store/open.js';
 import type { BackupStore } from '../../../src/store/store.js';

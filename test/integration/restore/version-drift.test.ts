@@ -11,10 +11,11 @@ import {
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client } from '../../../src/aws/clients.js';
-import { expectedPicture, livePicture, mapperOfRestore } from '../../../src/kinds/lambda-function/compare.js';
+import { expectedPicture, livePicture } from '../../../src/kinds/lambda-function/compare.js';
 import { loadFunctionSnapshot } from '../../../src/kinds/lambda-function/format.js';
 import { runStateMachineLocally } from '../../../src/local/runner.js';
 import { zipFiles } from '../../../src/local/zip.js';
+import { mapperOfRestore } from '../../../src/restore/mapper.js';
 import type { RestoreReport } from '../../../src/restore/report.js';
 import { openStore } from '../../../src/store/open.js';
 import type { BackupStore } from '../../../src/store/store.js';
