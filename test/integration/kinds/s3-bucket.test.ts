@@ -14,7 +14,8 @@ import {
 import { describe, expect, it } from '@jest/globals';
 import type { Artifact } from '../../../schemas/work-item.js';
 import { client } from '../../../src/aws/clients.js';
-import { type ObjectEntry, s3Bucket } from '../../../src/kinds/s3-bucket/backup.js';
+import type { ObjectEntry } from '../../../src/kinds/s3-bucket/format.js';
+import { s3Bucket } from '../../../src/kinds/s3-bucket/index.js';
 import { manifestKey } from '../../../src/store/layout.js';
 import type { BackupStore } from '../../../src/store/store.js';
 import { unique } from '../../helpers/aws.js';

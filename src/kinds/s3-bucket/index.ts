@@ -1,0 +1,39 @@
+import { GetBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { client } from '../../aws/clients.js';
+import { errorName } from '../../aws/errors.js';
+import type { ResourceKind } from '../types.js';
+import { backupBucket } from './backup-bucket.js';
+import { bucketsWiredTo, discoverBuckets } from './discover.js';
+import { tagRecord } from './object-attributes.js';
+import { restoreBucket } from './restore-bucket.js';
+import { teardownBucket } from './teardown.js';
+
+/** S3 buckets: configuration and objects (see backup-bucket.ts and restore-bucket.ts). */
+export const s3Bucket: ResourceKind = {
+  kind: 's3-bucket',
+  nameKind: 's3-bucket',
+  // arn:aws:s3:::BUCKET[/KEY]: the name is the resource part up to the first ':' or '/'.
+  arnNames: [{ nameKind: 's3-bucket', service: 's3', resource: /^([^:/]*)/ }],
+  discover: discoverBuckets,
+  wiredTo: bucketsWiredTo,
+  backup: backupBucket,
+  restore: restoreBucket,
+
+  async tags(region, name) {
+    try {
+      const response = await client(S3Client, region).send(new GetBucketTaggingCommand({ Bucket: name }));
+      return tagRecord(response.TagSet);
+    } catch (error) {
+      if (errorName(error) === 'NoSuchTagSet') return {};
+      throw error;
+    }
+  },
+
+  async awsBackupArn(_region, name) {
+    return `arn:aws:s3:::${name}`;
+  },
+
+  teardown: teardownBucket,
+};
+
+export default s3Bucket;

@@ -1,0 +1,128 @@
+import { CopyObjectCommand, type CopyObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { NotFoundError } from '../../errors.js';
+import type { RestoreContext } from '../../reconcile/context.js';
+import type { PartPosition } from '../../reconcile/data.js';
+import type { S3Location } from '../../store/store.js';
+import { envNumber, mapOrdered } from '../shared/pacing.js';
+import { isStored, type StoredEntry } from './format.js';
+import { attributeFields, indexAttributes, wantedAttributes } from './object-attributes.js';
+import { indexEntries } from './objects-index.js';
+import { copiedInParts, copyInParts, copySource } from './server-side-copy.js';
+
+/**
+ * Restore: writes a bucket's objects back from the store. From an S3 store by server-side CopyObject
+ * (one request per object; objects above 5 GB in parts), from a file:// store by upload. Content
+ * type, metadata, tags and headers travel with the stored copy when the index says
+ * `"attributes": "copy"` (the copy keeps them: MetadataDirective and TaggingDirective COPY), and are
+ * set explicitly from the index entry for `"attributes": "index"`. Every restored object gets a
+ * SHA-256 checksum, so later comparisons check content without reading it.
+ */
+
+const STOPPED = Symbol('stopped');
+
+/** What restoring (and comparing) one bucket's objects needs. */
+export interface RestoreJob {
+  store: RestoreContext['store'];
+  /** The store's bucket, for server-side copies; undefined for a file:// store. */
+  storeBucket?: S3Location;
+  /** A client in the target region. */
+  s3: S3Client;
+  /** The restored bucket's name. */
+  bucket: string;
+}
+
+/** Writes one object back from the store (see the module comment for how). */
+async function restoreObject(job: RestoreJob, entry: StoredEntry, notes: Set<string>): Promise<void> {
+  const { storedAt } = entry;
+  if (job.storeBucket) {
+    const source = copySource(job.storeBucket.bucket, job.storeBucket.key(storedAt));
+    if (copiedInParts(entry.size)) {
+      await copyInParts({
+        s3: job.s3,
+        destination: { Bucket: job.bucket, Key: entry.key },
+        source,
+        size: entry.size,
+        // With an S3 store the attributes are always known: from the index or from the copy.
+        create: {
+          ...attributeFields((await wantedAttributes(job.storeBucket, entry)) ?? indexAttributes(entry)),
+          ChecksumAlgorithm: 'SHA256',
+        },
+      });
+      return;
+    }
+    const attributes: Partial<CopyObjectCommandInput> =
+      entry.attributes === 'copy'
+        ? { MetadataDirective: 'COPY', TaggingDirective: 'COPY' }
+        : {
+            MetadataDirective: 'REPLACE',
+            TaggingDirective: 'REPLACE',
+            ...attributeFields(indexAttributes(entry)),
+          };
+    await job.s3.send(
+      new CopyObjectCommand({
+        Bucket: job.bucket,
+        Key: entry.key,
+        CopySource: source,
+        ChecksumAlgorithm: 'SHA256',
+        ...attributes,
+      }),
+    );
+    return;
+  }
+  const body = await job.store.read(storedAt);
+  if (!body) throw new NotFoundError(`${job.store.url}: ${storedAt} (object ${entry.key}) is missing`);
+  if (entry.attributes === 'copy')
+    notes.add(
+      'objects stored by server-side copy keep their metadata and tags on the copy, which this file:// store does not have: restored without them',
+    );
+  await new Upload({
+    client: job.s3,
+    params: {
+      Bucket: job.bucket,
+      Key: entry.key,
+      Body: body,
+      ChecksumAlgorithm: 'SHA256',
+      ...(entry.attributes === 'index' ? attributeFields(indexAttributes(entry)) : {}),
+    },
+    partSize: Math.max(
+      5 * 1024 ** 2,
+      Math.min(entry.size, envNumber('TRIGGERVAULT_S3_UPLOAD_PART_BYTES', 64 * 1024 ** 2)),
+    ),
+    queueSize: 2,
+  }).done();
+}
+
+/** Copies the entries of the index parts from `from` on; stops starting copies at `deadline`. */
+export async function restoreObjects(
+  job: RestoreJob,
+  parts: string[],
+  from: PartPosition,
+  deadline: number,
+  notes: string[],
+): Promise<PartPosition | undefined> {
+  const said = new Set<string>();
+  let position = from;
+  let stopped = false;
+  let started = 0;
+  const copies = mapOrdered(
+    indexEntries(job.store, parts, from),
+    envNumber('TRIGGERVAULT_S3_RESTORE_CONCURRENCY', 32),
+    async (record) => {
+      // The first copy always starts: every call makes progress, however late it starts.
+      if (started++ > 0 && Date.now() >= deadline) return STOPPED;
+      if (isStored(record.value)) await restoreObject(job, record.value, said);
+      return record.next;
+    },
+    64,
+  );
+  for await (const copied of copies) {
+    if (copied === STOPPED) {
+      stopped = true;
+      break;
+    }
+    position = copied;
+  }
+  for (const note of said) if (!notes.includes(note)) notes.push(note);
+  return stopped ? position : undefined;
+}
