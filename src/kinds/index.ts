@@ -3,7 +3,7 @@ import type { ArnNamePattern } from '../reconcile/arn-map.js';
 import { dynamodbTable } from './dynamodb-table/index.js';
 import { kinesisStream } from './kinesis-stream/index.js';
 import { lambdaFunction } from './lambda-function/index.js';
-import { s3Bucket } from './s3-bucket/backup.js';
+import { s3Bucket } from './s3-bucket/index.js';
 import type { ResourceKind } from './types.js';
 
 /** Every resource kind, by name. Adding a kind is one folder and one line here. */

@@ -220,7 +220,7 @@ describe('AWS Backup engine (mocked: moto has no backup jobs)', () => {
     const original = KINDS['dynamodb-table'];
     const exported: unknown[] = [];
     KINDS['dynamodb-table'] = {
-      kind: 'dynamodb-table',
+      ...original,
       discover: async () => [],
       backup: async (work) => {
         exported.push(work.cursor);
