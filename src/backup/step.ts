@@ -1,10 +1,10 @@
 import { parseOrThrow } from '../../schemas/common.js';
 import { type Artifact, ItemResult, type StepResult, type WorkItem } from '../../schemas/work-item.js';
 import { recordItemMetrics } from '../metrics.js';
-import { backupItem } from '../policy/engine.js';
 import { itemResultKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
+import { backupItem } from './dispatch.js';
 
 /** Optional cap on items per chunk (TRIGGERVAULT_CHUNK_ITEMS): small Lambdas, tests, smoother checkpoints. */
 function chunkItems(): number | undefined {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { createArnMapper } from '../../src/reconcile/arn-map.js';
 import { diffFields } from '../../src/reconcile/diff.js';
+import { mapperFor } from '../../src/restore/mapper.js';
 
-const mapper = createArnMapper({
+const mapper = mapperFor({
   sourceRegion: 'eu-west-1',
   targetRegion: 'us-west-1',
   sourceAccount: '111111111111',

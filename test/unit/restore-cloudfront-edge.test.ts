@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createArnMapper } from '../../src/reconcile/arn-map.js';
 import type { RestoreContext } from '../../src/reconcile/context.js';
+import { mapperFor } from '../../src/restore/mapper.js';
 import type { BackupStore } from '../../src/store/store.js';
 import { cloudFrontEdgeTrigger } from '../../src/triggers/cloudfront-edge.js';
 import type { TriggerRecord } from '../../src/triggers/types.js';
@@ -40,7 +40,7 @@ const context = (overrides: Partial<RestoreContext> = {}, edge = true): RestoreC
   restoreId: '20261125T130000Z-fedcba',
   sourceRegion: 'us-east-1',
   targetRegion: 'us-east-1',
-  mapper: createArnMapper({
+  mapper: mapperFor({
     sourceRegion: 'us-east-1',
     targetRegion: 'us-east-1',
     sourceAccount: ACCOUNT,

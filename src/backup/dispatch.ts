@@ -4,9 +4,9 @@ import { RunPlan } from '../../schemas/run-input.js';
 import type { WorkItem } from '../../schemas/work-item.js';
 import { kindModule } from '../kinds/index.js';
 import type { BackupContext, BackupStep } from '../kinds/types.js';
+import { AwsBackupState, awsBackupStep } from '../policy/aws-backup.js';
 import { planKey } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
-import { AwsBackupState, awsBackupStep } from './aws-backup.js';
 
 /**
  * The policy-aware backup of one item: the kind's own backup told what the policy makes critical
