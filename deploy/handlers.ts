@@ -1,4 +1,4 @@
-import type { KindName } from '../schemas/common.js';
+import { KIND_NAMES, type KindName } from '../schemas/common.js';
 import type { Statement } from './cfn.js';
 import { KIND_STACKS } from './kinds/index.js';
 import {
@@ -49,11 +49,30 @@ import {
 
 export type MachineName = 'backup' | 'restore';
 
+/** The entry modules under handlers/: each exports `handler`; backup-item and restore-item also `handlerFor(kind)`. */
+export type HandlerEntry =
+  | 'plan'
+  | 'discover'
+  | 'backup-item'
+  | 'record-failure'
+  | 'verify'
+  | 'finalize'
+  | 'publish'
+  | 'restore-plan'
+  | 'restore-region'
+  | 'restore-item'
+  | 'restore-triggers'
+  | 'restore-failure'
+  | 'restore-report'
+  | 'drill-compare'
+  | 'drill-cleanup'
+  | 'drill-publish';
+
 export interface HandlerSpec {
   /** Function key: the deployed function is `<service>-<stage>-<name>`; static ASL tasks say `Fn::GetAtt: [name, Arn]`. */
   name: string;
-  /** Entry module `handlers/<entry>.ts` (exports `handler`). */
-  entry: string;
+  /** Entry module `handlers/<entry>.ts`. */
+  entry: HandlerEntry;
   description: string;
   memorySize: number;
   /** Seconds, within the TimeoutSeconds of every Task state that runs it. */
@@ -70,8 +89,11 @@ export interface HandlerSpec {
   kind?: KindName;
 }
 
-/** `backup-<kind>` / `restore-<kind>`: invoked by name from the item Task (no ASL edit per kind). */
-function kindHandler(name: string, entry: string, kind: KindName, direction: MachineName): HandlerSpec {
+/**
+ * `backup-<kind>` / `restore-<kind>`: the item Task of the state machine invokes it by name
+ * (`<taskPrefix>-backup-<kind>`), so a new kind needs no ASL state, no handler file and no stack edit.
+ */
+function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
   const task = KIND_STACKS[kind][direction];
   const extra = new Set(task.store ?? []);
   const store =
@@ -92,50 +114,18 @@ function kindHandler(name: string, entry: string, kind: KindName, direction: Mac
           storeNeverChanged,
         ];
   return {
-    name,
-    entry,
+    name: `${direction}-${kind}`,
+    entry: direction === 'backup' ? 'backup-item' : 'restore-item',
     description: task.description,
     memorySize: task.memorySize,
     timeout: task.timeout,
     machine: direction,
     roleNote: task.roleNote,
+    environment: { TRIGGERVAULT_KIND: kind },
     permissions: [...store, ...task.statements],
     kind,
   };
 }
-
-// TEMPORARY (equivalence step): restoreData serves the three data kinds with one role.
-const restoreData: HandlerSpec = (() => {
-  const kinds = ['dynamodb-table', 'kinesis-stream', 's3-bucket'] as const;
-  const statements = kinds.flatMap((kind) =>
-    KIND_STACKS[kind].restore.statements.filter((statement) => statement.Sid !== 'EncryptRestoredData'),
-  );
-  return {
-    name: 'restoreData',
-    entry: 'restore-data',
-    description: 'triggervault restore - one table, bucket or stream with its data (checkpointed)',
-    memorySize: 1769,
-    timeout: 900,
-    machine: 'restore',
-    roleNote: 'creates tables, buckets, streams and loads their data',
-    permissions: [
-      storeList,
-      storeRead,
-      storeReadTags,
-      storeWriteRestores,
-      storeKey,
-      storeNeverChanged,
-      ...statements,
-      {
-        Sid: 'EncryptRestoredData',
-        Effect: 'Allow',
-        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: accountKeys,
-        Condition: { StringLike: { 'kms:ViaService': ['s3.*.amazonaws.com', 'kinesis.*.amazonaws.com'] } },
-      },
-    ],
-  };
-})();
 
 export const HANDLERS: readonly HandlerSpec[] = [
   // ---------------------------------------------------------------- backup (statemachines/backup.asl.yaml)
@@ -176,10 +166,8 @@ export const HANDLERS: readonly HandlerSpec[] = [
       { Sid: 'BucketRegions', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: anyBucket },
     ],
   },
-  kindHandler('snapshotFunction', 'snapshot-function', 'lambda-function', 'backup'),
-  kindHandler('exportTable', 'export-table', 'dynamodb-table', 'backup'),
-  kindHandler('exportBucket', 'export-bucket', 's3-bucket', 'backup'),
-  kindHandler('exportStream', 'export-stream', 'kinesis-stream', 'backup'),
+  // backup-<kind>: one per kind, each with its own role (deploy/kinds/<kind>.ts).
+  ...KIND_NAMES.map((kind) => kindHandler(kind, 'backup')),
   {
     name: 'recordFailure',
     entry: 'record-failure',
@@ -265,8 +253,8 @@ export const HANDLERS: readonly HandlerSpec[] = [
       { Sid: 'ListLayerVersions', Effect: 'Allow', Action: 'lambda:ListLayerVersions', Resource: '*' },
     ],
   },
-  kindHandler('restoreFunction', 'restore-function', 'lambda-function', 'restore'),
-  restoreData,
+  // restore-<kind>: one per kind, each with its own role (deploy/kinds/<kind>.ts).
+  ...KIND_NAMES.map((kind) => kindHandler(kind, 'restore')),
   {
     name: 'restoreTriggers',
     entry: 'restore-triggers',
