@@ -5,6 +5,14 @@ export const KIND_NAMES = ['lambda-function', 'dynamodb-table', 's3-bucket', 'ki
 export const KindName = z.enum(KIND_NAMES);
 export type KindName = z.infer<typeof KindName>;
 
+/**
+ * The deployment's function-name prefix, `<service>-<stage>` (TRIGGERVAULT_TASK_PREFIX): an item Task
+ * invokes `<prefix>-backup-<kind>` or `<prefix>-restore-<kind>`, whose names stay within Lambda's 64.
+ */
+export const TaskPrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, - or _ (a Lambda function-name prefix)');
+
 /** AWS region names (standard, gov, China, ISO partitions). */
 export const RegionName = z
   .string()

@@ -225,7 +225,7 @@ export async function s3Section(context: BenchContext): Promise<SectionResult> {
   details.ceiling = { best: ceiling, measured: ceilings };
   const copiedDirect = oursDirect ? sumSummary(oursDirect, 's3-bucket', 'copied') : 0;
   const directRate = oursDirect ? perSecond(copiedDirect, oursDirect.ms) : null;
-  const stepMs = oursDirect?.handlerMs.exportBucket;
+  const stepMs = oursDirect?.handlerMs['backup-s3-bucket'];
   const stepRate = stepMs ? perSecond(copiedDirect, stepMs) : null;
   figures.push(
     {
@@ -363,7 +363,7 @@ export async function s3Section(context: BenchContext): Promise<SectionResult> {
         value: (again.result.ms / oursProxy.result.ms) * 100,
         unit: '%',
         target: { cmp: '<=', value: 10 },
-        note: `${rounds.map((run) => (run.result.ms / 1000).toFixed(2)).join(' and ')} s vs ${(oursProxy.result.ms / 1000).toFixed(1)} s; export step ${((again.result.handlerMs.exportBucket ?? 0) / 1000).toFixed(2)} s`,
+        note: `${rounds.map((run) => (run.result.ms / 1000).toFixed(2)).join(' and ')} s vs ${(oursProxy.result.ms / 1000).toFixed(1)} s; export step ${((again.result.handlerMs['backup-s3-bucket'] ?? 0) / 1000).toFixed(2)} s`,
       },
       {
         section: 'incremental',

@@ -3,6 +3,7 @@ import './polyfills.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { RunSummary } from '../backup/finalize.js';
 import { type Progress, ProgressTracker } from '../backup/progress.js';
+import { taskPrefix } from '../lambda/task-prefix.js';
 import { LOCAL_HANDLERS, type LocalHandler } from './handlers.js';
 import { loadStateMachine } from './state-machine.js';
 
@@ -11,7 +12,7 @@ export type { Progress } from '../backup/progress.js';
 export interface LocalRunOptions {
   /** Called whenever an item of a region finishes or a region's work list is known. */
   onProgress?: (progress: Progress) => void;
-  /** Replace a handler by logical name (tests inject faults this way). */
+  /** Replace a handler by name, as deploy/handlers.ts names it (tests inject faults this way). */
   handlers?: Partial<Record<string, LocalHandler>>;
   /** Milliseconds each Retry waits locally, instead of the definition's seconds. */
   retryIntervalMs?: number;
@@ -31,30 +32,52 @@ const lambdaContext = (name: string, timeoutMs = 900_000) => {
   };
 };
 
-/** Runs the deployable ASL in-process, every Lambda task bound to the real handler. */
+/** An error as Step Functions names it (`error.name` is what Retry and Catch match). */
+const stateError = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+/**
+ * Runs the deployable ASL in-process, every Lambda task bound to the real handler: a
+ * `Fn::GetAtt: [name, Arn]` Task to the handler of that name, a `lambda:invoke` Task to the handler
+ * its FunctionName names (`<taskPrefix>-<name>`), answering as the integration does (`{Payload}`).
+ */
 export async function runStateMachineLocally(
   file: string,
   input: unknown,
   options: LocalRunOptions = {},
 ): Promise<LocalRunResult> {
-  const { definition, taskHandlers } = loadStateMachine(file);
+  const { definition, taskHandlers, invokeTasks } = loadStateMachine(file);
   const progress = new ProgressTracker(options.onProgress);
+  const handlerOf = (name: string) => options.handlers?.[name] ?? LOCAL_HANDLERS[name];
+  const run = async (name: string, handler: LocalHandler, event: unknown) => {
+    const result = await handler(event, lambdaContext(name));
+    progress.observe(result);
+    return result;
+  };
   const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, handlerName] of Object.entries(taskHandlers)) {
-    const handler = options.handlers?.[handlerName] ?? LOCAL_HANDLERS[handlerName];
+    const handler = handlerOf(handlerName);
     if (!handler) throw new Error(`state ${stateName} needs handler ${handlerName}, which does not exist`);
-    overrides[stateName] = async (event) => {
-      const result = await handler(event, lambdaContext(handlerName));
-      progress.observe(result);
-      return result;
+    overrides[stateName] = (event) => run(handlerName, handler, event);
+  }
+  const prefix = `${taskPrefix()}-`;
+  for (const [stateName, task] of Object.entries(invokeTasks)) {
+    overrides[stateName] = async (parameters) => {
+      const { FunctionName, Payload } = parameters as { FunctionName: string; Payload: unknown };
+      const name = FunctionName.startsWith(prefix) ? FunctionName.slice(prefix.length) : '';
+      const handler = task.names.test(name) ? handlerOf(name) : undefined;
+      // Deployed, the state machine's role may invoke exactly these functions (Lambda: AccessDeniedException).
+      if (!handler)
+        throw stateError(
+          'Lambda.AWSLambdaException',
+          `state ${stateName} may not invoke ${FunctionName}: no handler ${task.expression} names`,
+        );
+      return { ExecutedVersion: '$LATEST', StatusCode: 200, Payload: await run(name, handler, Payload) };
     };
   }
   const retryIntervalOverrides =
     options.retryIntervalMs === undefined
       ? undefined
-      : Object.fromEntries(
-          Object.keys(taskHandlers).map((name) => [name, options.retryIntervalMs as number]),
-        );
+      : Object.fromEntries(Object.keys(overrides).map((name) => [name, options.retryIntervalMs as number]));
   const machine = new StateMachine(definition as never, {
     validationOptions: { checkArn: true, checkPaths: true },
   });

@@ -41,7 +41,7 @@ describe('redrive', () => {
     // Prepare: two functions; the snapshot of one keeps failing until retries are exhausted
     const healthy = await createTestFunction(REGION);
     const flaky = await createTestFunction(REGION);
-    const snapshot = LOCAL_HANDLERS.snapshotFunction as (
+    const snapshot = LOCAL_HANDLERS['backup-lambda-function'] as (
       event: unknown,
       context: unknown,
     ) => Promise<unknown>;
@@ -51,7 +51,7 @@ describe('redrive', () => {
       {
         retryIntervalMs: 1,
         handlers: {
-          snapshotFunction: async (event, context) => {
+          'backup-lambda-function': async (event, context) => {
             if ((event as { name: string }).name === flaky.name)
               throw new TransientAwsError('injected: throttled');
             return snapshot(event, context);

@@ -23,14 +23,17 @@ let names: string[];
 
 /** One function always fails to snapshot, as if its code could not be fetched. */
 async function backupWithOneFailure(broken: string) {
-  const snapshot = LOCAL_HANDLERS.snapshotFunction as (event: unknown, context: unknown) => Promise<unknown>;
+  const snapshot = LOCAL_HANDLERS['backup-lambda-function'] as (
+    event: unknown,
+    context: unknown,
+  ) => Promise<unknown>;
   return runStateMachineLocally(
     'backup.asl.yaml',
     { store: storeUrl, policy },
     {
       retryIntervalMs: 1,
       handlers: {
-        snapshotFunction: async (event, context) => {
+        'backup-lambda-function': async (event, context) => {
           if ((event as { name: string }).name === broken) {
             throw Object.assign(new Error(`code of ${broken} could not be fetched`), {
               name: 'IntegrityError',

@@ -5,7 +5,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { unzipSync } from 'fflate';
-import { loadStateMachine } from '../../src/local/state-machine.js';
+import { HANDLERS, type MachineName } from '../../deploy/handlers.js';
+import { KIND_NAMES } from '../../schemas/common.js';
+import { LAMBDA_INVOKE, loadStateMachine } from '../../src/local/state-machine.js';
 
 // The deployable stack, checked on what `npm run package` (osls package, offline) produces:
 // .serverless/cloudformation-template-update-stack.json and one zip per handler.
@@ -14,33 +16,17 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TEMPLATE = join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
 const STAGE = 'dev';
 const SERVICE = 'triggervault';
-const ITEM_HANDLERS = ['snapshotFunction', 'exportTable', 'exportBucket', 'exportStream'];
-/** ASL task name → handler file, as the issue fixes them. */
-const HANDLER_FILES: Record<string, string> = {
-  plan: 'plan',
-  discover: 'discover',
-  snapshotFunction: 'snapshot-function',
-  exportTable: 'export-table',
-  exportBucket: 'export-bucket',
-  exportStream: 'export-stream',
-  recordFailure: 'record-failure',
-  verify: 'verify',
-  finalize: 'finalize',
-  publish: 'publish',
-};
-/** restore.asl.yaml task name → handler file (src/local/handlers.ts binds the same names). */
-const RESTORE_HANDLER_FILES: Record<string, string> = {
-  restorePlan: 'restore-plan',
-  restoreRegion: 'restore-region',
-  restoreFunction: 'restore-function',
-  restoreData: 'restore-data',
-  restoreTriggers: 'restore-triggers',
-  restoreFailure: 'restore-failure',
-  restoreReport: 'restore-report',
-  drillCompare: 'drill-compare',
-  drillCleanup: 'drill-cleanup',
-  drillPublish: 'drill-publish',
-};
+/** The item functions the backup machine invokes by name, one per kind (`<service>-<stage>-backup-<kind>`). */
+const ITEM_HANDLERS = KIND_NAMES.map((kind) => `backup-${kind}`);
+/** Handler name → handler file of a state machine's tasks, from the handler table (deploy/handlers.ts). */
+const handlerFiles = (machine: MachineName): Record<string, string> =>
+  Object.fromEntries(
+    HANDLERS.filter((spec) => spec.machine === machine).map((spec) => [spec.name, spec.entry]),
+  );
+/** backup.asl.yaml: its Fn::GetAtt tasks and the backup-<kind> functions its item task invokes. */
+const HANDLER_FILES = handlerFiles('backup');
+/** restore.asl.yaml: likewise, with restore-<kind> (src/local/handlers.ts binds the same names). */
+const RESTORE_HANDLER_FILES = handlerFiles('restore');
 const ALL_HANDLER_FILES = { ...HANDLER_FILES, ...RESTORE_HANDLER_FILES };
 /**
  * Step Functions delivers logs through CloudWatch Logs vended log delivery, whose actions AWS
@@ -146,10 +132,16 @@ const only = (type: string, where: (resource: Cfn, id: string) => boolean = () =
 const stateMachine = () => only('AWS::StepFunctions::StateMachine', (_, id) => id === 'BackupStateMachine');
 const restoreStateMachine = () =>
   only('AWS::StepFunctions::StateMachine', (_, id) => id === 'RestoreStateMachine');
-/** Each state machine with its ASL file and the task handlers it runs. */
+/** Each state machine with its ASL file, the task handlers it runs and how many functions that is. */
 const MACHINES = [
-  { file: 'backup.asl.yaml', machine: stateMachine, handlers: HANDLER_FILES },
-  { file: 'restore.asl.yaml', machine: restoreStateMachine, handlers: RESTORE_HANDLER_FILES },
+  { name: 'backup', file: 'backup.asl.yaml', machine: stateMachine, handlers: HANDLER_FILES, functions: 10 },
+  {
+    name: 'restore',
+    file: 'restore.asl.yaml',
+    machine: restoreStateMachine,
+    handlers: RESTORE_HANDLER_FILES,
+    functions: 12,
+  },
 ];
 const backupBucket = () =>
   only('AWS::S3::Bucket', (resource, id) => id !== 'ServerlessDeploymentBucket' && !!resource.Properties);
@@ -203,9 +195,13 @@ function resourceStatements(): OwnedStatement[] {
 }
 
 /** Task states of an ASL definition (nested Map/Parallel included), with their Resource and timeout. */
-function taskStates(states: Record<string, Cfn>): { name: string; resource: string; timeout?: number }[] {
+function taskStates(
+  states: Record<string, Cfn>,
+): { name: string; resource: string; timeout?: number; parameters?: Cfn }[] {
   return Object.entries(states).flatMap(([name, state]) => [
-    ...(state.Type === 'Task' ? [{ name, resource: state.Resource, timeout: state.TimeoutSeconds }] : []),
+    ...(state.Type === 'Task'
+      ? [{ name, resource: state.Resource, timeout: state.TimeoutSeconds, parameters: state.Parameters }]
+      : []),
     ...taskStates((state.ItemProcessor ?? state.Iterator)?.States ?? {}),
     ...asList(state.Branches).flatMap((branch: Cfn) => taskStates(branch.States)),
   ]);
@@ -276,13 +272,15 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
 
   it.each(MACHINES)(
     'deploys exactly $file: the definition, with its function references resolved, equals the file',
-    ({ file, machine: which, handlers }) => {
+    ({ name: direction, file, machine: which, handlers }) => {
       // Prepare
       const [, machine] = which();
       const byName = functionsByName();
-      const { definition: expected, taskHandlers } = loadStateMachine(file, (name) =>
-        deployedArn(`${SERVICE}-${STAGE}-${name}`),
-      );
+      const {
+        definition: expected,
+        taskHandlers,
+        invokeTasks,
+      } = loadStateMachine(file, (name) => deployedArn(`${SERVICE}-${STAGE}-${name}`));
       const definitionString = machine.Properties.DefinitionString;
       const [body, substitutions] =
         typeof definitionString === 'string' ? [definitionString, {}] : definitionString['Fn::Sub'];
@@ -298,7 +296,14 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       // Assess
       expect(resolved).not.toMatch(/\$\{/);
       expect(withoutInjectedQueryLanguage(JSON.parse(resolved), expected)).toEqual(expected);
-      expect(new Set(Object.values(taskHandlers))).toEqual(new Set(Object.keys(handlers)));
+      // The item task invokes `<taskPrefix>-<direction>-<kind>` by name: one function per kind.
+      const invokedByName = Object.values(invokeTasks).flatMap((task) =>
+        [...byName.keys()].filter((name) => task.names.test(name)),
+      );
+      expect(new Set(invokedByName)).toEqual(new Set(KIND_NAMES.map((kind) => `${direction}-${kind}`)));
+      expect(new Set([...Object.values(taskHandlers), ...invokedByName])).toEqual(
+        new Set(Object.keys(handlers)),
+      );
     },
   );
 
@@ -320,6 +325,15 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(SERVICE);
       expect(fn.Properties.Environment.Variables.TRIGGERVAULT_LOG_LEVEL).toMatch(/^(DEBUG|INFO|WARN|ERROR)$/);
     }
+    // The item tasks name functions `<TRIGGERVAULT_TASK_PREFIX>-backup-<kind>`: Plan's prefix is the stack's.
+    for (const [, [, fn]] of byName)
+      expect(fn.Properties.Environment.Variables.TRIGGERVAULT_TASK_PREFIX).toBe(`${SERVICE}-${STAGE}`);
+    for (const kind of KIND_NAMES)
+      for (const direction of ['backup', 'restore']) {
+        const [, fn] = byName.get(`${direction}-${kind}`) as [string, Cfn];
+        expect(fn.Properties.FunctionName).toBe(`${SERVICE}-${STAGE}-${direction}-${kind}`);
+        expect(fn.Properties.Environment.Variables.TRIGGERVAULT_KIND).toBe(kind);
+      }
     const publish = (byName.get('publish') as [string, Cfn])[1].Properties.Environment.Variables;
     expect(publish.TRIGGERVAULT_TOPIC_ARN).toEqual({ Ref: only('AWS::SNS::Topic')[0] });
     expect(publish.TRIGGERVAULT_DLQ_URL).toEqual({ Ref: 'DeadLetterQueue' });
@@ -329,22 +343,32 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
 
   it.each(MACHINES)(
     'gives each $file function a timeout within the TimeoutSeconds of every Task state that runs it',
-    ({ machine: which, handlers }) => {
+    ({ file, machine: which, handlers }) => {
       // Prepare
       const byName = functionsByName();
       const [, machine] = which();
       const [body, substitutions] = machine.Properties.DefinitionString['Fn::Sub'];
       const tasks = taskStates(JSON.parse(body).States);
+      const { invokeTasks } = loadStateMachine(file);
       const idToName = new Map([...byName].map(([name, [id]]) => [id, name]));
+      /** The functions a Task runs: its Fn::GetAtt function, or every function its FunctionName can name. */
+      const functionsOf = (task: (typeof tasks)[number]): string[] => {
+        const variable = /^\$\{(.+)\}$/.exec(task.resource)?.[1];
+        if (variable) return [idToName.get(substitutions[variable]['Fn::GetAtt'][0]) as string];
+        expect(task.resource).toBe(LAMBDA_INVOKE);
+        expect(task.parameters['FunctionName.$']).toMatch(/^States\.Format\('\{\}-/);
+        return [...byName.keys()].filter((name) => invokeTasks[task.name]?.names.test(name));
+      };
       // Assess
-      expect(tasks.length).toBeGreaterThanOrEqual(Object.keys(handlers).length);
+      expect(tasks.flatMap(functionsOf).length).toBeGreaterThanOrEqual(Object.keys(handlers).length);
       for (const task of tasks) {
-        const variable = /^\$\{(.+)\}$/.exec(task.resource)?.[1] as string;
-        const name = idToName.get(substitutions[variable]['Fn::GetAtt'][0]) as string;
-        const [, fn] = byName.get(name) as [string, Cfn];
-        expect(task.timeout).toBeDefined();
-        expect(Object.keys(handlers)).toContain(name);
-        expect(fn.Properties.Timeout).toBeLessThanOrEqual(task.timeout as number);
+        expect(functionsOf(task).length).toBeGreaterThan(0);
+        for (const name of functionsOf(task)) {
+          const [, fn] = byName.get(name) as [string, Cfn];
+          expect(task.timeout).toBeDefined();
+          expect(Object.keys(handlers)).toContain(name);
+          expect(fn.Properties.Timeout).toBeLessThanOrEqual(task.timeout as number);
+        }
       }
       for (const name of ITEM_HANDLERS) {
         expect((byName.get(name) as [string, Cfn])[1].Properties.Timeout).toBe(900);
@@ -713,7 +737,7 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       ).toEqual([]);
     }
     expect(actionsOfRole('restoreRegion')).toContain('lambda:PublishLayerVersion');
-    expect(actionsOfRole('restoreFunction')).toEqual(
+    expect(actionsOfRole('restore-lambda-function')).toEqual(
       expect.arrayContaining([
         'lambda:CreateFunction',
         'lambda:UpdateFunctionCode',
@@ -722,8 +746,10 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
         'iam:PassRole',
       ]),
     );
-    expect(actionsOfRole('restoreFunction')).not.toContain('dynamodb:CreateTable');
-    expect(actionsOfRole('restoreData')).toEqual(
+    expect(actionsOfRole('restore-lambda-function')).not.toContain('dynamodb:CreateTable');
+    // The data kinds, once restoreData, each restore with their own role and only what their kind needs.
+    const dataRoles = ['restore-dynamodb-table', 'restore-kinesis-stream', 'restore-s3-bucket'];
+    expect(dataRoles.flatMap(actionsOfRole)).toEqual(
       expect.arrayContaining([
         'dynamodb:CreateTable',
         'dynamodb:BatchWriteItem',
@@ -734,7 +760,20 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
         's3:PutObject',
       ]),
     );
-    expect(actionsOfRole('restoreData')).not.toContain('lambda:CreateFunction');
+    for (const name of dataRoles) expect(actionsOfRole(name)).not.toContain('lambda:CreateFunction');
+    const services = (name: string) => new Set(actionsOfRole(name).map((action) => action.split(':')[0]));
+    expect(actionsOfRole('restore-dynamodb-table')).toEqual(
+      expect.arrayContaining(['dynamodb:CreateTable', 'dynamodb:BatchWriteItem', 'dynamodb:ImportTable']),
+    );
+    expect(services('restore-dynamodb-table')).toEqual(new Set(['logs', 's3', 'kms', 'dynamodb']));
+    expect(actionsOfRole('restore-kinesis-stream')).toEqual(
+      expect.arrayContaining(['kinesis:CreateStream', 'kinesis:PutRecords']),
+    );
+    expect(services('restore-kinesis-stream')).toEqual(new Set(['logs', 's3', 'kms', 'kinesis']));
+    expect(actionsOfRole('restore-s3-bucket')).toEqual(
+      expect.arrayContaining(['s3:CreateBucket', 's3:PutObject']),
+    );
+    expect(services('restore-s3-bucket')).toEqual(new Set(['logs', 's3', 'kms']));
     expect(actionsOfRole('restoreTriggers')).toEqual(
       expect.arrayContaining([
         'lambda:CreateEventSourceMapping',
@@ -756,8 +795,8 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
   });
 
   it.each(MACHINES)(
-    'lets the $file state machine role invoke exactly its ten task functions',
-    ({ machine: which, handlers }) => {
+    'lets the $file state machine role invoke exactly its $functions task functions',
+    ({ machine: which, handlers, functions }) => {
       // Prepare
       const byName = new Map([...functionsByName()].filter(([name]) => name in handlers));
       const [machineRole] = which()[1].Properties.RoleArn['Fn::GetAtt'];
@@ -766,7 +805,7 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
         actionsOf(statement).some((action) => action.startsWith('lambda:')),
       );
       // Assess
-      expect(byName.size).toBe(10);
+      expect(byName.size).toBe(functions);
       expect(invoke).toHaveLength(1);
       expect(actionsOf(invoke[0] as Statement)).toEqual(['lambda:InvokeFunction']);
       expect(new Set(asList((invoke[0] as Statement).Resource).map((r: Cfn) => JSON.stringify(r)))).toEqual(

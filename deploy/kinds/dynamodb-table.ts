@@ -1,0 +1,93 @@
+import type { KindStack } from './types.js';
+
+const accountTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*';
+
+/** dynamodb-table: configuration and items (native export, or a checkpointed scan), restored by import or writes. */
+export const dynamodbTable: KindStack = {
+  backup: {
+    description: 'triggervault - export one DynamoDB table (native export or checkpointed scan)',
+    memorySize: 1769,
+    timeout: 900,
+    statements: [
+      // A native export writes into runs/<id>/artifacts/... with this role's rights.
+      {
+        Sid: 'NativeExportWritesIntoStore',
+        Effect: 'Allow',
+        Action: 's3:PutObjectAcl',
+        Resource: '${BackupBucket.Arn}/runs/*',
+      },
+      {
+        Sid: 'ReadTables',
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:DescribeTable',
+          'dynamodb:DescribeTimeToLive',
+          'dynamodb:DescribeContinuousBackups',
+          'dynamodb:ListTagsOfResource',
+          'dynamodb:Scan',
+          'dynamodb:ExportTableToPointInTime',
+        ],
+        Resource: accountTables,
+      },
+      {
+        Sid: 'ReadExports',
+        Effect: 'Allow',
+        Action: 'dynamodb:DescribeExport',
+        Resource: 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*/export/*',
+      },
+      {
+        Sid: 'ListTablesAndExports',
+        Effect: 'Allow',
+        Action: ['dynamodb:ListTables', 'dynamodb:ListExports'],
+        Resource: '*',
+      },
+    ],
+  },
+  restore: {
+    description: 'triggervault restore - one DynamoDB table with its items (import or checkpointed writes)',
+    memorySize: 1769,
+    timeout: 900,
+    roleNote: 'creates tables and loads their items',
+    statements: [
+      {
+        Sid: 'WriteTables',
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:CreateTable',
+          'dynamodb:UpdateTable',
+          'dynamodb:UpdateTimeToLive',
+          'dynamodb:UpdateContinuousBackups',
+          'dynamodb:TagResource',
+          'dynamodb:UntagResource',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ImportTable',
+          'dynamodb:DescribeTable',
+          'dynamodb:DescribeTimeToLive',
+          'dynamodb:DescribeContinuousBackups',
+          'dynamodb:ListTagsOfResource',
+          'dynamodb:Scan',
+        ],
+        Resource: accountTables,
+      },
+      {
+        Sid: 'ReadImports',
+        Effect: 'Allow',
+        Action: 'dynamodb:DescribeImport',
+        Resource: 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*/import/*',
+      },
+      // ImportTable logs its errors to CloudWatch Logs with the caller's rights, under /aws-dynamodb/.
+      {
+        Sid: 'ImportTableLogs',
+        Effect: 'Allow',
+        Action: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:PutRetentionPolicy',
+          'logs:DescribeLogStreams',
+        ],
+        Resource: 'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws-dynamodb/*',
+      },
+    ],
+  },
+};

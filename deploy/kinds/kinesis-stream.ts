@@ -1,0 +1,76 @@
+import type { KindStack } from './types.js';
+
+const accountStreams = 'arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*';
+const accountKeys = 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*';
+
+/** kinesis-stream: configuration and the records still retained, read shard by shard (checkpointed). */
+export const kinesisStream: KindStack = {
+  backup: {
+    description: 'triggervault - read one Kinesis stream into the backup store (checkpointed)',
+    memorySize: 1024,
+    timeout: 900,
+    statements: [
+      {
+        Sid: 'ReadStreams',
+        Effect: 'Allow',
+        Action: [
+          'kinesis:DescribeStream',
+          'kinesis:DescribeStreamSummary',
+          'kinesis:ListShards',
+          'kinesis:ListTagsForStream',
+          'kinesis:ListStreamConsumers',
+          'kinesis:GetShardIterator',
+          'kinesis:GetRecords',
+        ],
+        Resource: accountStreams,
+      },
+      { Sid: 'ListStreams', Effect: 'Allow', Action: 'kinesis:ListStreams', Resource: '*' },
+      // Records of a stream encrypted with a customer-managed key are read through Kinesis.
+      {
+        Sid: 'DecryptStreamRecords',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: accountKeys,
+        Condition: { StringLike: { 'kms:ViaService': 'kinesis.*.amazonaws.com' } },
+      },
+    ],
+  },
+  restore: {
+    description: 'triggervault restore - one Kinesis stream with its records (checkpointed)',
+    memorySize: 1769,
+    timeout: 900,
+    roleNote: 'creates streams and puts their records back',
+    statements: [
+      {
+        Sid: 'WriteStreams',
+        Effect: 'Allow',
+        Action: [
+          'kinesis:CreateStream',
+          'kinesis:AddTagsToStream',
+          'kinesis:RemoveTagsFromStream',
+          'kinesis:IncreaseStreamRetentionPeriod',
+          'kinesis:DecreaseStreamRetentionPeriod',
+          'kinesis:StartStreamEncryption',
+          'kinesis:UpdateShardCount',
+          'kinesis:RegisterStreamConsumer',
+          'kinesis:PutRecords',
+          'kinesis:DescribeStreamSummary',
+          'kinesis:ListShards',
+          'kinesis:ListStreamConsumers',
+          'kinesis:ListTagsForStream',
+          'kinesis:GetShardIterator',
+          'kinesis:GetRecords',
+        ],
+        Resource: accountStreams,
+      },
+      // Streams encrypted with a key of the account: data keys through Kinesis only.
+      {
+        Sid: 'EncryptRestoredData',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: accountKeys,
+        Condition: { StringLike: { 'kms:ViaService': ['kinesis.*.amazonaws.com'] } },
+      },
+    ],
+  },
+};

@@ -1,0 +1,110 @@
+import type { KindStack } from './types.js';
+
+const anyBucket = 'arn:${AWS::Partition}:s3:::*';
+const anyObject = 'arn:${AWS::Partition}:s3:::*/*';
+const accountKeys = 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*';
+/** Buckets are global: `arn:aws:s3:::*` is limited to this account's buckets by this condition. */
+const sameAccount = { StringEquals: { 'aws:ResourceAccount': '${AWS::AccountId}' } };
+
+/** s3-bucket: configuration and objects, copied into content-addressed blobs (checkpointed). */
+export const s3Bucket: KindStack = {
+  backup: {
+    description: 'triggervault - copy one S3 bucket into the backup store (checkpointed)',
+    memorySize: 1769,
+    timeout: 900,
+    store: ['blobs'],
+    statements: [
+      // Server-side copies keep the source object's tags (TaggingDirective COPY).
+      {
+        Sid: 'StoreCopiedObjectTags',
+        Effect: 'Allow',
+        Action: 's3:PutObjectTagging',
+        Resource: '${BackupBucket.Arn}/blobs/*',
+      },
+      {
+        Sid: 'ReadSourceBuckets',
+        Effect: 'Allow',
+        Action: [
+          's3:ListBucket',
+          's3:ListBucketVersions',
+          's3:GetBucket*',
+          's3:GetEncryptionConfiguration',
+          's3:GetLifecycleConfiguration',
+          's3:GetReplicationConfiguration',
+          's3:GetIntelligentTieringConfiguration',
+        ],
+        Resource: anyBucket,
+      },
+      { Sid: 'ReadSourceObjects', Effect: 'Allow', Action: 's3:GetObject*', Resource: anyObject },
+      { Sid: 'ListBuckets', Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
+      // Objects encrypted with a customer-managed key of the account are read through S3.
+      {
+        Sid: 'DecryptSourceObjects',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: accountKeys,
+        Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+      },
+    ],
+  },
+  restore: {
+    description: 'triggervault restore - one S3 bucket with its objects (checkpointed)',
+    memorySize: 1769,
+    timeout: 900,
+    roleNote: 'creates buckets and copies their objects back',
+    store: ['tags'],
+    statements: [
+      {
+        Sid: 'WriteBuckets',
+        Effect: 'Allow',
+        Action: [
+          's3:CreateBucket',
+          's3:PutBucketCORS',
+          's3:PutEncryptionConfiguration',
+          's3:PutLifecycleConfiguration',
+          's3:PutBucketOwnershipControls',
+          's3:PutBucketPolicy',
+          's3:DeleteBucketPolicy',
+          's3:PutBucketTagging',
+          's3:PutBucketVersioning',
+          's3:PutBucketPublicAccessBlock',
+          's3:PutBucketObjectLockConfiguration',
+          's3:ListBucket',
+          's3:GetBucketCORS',
+          's3:GetEncryptionConfiguration',
+          's3:GetLifecycleConfiguration',
+          's3:GetBucketOwnershipControls',
+          's3:GetBucketPolicy',
+          's3:GetBucketTagging',
+          's3:GetBucketVersioning',
+          's3:GetBucketPublicAccessBlock',
+          's3:GetBucketObjectLockConfiguration',
+          's3:GetBucketLocation',
+        ],
+        Resource: anyBucket,
+        Condition: sameAccount,
+      },
+      {
+        Sid: 'WriteObjects',
+        Effect: 'Allow',
+        Action: [
+          's3:PutObject',
+          's3:PutObjectTagging',
+          's3:AbortMultipartUpload',
+          's3:GetObject',
+          's3:GetObjectTagging',
+        ],
+        Resource: anyObject,
+        Condition: sameAccount,
+      },
+      // Encrypted buckets of the account: data keys through S3 only.
+      {
+        Sid: 'EncryptRestoredData',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: accountKeys,
+        Condition: { StringLike: { 'kms:ViaService': ['s3.*.amazonaws.com'] } },
+      },
+    ],
+  },
+};
