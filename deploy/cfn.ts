@@ -5,17 +5,13 @@
  * `Fn::Join` / `Ref` / `Fn::GetAtt` form the stack has always used.
  */
 
+import type { StackStatement } from '../src/kinds/types.js';
+
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation values are untyped JSON.
 export type Cfn = any;
 
 /** One IAM policy statement, its values possibly holding `${...}` tokens. */
-export interface Statement {
-  Sid?: string;
-  Effect: 'Allow' | 'Deny';
-  Action: string | string[];
-  Resource: Cfn;
-  Condition?: Cfn;
-}
+export type Statement = StackStatement;
 
 const TOKEN = /\$\{([^}]*)\}/g;
 

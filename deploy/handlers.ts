@@ -1,6 +1,6 @@
 import { KIND_NAMES, type KindName } from '../schemas/common.js';
+import { KINDS } from '../src/kinds/index.js';
 import type { Statement } from './cfn.js';
-import { KIND_STACKS } from './kinds/index.js';
 import {
   accountFunctions,
   accountLayers,
@@ -76,7 +76,7 @@ export interface HandlerSpec {
  * (`<taskPrefix>-backup-<kind>`), so a new kind needs no ASL state, no handler file and no stack edit.
  */
 function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
-  const task = KIND_STACKS[kind][direction];
+  const task = KINDS[kind].stack[direction];
   const extra = new Set(task.store ?? []);
   const store =
     direction === 'backup'

@@ -3,6 +3,7 @@ import { backupTable } from './backup-step.js';
 import { discoverTables, wiredTables } from './discover.js';
 import { tableArn, tableTags } from './policy.js';
 import { restoreTable } from './restore.js';
+import { dynamodbTableStack } from './stack.js';
 import { tableTeardown } from './teardown.js';
 
 /**
@@ -11,6 +12,7 @@ import { tableTeardown } from './teardown.js';
  * of it (discovery, wired tables, tags, the AWS Backup ARN, drill teardown, ARN names).
  */
 export const dynamodbTable: ResourceKind = {
+  stack: dynamodbTableStack,
   kind: 'dynamodb-table',
   nameKind: 'dynamodb-table',
   // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/stream/LABEL | /index/NAME | /export/ID …]

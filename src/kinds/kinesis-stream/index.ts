@@ -2,6 +2,7 @@ import type { ResourceKind } from '../types.js';
 import { backupStream } from './backup-step.js';
 import { discoverStreams, streamArnNames, streamTags, wiredStreams } from './discover.js';
 import { restoreStream } from './restore.js';
+import { kinesisStreamStack } from './stack.js';
 import { teardownStream } from './teardown.js';
 
 /**
@@ -10,6 +11,7 @@ import { teardownStream } from './teardown.js';
  * per partition key in order (restore.ts). The stored format is in format.ts.
  */
 export const kinesisStream: ResourceKind = {
+  stack: kinesisStreamStack,
   kind: 'kinesis-stream',
   nameKind: 'kinesis-stream',
   arnNames: streamArnNames,

@@ -7,6 +7,7 @@ import type { BackupContext, BackupStep, ResourceKind } from '../types.js';
 import { collect, snapshotArtifacts, snapshotFunction } from './capture.js';
 import { snapshotKey } from './format.js';
 import { restoreFunction } from './restore/index.js';
+import { lambdaFunctionStack } from './stack.js';
 import { functionTeardown } from './teardown.js';
 
 /**
@@ -58,6 +59,7 @@ async function backup(item: WorkItem, context: BackupContext): Promise<BackupSte
 }
 
 export const lambdaFunction: ResourceKind = {
+  stack: lambdaFunctionStack,
   kind: 'lambda-function',
   nameKind: 'function',
   discover,

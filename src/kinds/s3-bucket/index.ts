@@ -6,10 +6,12 @@ import { backupBucket } from './backup-bucket.js';
 import { bucketsWiredTo, discoverBuckets } from './discover.js';
 import { tagRecord } from './object-attributes.js';
 import { restoreBucket } from './restore-bucket.js';
+import { s3BucketStack } from './stack.js';
 import { teardownBucket } from './teardown.js';
 
 /** S3 buckets: configuration and objects (see backup-bucket.ts and restore-bucket.ts). */
 export const s3Bucket: ResourceKind = {
+  stack: s3BucketStack,
   kind: 's3-bucket',
   nameKind: 's3-bucket',
   // arn:aws:s3:::BUCKET[/KEY]: the name is the resource part up to the first ':' or '/'.

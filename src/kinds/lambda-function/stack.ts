@@ -1,11 +1,11 @@
-import type { KindStack } from './types.js';
+import type { KindStack } from '../types.js';
 
 const accountFunctions = 'arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*';
 /** Layers may be published by other accounts (public layers): any account, read only. */
 const anyLayerVersion = 'arn:${AWS::Partition}:lambda:*:*:layer:*:*';
 
 /** lambda-function: code, configuration, versions, aliases and the triggers wired to it. */
-export const lambdaFunction: KindStack = {
+export const lambdaFunctionStack: KindStack = {
   backup: {
     description: 'triggervault - snapshot one Lambda function (code, versions, aliases, triggers)',
     memorySize: 1024,

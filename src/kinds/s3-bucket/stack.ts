@@ -1,4 +1,4 @@
-import type { KindStack } from './types.js';
+import type { KindStack } from '../types.js';
 
 const anyBucket = 'arn:${AWS::Partition}:s3:::*';
 const anyObject = 'arn:${AWS::Partition}:s3:::*/*';
@@ -7,7 +7,7 @@ const accountKeys = 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*';
 const sameAccount = { StringEquals: { 'aws:ResourceAccount': '${AWS::AccountId}' } };
 
 /** s3-bucket: configuration and objects, copied into content-addressed blobs (checkpointed). */
-export const s3Bucket: KindStack = {
+export const s3BucketStack: KindStack = {
   backup: {
     description: 'triggervault - copy one S3 bucket into the backup store (checkpointed)',
     memorySize: 1769,

@@ -1,9 +1,9 @@
-import type { KindStack } from './types.js';
+import type { KindStack } from '../types.js';
 
 const accountTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*';
 
 /** dynamodb-table: configuration and items (native export, or a checkpointed scan), restored by import or writes. */
-export const dynamodbTable: KindStack = {
+export const dynamodbTableStack: KindStack = {
   backup: {
     description: 'triggervault - export one DynamoDB table (native export or checkpointed scan)',
     memorySize: 1769,

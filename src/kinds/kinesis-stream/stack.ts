@@ -1,10 +1,10 @@
-import type { KindStack } from './types.js';
+import type { KindStack } from '../types.js';
 
 const accountStreams = 'arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*';
 const accountKeys = 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*';
 
 /** kinesis-stream: configuration and the records still retained, read shard by shard (checkpointed). */
-export const kinesisStream: KindStack = {
+export const kinesisStreamStack: KindStack = {
   backup: {
     description: 'triggervault - read one Kinesis stream into the backup store (checkpointed)',
     memorySize: 1024,
