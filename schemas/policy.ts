@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { scheduleProblem } from '../src/policy/schedule-expression.js';
 import { KIND_NAMES, KindName, RegionName } from './common.js';
+import { scheduleProblem } from './schedule-expression.js';
 
 /**
  * Backup policies (`triggervault.policy.yaml`, or one policy inline in the run input): what a

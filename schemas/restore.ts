@@ -172,3 +172,17 @@ export const ItemOutcome = z.object({
   error: z.object({ name: z.string(), message: z.string() }).optional(),
 });
 export type ItemOutcome = z.infer<typeof ItemOutcome>;
+
+/** One deletion a drill's cleanup made or tried (drill/cleanup.json). */
+export const CleanedResource = z.object({
+  region: z.string(),
+  resource: z.string(),
+  action: z.enum(['deleted', 'absent', 'failed']),
+  note: z.string().optional(),
+  /** A failure worth retrying (throttling, 5xx). */
+  transient: z.boolean().optional(),
+});
+export type CleanedResource = z.infer<typeof CleanedResource>;
+
+export const DrillCleanup = z.object({ resources: z.array(CleanedResource) });
+export type DrillCleanup = z.infer<typeof DrillCleanup>;

@@ -1,4 +1,4 @@
-import type { RegionPlan, RestoreRef } from '../../schemas/restore.js';
+import type { CleanedResource, DrillCleanup, RegionPlan, RestoreRef } from '../../schemas/restore.js';
 import { isNotFound, isTransient } from '../aws/errors.js';
 import { InputValidationError, TransientAwsError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
@@ -18,19 +18,6 @@ import { mapperFor } from './mapper.js';
  * is tried on its own: one failure never keeps the others from running, and what could not be deleted
  * is reported as left over (a transient failure retries the whole, idempotent cleanup).
  */
-
-export interface CleanedResource {
-  region: string;
-  resource: string;
-  action: 'deleted' | 'absent' | 'failed';
-  note?: string;
-  /** A failure worth retrying (throttling, 5xx). */
-  transient?: boolean;
-}
-
-export interface DrillCleanup {
-  resources: CleanedResource[];
-}
 
 const failure = (region: string, resource: string, error: unknown): CleanedResource => ({
   region,

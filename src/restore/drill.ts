@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { parseOrThrow } from '../../schemas/common.js';
 import {
+  DrillCleanup,
   DrillInput,
   type FieldChange,
   ItemOutcome,
@@ -26,7 +27,6 @@ import { differences } from '../reconcile/diff.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
-import type { DrillCleanup } from './drill-cleanup.js';
 import { outcomePrefix, restorePlanKey, restorePrefix } from './layout.js';
 import { mapperOfRestore } from './mapper.js';
 import { type RestoreSummary, reportRestore } from './report.js';
@@ -268,7 +268,9 @@ export async function finishDrill(state: DrillState, topicArn = process.env.TRIG
   const store = openStore(state.store);
   const plan = await readRestorePlan(store, state);
   const comparison = (await store.getJson(comparisonKey(state))) as DrillComparison | undefined;
-  const cleanup = (await store.getJson(cleanupKey(state))) as DrillCleanup | undefined;
+  const storedCleanup = await store.getJson(cleanupKey(state));
+  const cleanup =
+    storedCleanup === undefined ? undefined : parseOrThrow(DrillCleanup, storedCleanup, 'drill cleanup');
   const errors = (
     [
       ['restore', state.error],

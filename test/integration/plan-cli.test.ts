@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LambdaClient, TagResourceCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client } from '../../src/aws/clients.js';
-import type { PolicyPreview } from '../../src/policy/preview.js';
+import type { PolicyPreview } from '../../src/backup/preview.js';
 import { createTestFunction, unique } from '../helpers/aws.js';
 import { runCli as cli } from '../helpers/cli.js';
 

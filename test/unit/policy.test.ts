@@ -4,7 +4,7 @@ import { Policy } from '../../schemas/policy.js';
 import { RunInput } from '../../schemas/run-input.js';
 import { InputValidationError } from '../../src/errors.js';
 import { findPolicy, parsePolicyFile } from '../../src/policy/load.js';
-import { nextRun, parseSchedule } from '../../src/policy/schedule-expression.js';
+import { nextRun, parseSchedule } from '../../schemas/schedule-expression.js';
 
 describe('policy file', () => {
   it('fills every default from a policy that only has a name', () => {

@@ -1,11 +1,11 @@
 import type { KindName } from '../../schemas/common.js';
 import type { Policy, PolicyFile } from '../../schemas/policy.js';
-import { listRegionItems } from '../backup/discover.js';
-import { enabledRegions } from '../backup/plan.js';
+import { nextRun } from '../../schemas/schedule-expression.js';
 import { mapLimit } from '../concurrency.js';
 import { KINDS } from '../kinds/index.js';
-import { nextRun } from './schedule-expression.js';
-import { selectResources } from './select.js';
+import { selectResources } from '../policy/select.js';
+import { listRegionItems } from './discover.js';
+import { enabledRegions } from './plan.js';
 
 /** What `triggervault plan` shows for one policy. */
 export interface PolicyPreview {
