@@ -12,6 +12,8 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/helpers/global-setup.mjs',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.mjs',
+  // One owner per region among the test files (fails a file that uses a region another file uses).
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/region-claims.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

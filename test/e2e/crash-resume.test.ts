@@ -21,7 +21,8 @@ import { openStore } from '../../src/store/open.js';
 import { unique } from '../helpers/aws.js';
 import { readParts } from '../helpers/kinds.js';
 
-const REGION = 'af-south-1';
+// A GovCloud region (moto serves every partition): DynamoDB and a file store only, nothing partition-bound.
+const REGION = 'us-gov-west-1';
 const ITEMS = 1500;
 const table = unique('tv-crash');
 let directory: string;
