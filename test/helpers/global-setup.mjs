@@ -1,4 +1,7 @@
 // Jest loads global setup outside its transform pipeline, so the TypeScript launcher comes in through tsx.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 
 /** One moto server for the whole test run, on a free port; tests isolate by unique names. */
@@ -11,4 +14,6 @@ export default async function globalSetup() {
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_DEFAULT_REGION = 'us-east-1';
   globalThis.__emulator__ = emulator;
+  // Which test file owns which region, for this run (see test/helpers/region-claims.ts).
+  process.env.TRIGGERVAULT_TEST_REGION_CLAIMS = mkdtempSync(join(tmpdir(), 'tv-region-claims-'));
 }
