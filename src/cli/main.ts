@@ -72,9 +72,13 @@ export function buildProgram(): Command {
     .action((flags) => exitWith(async () => (await commands()).backupCommand(flags)));
   program
     .command('verify')
-    .description('re-read every artifact of a run; exit 1 naming the damaged ones')
+    .description('re-read every artifact of a run (or a point in time); exit 1 naming the damaged ones')
     .requiredOption('--bucket <bucket>', 'backup store')
-    .requiredOption('--run <run>', 'run id')
+    .option('--run <run>', 'run id')
+    .option(
+      '--as-of <time>',
+      'a point in time (ISO 8601 such as 2026-11-25T14:00:00Z, or how long ago: 90m, 36h, 2d, 1w): per resource, the newest run at or before it',
+    )
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).verifyCommand(flags)));
   program
@@ -108,7 +112,11 @@ export function buildProgram(): Command {
       'restore functions and their triggers from a run (compares first; --dry-run prints the plan)',
     )
     .requiredOption('--bucket <bucket>', 'backup store')
-    .requiredOption('--run <run>', 'run id')
+    .option('--run <run>', 'run id (or --as-of)')
+    .option(
+      '--as-of <time>',
+      'a point in time (ISO 8601 such as 2026-11-25T14:00:00Z, or how long ago: 90m, 36h, 2d, 1w): per resource, the newest run at or before it',
+    )
     .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
     .option('--target-region <region>', 'restore into this region instead (one source region)')
     .option('--only <selectors>', 'comma-separated kind:name globs, such as lambda-function:orders-*')
@@ -133,6 +141,10 @@ export function buildProgram(): Command {
     )
     .requiredOption('--bucket <bucket>', 'backup store')
     .option('--run <run>', 'run id (default: the latest complete run)')
+    .option(
+      '--as-of <time>',
+      'a point in time (ISO 8601 such as 2026-11-25T14:00:00Z, or how long ago: 90m, 36h, 2d, 1w): per resource, the newest run at or before it',
+    )
     .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
     .option('--target-region <region>', 'restore into this scratch region instead (one source region)')
     .option('--json', 'machine-readable output')
