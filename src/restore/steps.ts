@@ -16,7 +16,6 @@ import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { restoreLayers } from '../kinds/lambda-function/layers.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import { overallAction } from '../reconcile/diff.js';
-import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
