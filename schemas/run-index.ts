@@ -40,7 +40,9 @@ export const IndexedPart = z.object({
 export type IndexedPart = z.infer<typeof IndexedPart>;
 
 export const RunIndex = z.object({
-  format: z.literal(RUN_INDEX_FORMAT, { message: `must be ${RUN_INDEX_FORMAT}: written by a newer triggervault?` }),
+  format: z.literal(RUN_INDEX_FORMAT, {
+    message: `must be ${RUN_INDEX_FORMAT}: written by a newer triggervault?`,
+  }),
   runId: RunId,
   functions: z.array(IndexedFunction),
   sortedParts: z.array(IndexedPart),

@@ -155,6 +155,23 @@ export function buildProgram(): Command {
     .requiredOption('--bucket <bucket>', 'backup store')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).listCommand(flags)));
+  program
+    .command('find')
+    .description(
+      'which runs hold a function, trigger, object key or item key (a glob), and when it changed; exit 1: none',
+    )
+    .argument(
+      '<pattern>',
+      'glob (* and ?) on the whole name: function, trigger id or source, object key, item key',
+    )
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .option('--what <kinds>', 'comma-separated: function,trigger,object,item (default: all)')
+    .option('--in <globs>', 'only in these functions (triggers), buckets (objects) or tables (items)')
+    .option('--regions <list>', 'comma-separated regions (default: all)')
+    .option('--json', 'machine-readable output')
+    .action((pattern, flags) =>
+      exitWith(async () => (await import('./find.js')).findCommand({ ...flags, pattern })),
+    );
   const policyCommands = () => import('./policy-commands.js');
   program
     .command('plan')
@@ -175,10 +192,11 @@ export function buildProgram(): Command {
     .action((flags) => exitWith(async () => (await policyCommands()).pruneCommand(flags)));
   program
     .command('report')
-    .description('write a self-contained HTML report of a run')
+    .description('write a self-contained HTML report of a run, or plots over the last N runs')
     .requiredOption('--bucket <bucket>', 'backup store')
-    .requiredOption('--run <run>', 'run id')
-    .option('--out <file>', 'HTML file to write (default: triggervault-report-RUN.html)')
+    .option('--run <run>', 'run id')
+    .option('--runs <n>', 'instead: the last N complete runs on one page, plotted run by run')
+    .option('--out <file>', 'HTML file to write (default: triggervault-report-RUN.html, -last-N.html)')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await policyCommands()).reportCommand(flags)));
   program
