@@ -139,7 +139,12 @@ export class PreviousIndex {
       this.current ??= await this.advance();
       if (!this.current) return undefined;
       const order = compareKeys(this.current.key, key);
-      if (order === 0) return this.current;
+      if (order === 0) {
+        // Consumed: the next lookup must not take it for a key the listing passed over.
+        const found = this.current;
+        this.current = undefined;
+        return found;
+      }
       if (order > 0) return undefined;
       this.pass(this.current.key);
       this.current = undefined;
