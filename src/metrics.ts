@@ -73,8 +73,9 @@ export function recordRunMetrics(run: RunMetricsInput): void {
 
 /**
  * What disappeared since the previous run, per unit (functions, triggers, objects, items, records):
- * `Deleted` (count) and `DeletedShare` (percent of what the previous run held), dimension `unit` only,
- * so the stack's mass-deletion alarms (deploy/resources/deletion-alarms.yml) can name the metric.
+ * `Deleted` (count) and `DeletedShare` (percent of what the previous run held), dimensions `service`
+ * and `unit` only (no policy, no region): the stack's mass-deletion alarms
+ * (deploy/resources/deletion-alarms.yml) name exactly these.
  */
 export function deletionMetrics(deletions: DeletionReport, policy?: string): Metrics[] {
   return (

@@ -546,7 +546,7 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
         candidate.Metrics?.some(
           (metric: Cfn) =>
             metric.MetricStat?.Metric.MetricName === 'DeletedShare' &&
-            metric.MetricStat.Metric.Dimensions[0].Value === unit,
+            metric.MetricStat.Metric.Dimensions[1].Value === unit,
         ),
       );
       expect(alarm).toMatchObject({ AlarmActions: [{ Ref: topicId }], Threshold: 1 });
@@ -554,7 +554,11 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       expect(metrics.deleted.MetricStat.Metric).toEqual({
         Namespace: 'Triggervault',
         MetricName: 'Deleted',
-        Dimensions: [{ Name: 'unit', Value: unit }],
+        // Exactly the dimensions Finalize's EMF carries (test/unit/deletions.test.ts), or no data arrives.
+        Dimensions: [
+          { Name: 'service', Value: 'triggervault' },
+          { Name: 'unit', Value: unit },
+        ],
       });
       expect(metrics.mass).toMatchObject({
         ReturnData: true,
