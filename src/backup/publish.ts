@@ -7,6 +7,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { client } from '../aws/clients.js';
+import type { PolicyOutcome } from '../policy/finalize-policy.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { RunSummary } from './finalize.js';
@@ -123,7 +124,7 @@ async function settleDeadLetters(
  * removed only now, after the manifest that supersedes them is written), then the SNS summary.
  */
 export async function publishRun(
-  summary: RunSummary,
+  summary: RunSummary & Pick<PolicyOutcome, 'deletions'>,
   targets: PublishTargets,
 ): Promise<{ published: boolean; deadLettered: number; settled: number }> {
   const messages = await deadLetterMessages(summary);
@@ -135,16 +136,22 @@ export async function publishRun(
   }
   if (targets.topicArn) {
     const failed = summary.totals.failed;
+    // A mass deletion leads the subject; the message names what went (summary.deletions).
+    const mass = summary.deletions?.massDeletion ?? [];
+    const alarm = mass.length ? `MASS DELETION of ${mass.join(', ')} - ` : '';
     await client(SNSClient, regionOfArn(targets.topicArn)).send(
       new PublishCommand({
         TopicArn: targets.topicArn,
         Subject:
-          `triggervault run ${summary.runId}: ${summary.status}${failed ? ` (${failed} failed)` : ''}`.slice(
+          `${alarm}triggervault run ${summary.runId}: ${summary.status}${failed ? ` (${failed} failed)` : ''}`.slice(
             0,
             99,
           ),
         Message: JSON.stringify({ ...summary, failed: summary.failed.slice(0, 50) }, null, 1),
-        MessageAttributes: { status: { DataType: 'String', StringValue: summary.status } },
+        MessageAttributes: {
+          status: { DataType: 'String', StringValue: summary.status },
+          ...(mass.length ? { massDeletion: { DataType: 'String', StringValue: mass.join(',') } } : {}),
+        },
       }),
     );
   }

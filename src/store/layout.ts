@@ -7,6 +7,8 @@ export const segment = (name: string): string =>
 export const runPrefix = (runId: string): string => `runs/${runId}/`;
 export const manifestKey = (runId: string): string => `runs/${runId}/manifest.json`;
 export const planKey = (runId: string): string => `runs/${runId}/plan.json`;
+/** The run's small search index (schemas/run-index.ts), written by Finalize before the manifest. */
+export const runIndexKey = (runId: string): string => `runs/${runId}/index.json`;
 export const workKey = (runId: string, region: string): string => `runs/${runId}/work/${region}.json`;
 export const itemResultPrefix = (runId: string): string => `runs/${runId}/items/`;
 export const itemResultKey = (runId: string, region: string, kind: KindName, name: string): string =>

@@ -18,7 +18,7 @@ function findChromium(): string | undefined {
  * can: scripts/ensure-chromium.sh) with a fresh profile and no network side traffic; returns the DOM
  * after rendering, or takes a screenshot instead when `screenshot` is given.
  */
-export function renderInChromium(page: string, screenshot?: string): string {
+export function renderInChromium(page: string, screenshot?: string, windowSize = '1100,1800'): string {
   const chromium = findChromium();
   if (!chromium || !existsSync(chromium))
     throw new Error(
@@ -39,7 +39,14 @@ export function renderInChromium(page: string, screenshot?: string): string {
         '--disable-component-update',
         '--disable-sync',
         `--user-data-dir=${profile}`,
-        ...(screenshot ? [`--screenshot=${screenshot}`, '--window-size=1100,1800'] : ['--dump-dom']),
+        ...(screenshot
+          ? [
+              `--screenshot=${screenshot}`,
+              `--window-size=${windowSize}`,
+              '--force-device-scale-factor=1',
+              '--hide-scrollbars',
+            ]
+          : [`--window-size=${windowSize}`, '--dump-dom']),
         pathToFileURL(page).href,
       ],
       { encoding: 'utf8', timeout: 60_000, maxBuffer: 32 * 1024 * 1024 },

@@ -30,6 +30,7 @@ describe('policy file', () => {
         yearly: 0,
         minAgeDays: 1,
         incompleteAfterDays: 7,
+        holdOnMassDeletion: false,
       },
       critical: ['code', 'config', 'triggers', 'data'],
       copies: [],

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { unzipSync } from 'fflate';
 import { HANDLERS, type MachineName } from '../../deploy/handlers.js';
+import { DELETION_UNITS } from '../../schemas/audit.js';
 import { KIND_NAMES } from '../../schemas/common.js';
 import { LAMBDA_INVOKE, loadStateMachine } from '../../src/local/state-machine.js';
 
@@ -531,6 +532,42 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       Namespace: 'AWS/SQS',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }],
       AlarmActions: [{ Ref: topicId }],
+    });
+  });
+
+  it('alarms on mass deletion per unit at the parameterised share or count, notifying the topic', () => {
+    // Prepare
+    const [topicId] = only('AWS::SNS::Topic');
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const finalize = template.Resources.FinalizeLambdaFunction.Properties.Environment.Variables;
+    // Assess: one alarm per unit Finalize counts, on its two metrics, with the defaults (10 %, count off)
+    for (const unit of DELETION_UNITS) {
+      const alarm = alarms.find((candidate) =>
+        candidate.Metrics?.some(
+          (metric: Cfn) =>
+            metric.MetricStat?.Metric.MetricName === 'DeletedShare' &&
+            metric.MetricStat.Metric.Dimensions[1].Value === unit,
+        ),
+      );
+      expect(alarm).toMatchObject({ AlarmActions: [{ Ref: topicId }], Threshold: 1 });
+      const metrics = Object.fromEntries(alarm.Metrics.map((metric: Cfn) => [metric.Id, metric]));
+      expect(metrics.deleted.MetricStat.Metric).toEqual({
+        Namespace: 'Triggervault',
+        MetricName: 'Deleted',
+        // Exactly the dimensions Finalize's EMF carries (test/unit/deletions.test.ts), or no data arrives.
+        Dimensions: [
+          { Name: 'service', Value: 'triggervault' },
+          { Name: 'unit', Value: unit },
+        ],
+      });
+      expect(metrics.mass).toMatchObject({
+        ReturnData: true,
+        Expression: 'IF(deleted > 0 && (share >= 10 || (0 > 0 && deleted >= 0)), 1, 0)',
+      });
+    }
+    expect(finalize).toMatchObject({
+      TRIGGERVAULT_MASS_DELETION_SHARE: '10',
+      TRIGGERVAULT_MASS_DELETION_COUNT: '0',
     });
   });
 
