@@ -1,0 +1,199 @@
+/**
+ * What one deployed Step Functions execution would record, counted from the events of a local run
+ * (aws-local-stepfunctions). AWS bills and limits each execution separately: at most 25,000 events
+ * in a Standard execution's history and 256 KiB per state input or output. The translation follows
+ * histories AWS recorded (LocalStack's AWS-validated snapshots of get_execution_history):
+ *   execution start and end                               1 each
+ *   Task (function ARN or lambda:invoke)                  Entered, Scheduled, Started, Succeeded, Exited: 5;
+ *                                                         a retried attempt adds Failed, Scheduled, Started;
+ *                                                         a caught failure ends Failed, Exited; an uncaught one Failed
+ *   Choice, Pass, Succeed, Wait                           Entered, Exited: 2; Fail: Entered only
+ *   inline Map                                            Entered, Started, Succeeded, Exited + 2 per iteration
+ *   Distributed Map (in the parent)                       Entered, Started, MapRunStarted, MapRunSucceeded,
+ *                                                         Succeeded, Exited: 6 whatever the item count; each
+ *                                                         child is an execution with its own history
+ * `transitions` counts entered states: what Standard workflows are billed for.
+ */
+
+/** The Step Functions quotas a run is measured against. */
+export const HISTORY_EVENT_QUOTA = 25_000;
+export const PAYLOAD_QUOTA_BYTES = 256 * 1024;
+
+/** What one execution used of its quotas. */
+export interface ExecutionBudget {
+  /** `parent`, or `<map state>#<map run>/<child index>`. */
+  label: string;
+  events: number;
+  transitions: number;
+  /** The largest state input, state output, task parameters or task result, in UTF-8 bytes. */
+  maxPayloadBytes: number;
+  /** Where that payload was seen (`<state> input`, `<state> output`, …). */
+  maxPayloadAt: string;
+  failed: boolean;
+  /** Set when the library lost events (the count is then a lower bound). */
+  warning?: string;
+}
+
+/** The parts of aws-local-stepfunctions' event log entries this reads. */
+export interface LocalEvent {
+  type: string;
+  state?: { name: string; type: string; input?: unknown; output?: unknown };
+  index?: number;
+  input?: unknown;
+  output?: unknown;
+  Error?: string;
+}
+
+/** How a state is recorded: a Task replacing a Distributed Map (see distributed-map.ts) is a DistributedMap. */
+export type StateKind =
+  | 'Task'
+  | 'DistributedMap'
+  | 'Map'
+  | 'Parallel'
+  | 'Choice'
+  | 'Pass'
+  | 'Succeed'
+  | 'Fail'
+  | 'Wait';
+
+export const payloadBytes = (value: unknown): number =>
+  value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+
+interface Visit {
+  caught?: boolean;
+  /** Index in `events` of a Map/Parallel failure that becomes `*StateStarted` if a retry follows. */
+  failedAt?: number;
+}
+
+export class HistoryRecorder {
+  private readonly events: string[] = [];
+  private transitions = 0;
+  private maxPayloadBytes = 0;
+  private maxPayloadAt = '';
+  private failed = false;
+  private readonly open = new Map<string, Visit>();
+
+  constructor(
+    readonly label: string,
+    private readonly kindOf: (stateName: string, stateType: string) => StateKind,
+  ) {}
+
+  /** Records the size of a payload the deployed execution would carry. */
+  payload(where: string, value: unknown): void {
+    const bytes = payloadBytes(value);
+    if (bytes > this.maxPayloadBytes) {
+      this.maxPayloadBytes = bytes;
+      this.maxPayloadAt = where;
+    }
+  }
+
+  private push(...types: string[]): void {
+    this.events.push(...types);
+  }
+
+  observe(event: LocalEvent): void {
+    const state = event.state;
+    const kind = state ? this.kindOf(state.name, state.type) : undefined;
+    const key = `${event.index ?? ''}|${state?.name ?? ''}`;
+    const visit = this.open.get(key) ?? {};
+    switch (event.type) {
+      case 'ExecutionStarted':
+        this.payload('execution input', event.input);
+        return this.push('ExecutionStarted');
+      case 'ExecutionSucceeded':
+        this.payload('execution output', event.output);
+        return this.push('ExecutionSucceeded');
+      case 'ExecutionFailed':
+        this.failed = true;
+        return this.push('ExecutionFailed');
+      case 'ExecutionTimeout':
+        this.failed = true;
+        return this.push('ExecutionTimedOut');
+      case 'ExecutionAborted':
+        this.failed = true;
+        return this.push('ExecutionAborted');
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed':
+        return this.push(event.type);
+      case 'StateEntered':
+        return this.entered(kind, state, key);
+      case 'StateFailed':
+        return this.stateFailed(kind, event, key, visit);
+      case 'StateRetried':
+        return this.retried(kind, visit);
+      case 'StateCaught':
+        this.open.set(key, { ...visit, caught: true });
+        return;
+      case 'StateExited':
+        return this.exited(kind, state, key, visit);
+      default:
+        // Parallel branch events have no counterpart in an AWS history.
+        return;
+    }
+  }
+
+  private entered(kind: StateKind | undefined, state: LocalEvent['state'], key: string): void {
+    this.transitions += 1;
+    this.payload(`${state?.name} input`, state?.input);
+    this.open.set(key, {});
+    if (kind === 'Task') return this.push('TaskStateEntered', 'TaskScheduled', 'TaskStarted');
+    if (kind === 'DistributedMap') return this.push('MapStateEntered', 'MapStateStarted', 'MapRunStarted');
+    if (kind === 'Map' || kind === 'Parallel') return this.push(`${kind}StateEntered`, `${kind}StateStarted`);
+    return this.push(`${kind}StateEntered`);
+  }
+
+  private stateFailed(kind: StateKind | undefined, event: LocalEvent, key: string, visit: Visit): void {
+    if (kind === 'Task') return this.push(event.Error === 'States.Timeout' ? 'TaskTimedOut' : 'TaskFailed');
+    if (kind === 'DistributedMap') this.push('MapRunFailed');
+    if (kind === 'DistributedMap' || kind === 'Map' || kind === 'Parallel') {
+      const prefix = kind === 'Parallel' ? 'Parallel' : 'Map';
+      this.push(`${prefix}StateFailed`);
+      this.open.set(key, { ...visit, failedAt: this.events.length - 1 });
+    }
+    // A Pass, Choice or Fail that fails at runtime records nothing before ExecutionFailed.
+  }
+
+  private retried(kind: StateKind | undefined, visit: Visit): void {
+    if (kind === 'Task') return this.push('TaskScheduled', 'TaskStarted');
+    if (visit.failedAt !== undefined) {
+      this.events[visit.failedAt] = kind === 'Parallel' ? 'ParallelStateStarted' : 'MapStateStarted';
+      if (kind === 'DistributedMap') this.push('MapRunStarted');
+      visit.failedAt = undefined;
+    }
+  }
+
+  private exited(kind: StateKind | undefined, state: LocalEvent['state'], key: string, visit: Visit): void {
+    this.payload(`${state?.name} output`, state?.output);
+    this.open.delete(key);
+    const prefix = kind === 'DistributedMap' ? 'Map' : kind;
+    if (visit.caught) return this.push(`${prefix}StateExited`);
+    if (kind === 'Task') return this.push('TaskSucceeded', 'TaskStateExited');
+    if (kind === 'DistributedMap') return this.push('MapRunSucceeded', 'MapStateSucceeded', 'MapStateExited');
+    if (kind === 'Map' || kind === 'Parallel')
+      return this.push(`${kind}StateSucceeded`, `${kind}StateExited`);
+    return this.push(`${prefix}StateExited`);
+  }
+
+  /** The figures of the finished execution. */
+  budget(): ExecutionBudget {
+    // The library forwards nested inline-Map events without awaiting them; an unbalanced history
+    // means events were lost and the count is a lower bound (keep inline Maps one level deep).
+    const warning =
+      !this.failed && this.open.size ? `lost events of ${[...this.open.keys()].join(', ')}` : undefined;
+    return {
+      label: this.label,
+      events: this.events.length,
+      transitions: this.transitions,
+      maxPayloadBytes: this.maxPayloadBytes,
+      maxPayloadAt: this.maxPayloadAt,
+      failed: this.failed,
+      ...(warning ? { warning } : {}),
+    };
+  }
+
+  /** The event types in order (tests compare them with recorded AWS histories). */
+  history(): string[] {
+    return [...this.events];
+  }
+}
