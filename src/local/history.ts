@@ -87,11 +87,12 @@ export class HistoryRecorder {
     }
   }
 
-  private push(...types: string[]): void {
-    this.events.push(...types);
+  observe(event: LocalEvent): void {
+    this.events.push(...this.translate(event));
   }
 
-  observe(event: LocalEvent): void {
+  /** The AWS history events one local event stands for (see the module comment). */
+  private translate(event: LocalEvent): string[] {
     const state = event.state;
     const kind = state ? this.kindOf(state.name, state.type) : undefined;
     const key = `${event.index ?? ''}|${state?.name ?? ''}`;
@@ -99,80 +100,59 @@ export class HistoryRecorder {
     switch (event.type) {
       case 'ExecutionStarted':
         this.payload('execution input', event.input);
-        return this.push('ExecutionStarted');
+        return ['ExecutionStarted'];
       case 'ExecutionSucceeded':
         this.payload('execution output', event.output);
-        return this.push('ExecutionSucceeded');
+        return ['ExecutionSucceeded'];
       case 'ExecutionFailed':
-        this.failed = true;
-        return this.push('ExecutionFailed');
       case 'ExecutionTimeout':
-        this.failed = true;
-        return this.push('ExecutionTimedOut');
       case 'ExecutionAborted':
         this.failed = true;
-        return this.push('ExecutionAborted');
+        return [event.type === 'ExecutionTimeout' ? 'ExecutionTimedOut' : event.type];
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
       case 'MapIterationFailed':
-        return this.push(event.type);
+        return [event.type];
       case 'StateEntered':
-        return this.entered(kind, state, key);
+        this.transitions += 1;
+        this.payload(`${state?.name} input`, state?.input);
+        this.open.set(key, {});
+        return entered(kind);
       case 'StateFailed':
         return this.stateFailed(kind, event, key, visit);
       case 'StateRetried':
         return this.retried(kind, visit);
       case 'StateCaught':
         this.open.set(key, { ...visit, caught: true });
-        return;
+        return [];
       case 'StateExited':
-        return this.exited(kind, state, key, visit);
+        this.payload(`${state?.name} output`, state?.output);
+        this.open.delete(key);
+        return exited(kind, visit.caught === true);
       default:
         // Parallel branch events have no counterpart in an AWS history.
-        return;
+        return [];
     }
   }
 
-  private entered(kind: StateKind | undefined, state: LocalEvent['state'], key: string): void {
-    this.transitions += 1;
-    this.payload(`${state?.name} input`, state?.input);
-    this.open.set(key, {});
-    if (kind === 'Task') return this.push('TaskStateEntered', 'TaskScheduled', 'TaskStarted');
-    if (kind === 'DistributedMap') return this.push('MapStateEntered', 'MapStateStarted', 'MapRunStarted');
-    if (kind === 'Map' || kind === 'Parallel') return this.push(`${kind}StateEntered`, `${kind}StateStarted`);
-    return this.push(`${kind}StateEntered`);
-  }
-
-  private stateFailed(kind: StateKind | undefined, event: LocalEvent, key: string, visit: Visit): void {
-    if (kind === 'Task') return this.push(event.Error === 'States.Timeout' ? 'TaskTimedOut' : 'TaskFailed');
-    if (kind === 'DistributedMap') this.push('MapRunFailed');
-    if (kind === 'DistributedMap' || kind === 'Map' || kind === 'Parallel') {
-      const prefix = kind === 'Parallel' ? 'Parallel' : 'Map';
-      this.push(`${prefix}StateFailed`);
-      this.open.set(key, { ...visit, failedAt: this.events.length - 1 });
+  private stateFailed(kind: StateKind | undefined, event: LocalEvent, key: string, visit: Visit): string[] {
+    if (kind === 'Task') return [event.Error === 'States.Timeout' ? 'TaskTimedOut' : 'TaskFailed'];
+    if (kind !== 'DistributedMap' && kind !== 'Map' && kind !== 'Parallel') {
+      // A Pass, Choice or Fail that fails at runtime records nothing before ExecutionFailed.
+      return [];
     }
-    // A Pass, Choice or Fail that fails at runtime records nothing before ExecutionFailed.
+    const recorded = kind === 'DistributedMap' ? ['MapRunFailed', 'MapStateFailed'] : [`${kind}StateFailed`];
+    this.open.set(key, { ...visit, failedAt: this.events.length + recorded.length - 1 });
+    return recorded;
   }
 
-  private retried(kind: StateKind | undefined, visit: Visit): void {
-    if (kind === 'Task') return this.push('TaskScheduled', 'TaskStarted');
-    if (visit.failedAt !== undefined) {
-      this.events[visit.failedAt] = kind === 'Parallel' ? 'ParallelStateStarted' : 'MapStateStarted';
-      if (kind === 'DistributedMap') this.push('MapRunStarted');
-      visit.failedAt = undefined;
-    }
-  }
-
-  private exited(kind: StateKind | undefined, state: LocalEvent['state'], key: string, visit: Visit): void {
-    this.payload(`${state?.name} output`, state?.output);
-    this.open.delete(key);
-    const prefix = kind === 'DistributedMap' ? 'Map' : kind;
-    if (visit.caught) return this.push(`${prefix}StateExited`);
-    if (kind === 'Task') return this.push('TaskSucceeded', 'TaskStateExited');
-    if (kind === 'DistributedMap') return this.push('MapRunSucceeded', 'MapStateSucceeded', 'MapStateExited');
-    if (kind === 'Map' || kind === 'Parallel')
-      return this.push(`${kind}StateSucceeded`, `${kind}StateExited`);
-    return this.push(`${prefix}StateExited`);
+  private retried(kind: StateKind | undefined, visit: Visit): string[] {
+    if (kind === 'Task') return ['TaskScheduled', 'TaskStarted'];
+    if (visit.failedAt === undefined) return [];
+    // A retried Map or Parallel starts again: its failure event reads *StateStarted in AWS.
+    this.events[visit.failedAt] = kind === 'Parallel' ? 'ParallelStateStarted' : 'MapStateStarted';
+    visit.failedAt = undefined;
+    return kind === 'DistributedMap' ? ['MapRunStarted'] : [];
   }
 
   /** The figures of the finished execution. */
@@ -196,4 +176,20 @@ export class HistoryRecorder {
   history(): string[] {
     return [...this.events];
   }
+}
+
+function entered(kind: StateKind | undefined): string[] {
+  if (kind === 'Task') return ['TaskStateEntered', 'TaskScheduled', 'TaskStarted'];
+  if (kind === 'DistributedMap') return ['MapStateEntered', 'MapStateStarted', 'MapRunStarted'];
+  if (kind === 'Map' || kind === 'Parallel') return [`${kind}StateEntered`, `${kind}StateStarted`];
+  return [`${kind}StateEntered`];
+}
+
+function exited(kind: StateKind | undefined, caught: boolean): string[] {
+  const prefix = kind === 'DistributedMap' ? 'Map' : kind;
+  if (caught) return [`${prefix}StateExited`];
+  if (kind === 'Task') return ['TaskSucceeded', 'TaskStateExited'];
+  if (kind === 'DistributedMap') return ['MapRunSucceeded', 'MapStateSucceeded', 'MapStateExited'];
+  if (kind === 'Map' || kind === 'Parallel') return [`${kind}StateSucceeded`, `${kind}StateExited`];
+  return [`${prefix}StateExited`];
 }

@@ -91,11 +91,13 @@ export async function runStateMachineLocally(
   const kindOf = (stateName: string, stateType: string): StateKind =>
     stateType === 'Task' && maps.has(stateName) ? 'DistributedMap' : (stateType as StateKind);
   const machines = new WeakMap<object, StateMachine>();
+  /** Figures in the order executions started: the parent, then each Map Run's children in item order. */
   const executions: ExecutionBudget[] = [];
 
   /** One execution with its own history; a Map Run's children are executions of their own. */
   const execute = async (label: string, machineDefinition: Definition, executionInput: unknown) => {
     const recorder = new HistoryRecorder(label, kindOf);
+    const slot = executions.push(recorder.budget()) - 1;
     const measured =
       (stateName: string, work: TaskOverride): TaskOverride =>
       async (parameters) => {
@@ -135,17 +137,15 @@ export async function runStateMachineLocally(
       Object.assign(outcome, { thrown: error, error: { name: cause.name, message: cause.message } });
     }
     await draining.catch(() => undefined);
-    executions.push(recorder.budget());
+    executions[slot] = recorder.budget();
     return outcome;
   };
 
   const parent = await execute('parent', prepared, input);
-  // The parent finishes last: report it first.
-  const ordered = [executions[executions.length - 1] as ExecutionBudget, ...executions.slice(0, -1)];
   if (parent.thrown) throw parent.thrown;
   return {
     summary: parent.output as RunSummary,
-    stateTransitions: ordered.reduce((sum, budget) => sum + budget.transitions, 0),
-    executions: ordered,
+    stateTransitions: executions.reduce((sum, budget) => sum + budget.transitions, 0),
+    executions,
   };
 }
