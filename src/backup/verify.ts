@@ -126,6 +126,7 @@ async function checkFrom(
 ): Promise<{ cursor?: VerifyCursor; checks: number }> {
   let { part, line } = cursor;
   let checks = 0;
+  const batchSize = Math.min(CONCURRENCY * 4, budget.maxItems);
   while (part <= cursor.parts) {
     const lines = readNdjsonPart(store, checksPart(runId, attempt, part));
     let index = 0;
@@ -143,7 +144,7 @@ async function checkFrom(
       for await (const raw of lines) {
         if (index++ < line) continue;
         batch.push(parseOrThrow(CheckSchema, raw, `check ${part}:${index}`));
-        if (batch.length < CONCURRENCY * 4) continue;
+        if (batch.length < batchSize) continue;
         await flush();
         if (!budget.hasTime() || checks >= budget.maxItems) {
           await lines.return(undefined);
