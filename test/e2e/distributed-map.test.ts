@@ -16,7 +16,8 @@ import { syntheticHandlers, syntheticName } from '../helpers/synthetic-run.js';
 // written from the documented semantics (state-map-distributed, input-output-resultwriter, and
 // history event types AWS records), not from what the runner produced.
 
-const REGION = 'il-central-1';
+// No AWS call is made (file:// store, synthetic Discover): the region is only a label.
+const REGION = 'zz-dmap-1';
 let directory: string;
 let storeUrl: string;
 

@@ -11,7 +11,7 @@ import { openStore } from '../../src/store/open.js';
 // answers a cursor; damage is kept in the store, so the answer stays small however large the run.
 
 const RUN = '20260101T000000Z-00abcd';
-const REGION = 'ap-south-2';
+const REGION = 'zz-verify-1';
 let directory: string;
 let storeUrl: string;
 const blobs: string[] = [];
