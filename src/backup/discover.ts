@@ -54,21 +54,23 @@ const NAME_FIELDS: Partial<Record<KindName, 'tables' | 'buckets' | 'streams'>> =
 export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promise<WorkItem[]> {
   const { region, include } = input;
   const items: WorkItem[] = [];
-  const add = (kind: KindName, names: string[]) => {
-    for (const name of [...new Set(names)].sort())
-      items.push({ runId: input.runId, store: input.store, region, kind, name });
+  const add = async (kind: KindName, names: string[]) => {
+    const unique = [...new Set(names)].sort();
+    const fingerprints = (await kindModule(kind).fingerprints?.(region, unique)) ?? {};
+    for (const name of unique)
+      items.push({ runId: input.runId, store: input.store, region, kind, name, fingerprint: fingerprints[name] });
   };
   const functions = include.includes('lambda-function')
     ? await kindModule('lambda-function').discover(region, { patterns: ['*'] })
     : [];
-  add('lambda-function', functions);
+  await add('lambda-function', functions);
   // The sources of the functions' triggers are read only for the kinds the run includes.
   const wiring = wiringOf(region, functions);
   for (const [kind, module] of Object.entries(KINDS) as [KindName, ResourceKind][]) {
     if (kind === 'lambda-function' || !include.includes(kind)) continue;
     const field = NAME_FIELDS[kind];
     const patterns = [...(field ? input[field] : []), ...((await module.wiredTo?.(wiring)) ?? [])];
-    add(kind, patterns.length ? await module.discover(region, { patterns }) : []);
+    await add(kind, patterns.length ? await module.discover(region, { patterns }) : []);
   }
   return items;
 }
