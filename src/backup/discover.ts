@@ -58,7 +58,14 @@ export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promi
     const unique = [...new Set(names)].sort();
     const fingerprints = (await kindModule(kind).fingerprints?.(region, unique)) ?? {};
     for (const name of unique)
-      items.push({ runId: input.runId, store: input.store, region, kind, name, fingerprint: fingerprints[name] });
+      items.push({
+        runId: input.runId,
+        store: input.store,
+        region,
+        kind,
+        name,
+        fingerprint: fingerprints[name],
+      });
   };
   const functions = include.includes('lambda-function')
     ? await kindModule('lambda-function').discover(region, { patterns: ['*'] })

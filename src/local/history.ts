@@ -23,6 +23,8 @@ export const PAYLOAD_QUOTA_BYTES = 256 * 1024;
 export interface ExecutionBudget {
   /** `parent`, or `<map state>#<map run>/<child index>`. */
   label: string;
+  /** For a child that runs one item: the item's kind (`item.kind` of its input). */
+  group?: string;
   events: number;
   transitions: number;
   /** The largest state input, state output, task parameters or task result, in UTF-8 bytes. */
@@ -76,6 +78,7 @@ export class HistoryRecorder {
   constructor(
     readonly label: string,
     private readonly kindOf: (stateName: string, stateType: string) => StateKind,
+    readonly group?: string,
   ) {}
 
   /** Records the size of a payload the deployed execution would carry. */
@@ -163,6 +166,7 @@ export class HistoryRecorder {
       !this.failed && this.open.size ? `lost events of ${[...this.open.keys()].join(', ')}` : undefined;
     return {
       label: this.label,
+      ...(this.group ? { group: this.group } : {}),
       events: this.events.length,
       transitions: this.transitions,
       maxPayloadBytes: this.maxPayloadBytes,

@@ -96,7 +96,12 @@ export async function runStateMachineLocally(
 
   /** One execution with its own history; a Map Run's children are executions of their own. */
   const execute = async (label: string, machineDefinition: Definition, executionInput: unknown) => {
-    const recorder = new HistoryRecorder(label, kindOf);
+    const item = (executionInput as { item?: { kind?: unknown } } | undefined)?.item;
+    const recorder = new HistoryRecorder(
+      label,
+      kindOf,
+      typeof item?.kind === 'string' ? item.kind : undefined,
+    );
     const slot = executions.push(recorder.budget()) - 1;
     const measured =
       (stateName: string, work: TaskOverride): TaskOverride =>

@@ -9,7 +9,12 @@ import type { BackupContext, BackupStep, ResourceKind } from '../types.js';
 import { type CaptureOptions, snapshotArtifacts, snapshotFunction } from './capture.js';
 import { type CaptureReason, type CaptureRecord, checkUnchanged, triggersDiffer } from './carry-over.js';
 import { type FunctionSnapshot, snapshotKey } from './format.js';
-import { aliasesFingerprint, configurationFingerprint, regionFunctions, takeRegionFunctions } from './listing.js';
+import {
+  aliasesFingerprint,
+  configurationFingerprint,
+  regionFunctions,
+  takeRegionFunctions,
+} from './listing.js';
 import { restoreFunction } from './restore/index.js';
 import { lambdaFunctionStack } from './stack.js';
 import { functionTeardown } from './teardown.js';
