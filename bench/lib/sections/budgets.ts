@@ -215,6 +215,7 @@ export async function budgetsSection(context: BenchContext): Promise<SectionResu
           ms: Math.round(again.result.ms),
           requests: again.stats.requests,
           byOperation: again.stats.byOperation,
+          handlerMs: again.result.handlerMs,
         },
         afterChanges: {
           ms: Math.round(third.result.ms),
