@@ -45,6 +45,7 @@ export type CaptureReason =
   | 'refresh'
   | 'previous-unreadable';
 
+/** A function that may be unchanged: its aliases are still to be compared (aliasesUnchanged). */
 export type ChangeCheck =
   | { unchanged: false; reasons: CaptureReason[] }
   | { unchanged: true; snapshot: FunctionSnapshot; record: CaptureRecord };
@@ -84,6 +85,10 @@ async function previousResult(store: BackupStore, item: WorkItem): Promise<ItemR
   return parsed.success && parsed.data.status === 'ok' ? parsed.data : undefined;
 }
 
+/**
+ * Everything but the aliases: a function that passes is unchanged if `aliasesUnchanged` also holds
+ * (the caller asks it while it re-reads the triggers: both are requests, made at the same time).
+ */
 export async function checkUnchanged(
   item: WorkItem,
   store: BackupStore,
@@ -99,8 +104,6 @@ export async function checkUnchanged(
   if (record.fingerprint !== item.fingerprint) return { unchanged: false, reasons: ['configuration'] };
   if (Date.now() - Date.parse(record.capturedAt) >= refreshAgeMs(item))
     return { unchanged: false, reasons: ['refresh'] };
-  if (aliasesFingerprint(await listAliases(item.region, item.name)) !== record.aliases)
-    return { unchanged: false, reasons: ['aliases'] };
   const path = previous.artifacts.find((artifact) => artifact.role === 'config')?.path;
   try {
     if (!path) throw new Error('no config artifact');
@@ -112,6 +115,11 @@ export async function checkUnchanged(
     });
     return { unchanged: false, reasons: ['previous-unreadable'] };
   }
+}
+
+/** ListAliases (one request) shows the aliases recorded at the last capture. */
+export async function aliasesUnchanged(item: WorkItem, record: CaptureRecord): Promise<boolean> {
+  return aliasesFingerprint(await listAliases(item.region, item.name)) === record.aliases;
 }
 
 /** A trigger as compared between runs: without what changes by itself (a stream mapping's position). */

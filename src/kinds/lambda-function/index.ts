@@ -7,7 +7,13 @@ import type { FunctionRef } from '../../triggers/types.js';
 import { captures } from '../shared/attributes.js';
 import type { BackupContext, BackupStep, ResourceKind } from '../types.js';
 import { type CaptureOptions, snapshotArtifacts, snapshotFunction } from './capture.js';
-import { type CaptureReason, type CaptureRecord, checkUnchanged, triggersDiffer } from './carry-over.js';
+import {
+  aliasesUnchanged,
+  type CaptureReason,
+  type CaptureRecord,
+  checkUnchanged,
+  triggersDiffer,
+} from './carry-over.js';
 import { type FunctionSnapshot, snapshotKey } from './format.js';
 import {
   aliasesFingerprint,
@@ -81,6 +87,7 @@ async function stored(
 async function backup(item: WorkItem, context: BackupContext): Promise<BackupStep> {
   const capture: CaptureOptions = { code: captures(item, 'code'), triggers: captures(item, 'triggers') };
   const check = await checkUnchanged(item, context.store, capture);
+  let reasons = check.unchanged ? [] : check.reasons;
   if (check.unchanged) {
     const previous = check.snapshot;
     const fn: FunctionRef = {
@@ -90,22 +97,28 @@ async function backup(item: WorkItem, context: BackupContext): Promise<BackupSte
       arn: previous.arn,
       policy: previous.policy.flatMap((entry) => entry.statements),
     };
-    const triggers = capture.triggers ? await refreshTriggers(fn, previous.triggers) : [];
-    const changed = triggersDiffer(previous.triggers, triggers);
-    return stored(
-      item,
-      context,
-      { ...previous, triggers },
-      changed ? { change: 'triggers', reasons: ['triggers'] } : { change: 'unchanged', reasons: [] },
-      check.record,
-    );
+    const [sameAliases, triggers] = await Promise.all([
+      aliasesUnchanged(item, check.record),
+      capture.triggers ? refreshTriggers(fn, previous.triggers) : [],
+    ]);
+    if (sameAliases) {
+      const changed = triggersDiffer(previous.triggers, triggers);
+      return stored(
+        item,
+        context,
+        { ...previous, triggers },
+        changed ? { change: 'triggers', reasons: ['triggers'] } : { change: 'unchanged', reasons: [] },
+        check.record,
+      );
+    }
+    reasons = ['aliases'];
   }
   const snapshot = await snapshotFunction(context.store, item.region, item.name, capture);
   return stored(
     item,
     context,
     snapshot,
-    { change: 'captured', reasons: check.reasons },
+    { change: 'captured', reasons },
     {
       fingerprint: item.fingerprint ?? '',
       aliases: aliasesFingerprint(snapshot.aliases),
