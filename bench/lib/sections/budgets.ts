@@ -203,15 +203,22 @@ export async function budgetsSection(context: BenchContext): Promise<SectionResu
   return {
     figures,
     details: {
-      budgets: { oneX: budgetOf(one), tenX: budgetOf(ten), chunkItems: CHUNK },
+      budgets: {
+        oneX: { ...budgetOf(one), stateTransitions: one.stateTransitions, ms: Math.round(one.ms) },
+        tenX: { ...budgetOf(ten), stateTransitions: ten.stateTransitions, ms: Math.round(ten.ms) },
+        chunkItems: CHUNK,
+      },
       changes: {
         functions: seeded.names.length,
         first: {
+          stateTransitions: first.result.stateTransitions,
+          handlerMs: first.result.handlerMs,
           ms: Math.round(first.result.ms),
           requests: first.stats.requests,
           byOperation: first.stats.byOperation,
         },
         unchanged: {
+          stateTransitions: again.result.stateTransitions,
           ms: Math.round(again.result.ms),
           requests: again.stats.requests,
           byOperation: again.stats.byOperation,
