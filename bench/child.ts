@@ -10,6 +10,7 @@ import { LOCAL_HANDLERS, type LocalHandler } from '../src/local/handlers.js';
 import { runStateMachineLocally } from '../src/local/runner.js';
 import { manifestKey } from '../src/store/layout.js';
 import { openStore } from '../src/store/open.js';
+import { type BudgetSummary, summarizeBudgets } from './lib/budget-summary.js';
 
 export interface ChildItem {
   region: string;
@@ -30,6 +31,8 @@ export interface ChildResult {
   maxRssKb: number;
   /** Milliseconds spent in each handler, summed over its calls (concurrent calls overlap). */
   handlerMs: Record<string, number>;
+  /** History events and payloads per execution, summed up (lib/budget-summary.ts). */
+  budgets: BudgetSummary;
 }
 
 /** The real handlers, each timed. */
@@ -53,7 +56,7 @@ async function main(): Promise<ChildResult> {
   const input = JSON.parse(process.argv[2] ?? '{}') as { store: string };
   const started = performance.now();
   const handlerMs: Record<string, number> = {};
-  const { summary, stateTransitions } = await runStateMachineLocally('backup.asl.yaml', input, {
+  const { summary, stateTransitions, executions } = await runStateMachineLocally('backup.asl.yaml', input, {
     handlers: timedHandlers(handlerMs),
   });
   const ms = performance.now() - started;
@@ -77,6 +80,7 @@ async function main(): Promise<ChildResult> {
     })),
     maxRssKb: process.resourceUsage().maxRSS,
     handlerMs: Object.fromEntries(Object.entries(handlerMs).map(([name, ms]) => [name, Math.round(ms)])),
+    budgets: summarizeBudgets(executions),
   };
 }
 

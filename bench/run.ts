@@ -13,6 +13,7 @@ import { startEmulator } from '../src/local/emulator.js';
 import { startProxy } from '../src/local/proxy.js';
 import { ensureRclone, machine } from './lib/env.js';
 import { type Figure, formatTable, verdict } from './lib/report.js';
+import { budgetsSection } from './lib/sections/budgets.js';
 import {
   type BenchContext,
   dynamoSection,
@@ -100,6 +101,8 @@ async function main(): Promise<number> {
       ['dynamodb', dynamoSection],
       ['kinesis', kinesisSection],
       ['lambda', lambdaSection],
+      // Step Functions budgets and change detection (bench/lib/sections/budgets.ts).
+      ['budgets', budgetsSection],
     ] as const) {
       if (only && !only.includes(name)) continue;
       const sectionStarted = Date.now();
@@ -117,7 +120,7 @@ async function main(): Promise<number> {
     await rm(workDir, { recursive: true, force: true });
   }
 
-  const order = ['s3', 'dynamodb', 'lambda', 'kinesis', 'incremental', 'memory', 'orchestration'];
+  const order = ['s3', 'dynamodb', 'lambda', 'kinesis', 'incremental', 'memory', 'orchestration', 'budgets'];
   const figures: Figure[] = Object.entries(sections)
     .flatMap(([name, result]) =>
       'error' in result

@@ -73,6 +73,11 @@ export interface ResourceKind {
   discover(region: string, selection: { patterns: string[] }): Promise<string[]>;
   /** The resources of this kind the region's functions are wired to: backed up with them. */
   wiredTo?(wiring: Wiring): Promise<string[]>;
+  /**
+   * Change detection: for each discovered resource, a fingerprint of what one region-wide listing
+   * shows of it (Discover puts it in the work item; `backup` compares it with the previous run's).
+   */
+  fingerprints?(region: string, names: string[]): Promise<Record<string, string>>;
   backup(item: WorkItem, context: BackupContext): Promise<BackupStep>;
   /** A resource's tags (policies select by tags). */
   tags(region: string, name: string): Promise<Record<string, string>>;

@@ -851,14 +851,20 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     },
   );
 
-  it('lets only the handler roles (through S3, SNS, SQS) use the key; the account only administers it', () => {
+  it('lets only the handler roles and the backup state machine (through S3, SNS, SQS) use the key; the account only administers it', () => {
     // Prepare
     const [keyId, key] = backupKey();
     const statements = asList(resolveIfs(key.Properties.KeyPolicy).Statement) as Statement[];
     const decrypting = statements.filter(
       (statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('kms:Decrypt'),
     );
-    const handlerRoles = [...functionsByName().values()].map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0]);
+    // The backup state machine's Distributed Map reads the work lists (ItemReader) and writes the Map
+    // Run's results (ResultWriter) in the SSE-KMS store itself.
+    const [, machine] = stateMachine();
+    const handlerRoles = [
+      ...[...functionsByName().values()].map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0]),
+      machine.Properties.RoleArn['Fn::GetAtt'][0],
+    ];
     const awsPrincipals = decrypting.flatMap((statement) => asList(statement.Principal?.AWS));
     // Assess
     expect(keyId).toBeDefined();

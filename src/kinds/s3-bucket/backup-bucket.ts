@@ -8,7 +8,8 @@ import { captures, configurationOnly } from '../shared/attributes.js';
 import { envNumber, mapOrdered, StepBudget } from '../shared/pacing.js';
 import type { BackupContext, BackupStep } from '../types.js';
 import { type CopyJob, copyObject } from './copy-object.js';
-import { BackupCursor, DELETED_KEYS_SAMPLE, type ObjectEntry } from './format.js';
+import { BackupCursor, DELETED_KEYS_SAMPLE, type LargeCopy, type ObjectEntry } from './format.js';
+import { CopyPausedError, LargeCopies } from './large-copy.js';
 import {
   type Listed,
   listAfter,
@@ -81,8 +82,16 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
     };
   }
   const source = client(S3Client, item.region);
-  const job: CopyJob = { bucket: item.name, runId: item.runId, source, store: context.store, target };
   const budget = new StepBudget(context.deadline, context.chunkItems);
+  const job: CopyJob = {
+    bucket: item.name,
+    runId: item.runId,
+    source,
+    store: context.store,
+    target,
+    large: new LargeCopies(context.store, item, budget),
+  };
+  const paused: LargeCopy[] = [];
   const artifacts: Artifact[] = [];
   const resumed =
     item.cursor === undefined ? undefined : parseOrThrow(BackupCursor, item.cursor, 's3-bucket cursor');
@@ -137,9 +146,11 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
     try {
       entry = await copyObject(job, listed.object);
     } catch (error) {
-      // The step fails: objects still queued behind this one must not start.
+      // Objects still queued behind this one must not start: the step ends (paused) or fails.
       state.stopped = true;
-      throw error;
+      if (!(error instanceof CopyPausedError)) throw error;
+      paused.push(error.copy);
+      return STOPPED;
     }
     if (entry?.storedAt) {
       counts.copied += 1;
@@ -197,6 +208,7 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
     deleted: deleted.count,
     deletedKeys: deleted.keys,
     deletedComplete: start.deletedComplete && previous.intact,
+    ...(paused.length ? { largeCopies: paused } : {}),
   };
   const {
     chunk: _chunk,
@@ -205,6 +217,7 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
     deleted: _deleted,
     deletedKeys: _deletedKeys,
     deletedComplete,
+    largeCopies: _open,
     ...totals
   } = next;
   // Deletions are reported only when counted against a whole, readable earlier index.

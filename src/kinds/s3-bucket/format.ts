@@ -92,6 +92,16 @@ export function objectEntryOf(line: unknown, where: () => string): ObjectEntry {
   return parsed.success ? parsed.data : parseOrThrow(ObjectEntry, line, where());
 }
 
+/** A copy in parts (an object above 5 GB) a step left open; its parts are in the checkpoint (large-copy.ts). */
+export const LargeCopy = z.object({
+  key: z.string(),
+  uploadId: z.string(),
+  partsDone: z.number().int().nonnegative(),
+  /** Store key of the checkpoint holding the upload and its copied parts. */
+  checkpoint: z.string(),
+});
+export type LargeCopy = z.infer<typeof LargeCopy>;
+
 /** Where a backup that returned `done: false` continues. */
 export const BackupCursor = z.object({
   chunk: z.number().int().nonnegative(),
@@ -110,6 +120,8 @@ export const BackupCursor = z.object({
   deletedKeys: z.array(z.string()).default([]),
   /** False once the earlier index turned out unreadable: `deleted` is then a lower bound. */
   deletedComplete: z.boolean().default(true),
+  /** Copies in parts left open by the step (resumed from their checkpoints by the next one). */
+  largeCopies: z.array(LargeCopy).optional(),
 });
 export type BackupCursor = z.infer<typeof BackupCursor>;
 
