@@ -23,7 +23,7 @@ export interface SyntheticRecord {
   failures: string[];
 }
 
-const named = (name: string, error: string, message: string) =>
+const named = (error: string, message: string) =>
   Object.assign(new Error(message), { name: error });
 
 export function syntheticHandlers(
@@ -42,9 +42,9 @@ export function syntheticHandlers(
     }
     if (item.name.includes('~flaky') && !flakyFailed.has(item.name)) {
       flakyFailed.add(item.name);
-      throw named(item.name, 'TransientAwsError', 'throttled once');
+      throw named('TransientAwsError', 'throttled once');
     }
-    if (item.name.includes('~denied')) throw named(item.name, 'AccessDeniedException', 'not allowed');
+    if (item.name.includes('~denied')) throw named('AccessDeniedException', 'not allowed');
     const chunks = Number(/~chunks(\d+)/.exec(item.name)?.[1] ?? 1);
     const chunk = (item.cursor?.chunk ?? 0) + 1;
     const done = chunk >= chunks;
