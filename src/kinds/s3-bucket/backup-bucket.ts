@@ -2,14 +2,16 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { parseOrThrow } from '../../../schemas/common.js';
 import type { Artifact, WorkItem } from '../../../schemas/work-item.js';
 import { client } from '../../aws/clients.js';
+import { writeBlockedPart } from '../../store/blocked-part.js';
 import { artifactKey } from '../../store/layout.js';
-import { partFile, writeJsonArtifact, writeNdjsonPart } from '../../store/ndjson-part.js';
+import { partFile, writeJsonArtifact } from '../../store/ndjson-part.js';
 import { captures, configurationOnly } from '../shared/attributes.js';
 import { envNumber, mapOrdered, StepBudget } from '../shared/pacing.js';
 import type { BackupContext, BackupStep } from '../types.js';
 import { type CopyJob, copyObject } from './copy-object.js';
 import { BackupCursor, type ObjectEntry } from './format.js';
 import {
+  compareKeys,
   type Listed,
   listAfter,
   PreviousIndex,
@@ -157,12 +159,15 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
 
   try {
     const key = artifactKey(item.runId, item.region, KIND, item.name, partFile('objects', chunk, 'index'));
-    const part = await writeNdjsonPart(context.store, key, entries(), {
+    // Blocks of the index record their first and last key: a key, prefix or glob restore reads only
+    // the blocks whose key range can hold a match (see store/blocked-part.ts).
+    const parts = await writeBlockedPart(context.store, key, entries(), {
       role: 'objects-index',
       count: 'objects',
       extraCounts: () => ({ copied: counts.copied, reused: counts.reused }),
+      keys: { range: { name: 'key', of: (entry: ObjectEntry) => entry.key, compare: compareKeys } },
     });
-    if (part) artifacts.push(part);
+    artifacts.push(...parts);
   } finally {
     await previous.close();
   }
