@@ -1,7 +1,9 @@
 import type { KindName } from '../../schemas/common.js';
+import type { ItemSelection } from '../../schemas/item-restore.js';
 import type { Artifact, ItemResult, WorkItem } from '../../schemas/work-item.js';
 import type { ArnNamePattern, NameKind } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
+import type { ApplyMode } from '../reconcile/diff.js';
 import type { BackupStore } from '../store/store.js';
 
 /** What a kind's backup step produced; `done: false` asks the state machine to call again with `cursor`. */
@@ -73,6 +75,27 @@ export interface ResourceKind {
    * not restorable.
    */
   restore?(item: ItemResult, context: RestoreContext): Promise<RestoreResult>;
+  /**
+   * Item-level restore: only what `selection` names (objects, items, records), found by reading the
+   * lookup documents and the blocks that may hold it (a run without lookups is read whole). Compares
+   * first like `restore` (create / unchanged / differs per object, item or key; `update` only with
+   * `context.force`), writes nothing when `context.apply` is false. Kinds without it hold no items.
+   */
+  restoreItems?(
+    item: ItemResult,
+    selection: ItemSelection,
+    context: ItemRestoreContext,
+  ): Promise<RestoreResult>;
+}
+
+/** What an item-level restore is given: small, so it runs in the caller (no state machine). */
+export interface ItemRestoreContext extends ApplyMode {
+  store: BackupStore;
+  runId: string;
+  sourceRegion: string;
+  targetRegion: string;
+  /** Maps recorded ARNs (a table's KMS key) into the target region. */
+  mapper: RestoreContext['mapper'];
 }
 
 /** One IAM policy statement of the deployed stack; `${...}` in its strings are CloudFormation references. */

@@ -11,13 +11,19 @@ import type { BackupStore } from '../store/store.js';
  * parts, a file of AWS's own table export) is read whole: old runs stay restorable item by item.
  */
 
-/** What a lookup wants: blocks whose ordered range meets `range`, and whose Bloom filter may hold one of `keys`. */
+/** What a lookup wants: blocks whose ordered range `range` accepts, and whose Bloom filter may hold one of `keys`. */
 export interface BlockFilter {
-  /** Inclusive bounds of the ordered field; an open side is unbounded. */
-  range?: { low?: string; high?: string; compare?: (a: string, b: string) => number };
+  /** Whether a block whose ordered field runs from `first` to `last` (inclusive) may hold a match. */
+  range?: (first: string, last: string) => boolean;
   /** Values of the key field (at least one must be in the block's filter). */
   keys?: string[];
 }
+
+/** A range test for inclusive bounds (an open side is unbounded) under `compare`. */
+export const withinBounds =
+  (low: string | undefined, high: string | undefined, compare = natural) =>
+  (first: string, last: string): boolean =>
+    (low === undefined || compare(last, low) >= 0) && (high === undefined || compare(first, high) <= 0);
 
 /** How much a lookup read, for reports and the bench. */
 export interface LookupStats {
@@ -32,6 +38,10 @@ export interface LookupStats {
   bytesStored: number;
 }
 
+function natural(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export const emptyStats = (): LookupStats => ({
   parts: 0,
   partsReadWhole: 0,
@@ -41,17 +51,10 @@ export const emptyStats = (): LookupStats => ({
   bytesStored: 0,
 });
 
-const natural = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** True when the block may hold something `filter` wants. */
 export function blockMayMatch(block: Block, filter: BlockFilter): boolean {
   const { range, keys } = filter;
-  if (range && block.range) {
-    const compare = range.compare ?? natural;
-    const [first, last] = block.range;
-    if (range.low !== undefined && compare(last, range.low) < 0) return false;
-    if (range.high !== undefined && compare(first, range.high) > 0) return false;
-  }
+  if (range && block.range && !range(block.range[0], block.range[1])) return false;
   if (keys && block.bloom) {
     const bloom = BloomFilter.fromBase64(block.bloom);
     if (!keys.some((key) => bloom.mayHave(key))) return false;

@@ -13,8 +13,8 @@ export const BLOOM_HASHES = 7;
 /** Two 32-bit hashes of a key; the others are derived (Kirsch–Mitzenmacher double hashing). */
 function hashPair(key: string): [number, number] {
   const digest = createHash('sha256').update(key).digest();
-  // An odd second hash visits every bit of any filter size before repeating.
-  return [digest.readUInt32LE(0), digest.readUInt32LE(4) | 1];
+  // An odd second hash (`| 1` makes a signed int: `>>> 0` brings it back to unsigned).
+  return [digest.readUInt32LE(0), (digest.readUInt32LE(4) | 1) >>> 0];
 }
 
 function* positions(key: string, bits: number): Generator<number> {

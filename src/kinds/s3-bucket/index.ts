@@ -1,4 +1,5 @@
 import { GetBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { selectionOf } from '../../../schemas/item-restore.js';
 import { client } from '../../aws/clients.js';
 import { errorName } from '../../aws/errors.js';
 import type { ResourceKind } from '../types.js';
@@ -6,6 +7,7 @@ import { backupBucket } from './backup-bucket.js';
 import { bucketsWiredTo, discoverBuckets } from './discover.js';
 import { tagRecord } from './object-attributes.js';
 import { restoreBucket } from './restore-bucket.js';
+import { restoreKeys } from './restore-keys.js';
 import { s3BucketStack } from './stack.js';
 import { teardownBucket } from './teardown.js';
 
@@ -20,6 +22,7 @@ export const s3Bucket: ResourceKind = {
   wiredTo: bucketsWiredTo,
   backup: backupBucket,
   restore: restoreBucket,
+  restoreItems: (item, selection, context) => restoreKeys(item, selectionOf('s3-bucket', selection), context),
 
   async tags(region, name) {
     try {
