@@ -6,7 +6,7 @@ import { parseOrThrow } from '../../schemas/common.js';
 import type { Artifact } from '../../schemas/work-item.js';
 import { NotFoundError } from '../errors.js';
 import { BloomFilter } from './bloom.js';
-import { decodeNdjson, type PartOptions, writeJsonArtifact } from './ndjson-part.js';
+import { decodeNdjson, type PartOptions } from './ndjson-part.js';
 import type { BackupStore } from './store.js';
 
 /**
@@ -152,8 +152,22 @@ export async function writeBlockedPart<T>(
     ...(bloom ? { bloomOf: bloom.name } : {}),
     blocks,
   };
-  const lookupArtifact = await writeJsonArtifact(store, lookupKeyOf(key), LOOKUP_ROLE, lookup);
-  return [part, { ...lookupArtifact, counts: { blocks: blocks.length } }];
+  // Compact JSON: a lookup reads the whole document, and indentation would be a third of it.
+  const lookupWritten = await store.putStream(
+    lookupKeyOf(key),
+    Readable.from([Buffer.from(`${JSON.stringify(lookup)}\n`)]),
+    'application/json',
+  );
+  return [
+    part,
+    {
+      role: LOOKUP_ROLE,
+      path: lookupWritten.key,
+      sha256: lookupWritten.sha256,
+      bytes: lookupWritten.bytes,
+      counts: { blocks: blocks.length },
+    },
+  ];
 }
 
 /** A stored lookup document, validated. */
