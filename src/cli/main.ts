@@ -138,6 +138,25 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await import('./restore.js')).restoreCommand(flags)));
   program
+    .command('export-template')
+    .description(
+      'write a CloudFormation or SAM template per region that re-creates the functions of a run with their triggers',
+    )
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .requiredOption('--run <run>', 'run id')
+    .option('--regions <list>', 'comma-separated regions (default: every region of the run)')
+    .option('--only <selectors>', 'comma-separated lambda-function:NAME globs (default: every function)')
+    .option('--format <format>', 'cloudformation or sam', 'cloudformation')
+    .option('--out-dir <dir>', 'where to write REGION[.stage-N].template.json', '.')
+    .option(
+      '--upload-code-to <s3url>',
+      'copy the code packages to s3://bucket[/prefix] and default CodeBucket to it',
+    )
+    .option('--json', 'machine-readable output')
+    .action((flags) =>
+      exitWith(async () => (await import('./export-template.js')).exportTemplateCommand(flags)),
+    );
+  program
     .command('drill')
     .description(
       'restore a run into a scratch namespace, compare it with the backup, clean up, publish the result',

@@ -4,7 +4,9 @@ import type { Artifact, ItemResult, WorkItem } from '../../schemas/work-item.js'
 import type { ArnNamePattern, NameKind } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import type { ApplyMode } from '../reconcile/diff.js';
+import type { TemplateBuilder } from '../reconcile/template.js';
 import type { BackupStore } from '../store/store.js';
+import type { TriggerRecord } from '../triggers/types.js';
 
 /** What a kind's backup step produced; `done: false` asks the state machine to call again with `cursor`. */
 export interface BackupStep {
@@ -86,6 +88,18 @@ export interface ResourceKind {
     selection: ItemSelection,
     context: ItemRestoreContext,
   ): Promise<RestoreResult>;
+  /**
+   * IaC export: adds the CloudFormation resources that re-create the stored resource to `builder`
+   * (see reconcile/template.ts), and returns the triggers wired to it, which their types template
+   * afterwards (a rule targeting several functions is one resource). Kinds without it are not exported.
+   */
+  template?(item: ItemResult, context: TemplateContext): Promise<{ triggers: TriggerRecord[] }>;
+}
+
+/** What a kind's `template` hook is given. */
+export interface TemplateContext {
+  store: BackupStore;
+  builder: TemplateBuilder;
 }
 
 /** What an item-level restore is given: small, so it runs in the caller (no state machine). */

@@ -9,6 +9,7 @@ import { snapshotKey } from './format.js';
 import { restoreFunction } from './restore/index.js';
 import { lambdaFunctionStack } from './stack.js';
 import { functionTeardown } from './teardown.js';
+import { templateFunction } from './template.js';
 
 /**
  * Lambda functions: code (content-addressed, checked against CodeSha256), configuration, versions,
@@ -65,6 +66,7 @@ export const lambdaFunction: ResourceKind = {
   discover,
   backup,
   restore: restoreFunction,
+  template: templateFunction,
   async tags(region, name) {
     return (await lambda(region).send(new GetFunctionCommand({ FunctionName: name }))).Tags ?? {};
   },
