@@ -70,9 +70,11 @@ export async function exportTemplateCommand(rawFlags: unknown): Promise<number> 
     format: flags.format,
     code: target && { bucket: target.bucket, keyPrefix: target.prefix },
   });
+  let code: { bucket: string; prefix: string; uploaded: number; present: number } | undefined;
   if (target) {
     const blobs = [...new Set(templates.flatMap((template) => template.blobs))];
     const copied = await uploadCode(store, blobs, target);
+    code = { ...target, uploaded: copied.uploaded, present: copied.present };
     out.info(
       `code: ${copied.uploaded} package(s) uploaded to s3://${target.bucket}/${target.prefix} (${copied.region}), ${copied.present} already there`,
     );
@@ -102,7 +104,7 @@ export async function exportTemplateCommand(rawFlags: unknown): Promise<number> 
       problems: template.problems,
     });
   }
-  out.result({ run: flags.run, format: flags.format, templates: written }, () =>
+  out.result({ run: flags.run, format: flags.format, code, templates: written }, () =>
     [
       table(
         ['region', 'functions', 'resources', 'parameters', 'files (deploy in this order)'],
