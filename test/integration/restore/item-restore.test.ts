@@ -232,7 +232,8 @@ describe('S3 objects by key, prefix or glob', () => {
     expect(again.status).toBe(0);
     expect(new Set(Object.values(actions(reportOf(again))))).toEqual(new Set(['unchanged']));
     expect(await objectsOf(REGION, names.bucket)).toEqual(objects);
-  });
+    // Three command lines, each a process of its own, and every object of the bucket read back.
+  }, 180_000);
 
   it('restores exact keys and a ? glob into another bucket under a prefix, attributes and bytes as backed up', async () => {
     // Act
@@ -321,7 +322,8 @@ describe('DynamoDB items by key or key condition', () => {
     const lookup = lookupOf(dry);
     expect(lookup.partsReadWhole).toBe(0);
     expect(lookup.blocksRead).toBeLessThan(lookup.blocks);
-  });
+    // Three command lines, each a process of its own.
+  }, 180_000);
 
   it('restores the items of a key condition into a new table created with the recorded schema', async () => {
     // Prepare
@@ -420,7 +422,7 @@ describe('Kinesis records by partition key and arrival time', () => {
     expect(await recordsByKey(REGION, names.replay)).toEqual(expected);
     expect(Object.values(actions(reportOf(first)))).toEqual(['create', 'create']);
     expect(Object.values(actions(reportOf(again)))).toEqual(['unchanged', 'unchanged']);
-  });
+  }, 120_000);
 });
 
 describe('bad input', () => {
