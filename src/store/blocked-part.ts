@@ -46,7 +46,6 @@ export type Block = z.infer<typeof Block>;
 
 export const PartLookup = z.object({
   format: z.literal(1),
-  part: z.string(),
   /** What `range` and `bloom` hold, as the kind names them (`key`, `arrival`, `partitionKey`…). */
   rangeOf: z.string().optional(),
   bloomOf: z.string().optional(),
@@ -147,7 +146,6 @@ export async function writeBlockedPart<T>(
   };
   const lookup: PartLookup = {
     format: 1,
-    part: key,
     ...(range ? { rangeOf: range.name } : {}),
     ...(bloom ? { bloomOf: bloom.name } : {}),
     blocks,
