@@ -4,7 +4,7 @@
  */
 const LAYERS = [
   { name: 'entry points', paths: ['^src/cli/', '^src/local/', '^src/lambda/', '^src/report/', '^handlers/', '^deploy/', '^bench/'] },
-  { name: 'orchestration', paths: ['^src/backup/', '^src/restore/'] },
+  { name: 'orchestration', paths: ['^src/backup/', '^src/restore/', '^src/export/'] },
   { name: 'policy', paths: ['^src/policy/', '^src/audit/', '^src/metrics\\.ts$'] },
   { name: 'kinds and triggers', paths: ['^src/kinds/', '^src/triggers/'] },
   { name: 'reconcile toolkit', paths: ['^src/reconcile/'] },

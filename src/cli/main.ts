@@ -8,6 +8,9 @@ import { EmulatorFlags } from './flags.js';
 // Commands load their modules on use: `verify` should not pay for the state-machine runtime.
 const commands = () => import('./commands.js');
 
+/** A repeatable option's values. */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
 /** Exit codes: 0 success, 1 the operation found a problem, 2 bad usage or bad input. */
 async function exitWith(action: () => Promise<number>): Promise<void> {
   try {
@@ -130,10 +133,37 @@ export function buildProgram(): Command {
       '--edge',
       'also re-associate Lambda@Edge functions (UpdateDistribution redeploys the distribution)',
     )
+    .option('--keys <pattern>', 'items of s3-bucket:NAME: an object key or glob (repeatable)', collect)
+    .option('--to-bucket <bucket>', 'with --keys: restore the objects into this bucket')
+    .option('--to-prefix <prefix>', 'with --keys: put the restored keys under this prefix')
+    .option('--items <file>', 'items of dynamodb-table:NAME: JSON file of keys or of a key condition')
+    .option('--item <json>', 'items of dynamodb-table:NAME: one primary key as JSON (repeatable)', collect)
+    .option('--to-table <table>', 'with --items/--item: into this table (created if missing)')
+    .option('--records <filter>', 'records of kinesis-stream:NAME: pk=KEY (repeatable),from=TIME,to=TIME')
+    .option('--to-stream <stream>', 'with --records: replay into this stream')
     .option('--dry-run', 'print the plan as a diff; change nothing')
     .option('--force', 'also change existing resources that differ from the backup')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await import('./restore.js')).restoreCommand(flags)));
+  program
+    .command('export-template')
+    .description(
+      'write a CloudFormation or SAM template per region that re-creates the functions of a run with their triggers',
+    )
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .requiredOption('--run <run>', 'run id')
+    .option('--regions <list>', 'comma-separated regions (default: every region of the run)')
+    .option('--only <selectors>', 'comma-separated lambda-function:NAME globs (default: every function)')
+    .option('--format <format>', 'cloudformation or sam', 'cloudformation')
+    .option('--out-dir <dir>', 'where to write REGION[.stage-N].template.json', '.')
+    .option(
+      '--upload-code-to <s3url>',
+      'copy the code packages to s3://bucket[/prefix] and default CodeBucket to it',
+    )
+    .option('--json', 'machine-readable output')
+    .action((flags) =>
+      exitWith(async () => (await import('./export-template.js')).exportTemplateCommand(flags)),
+    );
   program
     .command('drill')
     .description(

@@ -114,6 +114,9 @@ function inputError(error: unknown): InputValidationError | undefined {
  * already as backed up, 1 when something differs, failed, is blocked or needs manual work, 2 on bad input.
  */
 export async function restoreCommand(rawFlags: unknown): Promise<number> {
+  const { isItemRestore, restoreItemsCommand } = await import('./restore-items.js');
+  if (isItemRestore(rawFlags as Record<string, unknown>))
+    return restoreItemsCommand(rawFlags as Record<string, unknown>, formatRestoreReport);
   const flags = parseOrThrow(RestoreFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
   const store = openStore(flags.bucket);

@@ -1,9 +1,13 @@
 import type { KindName } from '../../schemas/common.js';
+import type { ItemSelection } from '../../schemas/item-restore.js';
 import type { Artifact, ItemResult, WorkItem } from '../../schemas/work-item.js';
 import type { ArnNamePattern, NameKind } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
+import type { ApplyMode } from '../reconcile/diff.js';
+import type { TemplateBuilder } from '../reconcile/template.js';
 import type { DataUnit } from '../store/catalog.js';
 import type { BackupStore } from '../store/store.js';
+import type { TriggerRecord } from '../triggers/types.js';
 
 /** What a kind's backup step produced; `done: false` asks the state machine to call again with `cursor`. */
 export interface BackupStep {
@@ -100,6 +104,39 @@ export interface ResourceKind {
    * not restorable.
    */
   restore?(item: ItemResult, context: RestoreContext): Promise<RestoreResult>;
+  /**
+   * Item-level restore: only what `selection` names (objects, items, records), found by reading the
+   * lookup documents and the blocks that may hold it (a run without lookups is read whole). Compares
+   * first like `restore` (create / unchanged / differs per object, item or key; `update` only with
+   * `context.force`), writes nothing when `context.apply` is false. Kinds without it hold no items.
+   */
+  restoreItems?(
+    item: ItemResult,
+    selection: ItemSelection,
+    context: ItemRestoreContext,
+  ): Promise<RestoreResult>;
+  /**
+   * IaC export: adds the CloudFormation resources that re-create the stored resource to `builder`
+   * (see reconcile/template.ts), and returns the triggers wired to it, which their types template
+   * afterwards (a rule targeting several functions is one resource). Kinds without it are not exported.
+   */
+  template?(item: ItemResult, context: TemplateContext): Promise<{ triggers: TriggerRecord[] }>;
+}
+
+/** What a kind's `template` hook is given. */
+export interface TemplateContext {
+  store: BackupStore;
+  builder: TemplateBuilder;
+}
+
+/** What an item-level restore is given: small, so it runs in the caller (no state machine). */
+export interface ItemRestoreContext extends ApplyMode {
+  store: BackupStore;
+  runId: string;
+  sourceRegion: string;
+  targetRegion: string;
+  /** Maps recorded ARNs (a table's KMS key) into the target region. */
+  mapper: RestoreContext['mapper'];
 }
 
 /** One IAM policy statement of the deployed stack; `${...}` in its strings are CloudFormation references. */

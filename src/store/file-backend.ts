@@ -37,6 +37,11 @@ export class FileBackend implements StoreBackend {
     return createReadStream(this.path(key));
   }
 
+  async readRange(key: string, start: number, end: number): Promise<Readable | undefined> {
+    if ((await this.size(key)) === undefined) return undefined;
+    return createReadStream(this.path(key), { start, end });
+  }
+
   async size(key: string): Promise<number | undefined> {
     try {
       const info = await stat(this.path(key));

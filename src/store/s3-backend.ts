@@ -60,6 +60,18 @@ export class S3Backend implements StoreBackend {
     }
   }
 
+  async readRange(key: string, start: number, end: number): Promise<Readable | undefined> {
+    try {
+      const response = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key), Range: `bytes=${start}-${end}` }),
+      );
+      return response.Body as Readable;
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw error;
+    }
+  }
+
   async size(key: string): Promise<number | undefined> {
     try {
       const response = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));

@@ -33,6 +33,8 @@ export interface StoreBackend {
   /** Writes a stream under `key`; the caller hashes. */
   write(key: string, body: Readable, contentType?: string): Promise<void>;
   read(key: string): Promise<Readable | undefined>;
+  /** Bytes `start` to `end` (inclusive) of `key`: what an item lookup reads of a blocked part. */
+  readRange(key: string, start: number, end: number): Promise<Readable | undefined>;
   size(key: string): Promise<number | undefined>;
   /** Moves a finished temporary object into place (rename or copy+delete). */
   move(from: string, to: string): Promise<void>;
@@ -135,6 +137,14 @@ export class BackupStore {
   read(key: string): Promise<Readable | undefined> {
     assertSafeKey(key);
     return this.backend.read(key);
+  }
+
+  /** Bytes `start` to `end` (inclusive) of a stored object; undefined when it is missing. */
+  readRange(key: string, start: number, end: number): Promise<Readable | undefined> {
+    assertSafeKey(key);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start)
+      throw new InputValidationError(`${key}: invalid byte range ${start}-${end}`);
+    return this.backend.readRange(key, start, end);
   }
 
   size(key: string): Promise<number | undefined> {

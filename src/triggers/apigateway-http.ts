@@ -32,6 +32,7 @@ import {
   functionArnInUri,
   regionMemo,
 } from './shared.js';
+import { templateHttpIntegrations } from './template-apis.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 /** Every HTTP and WebSocket API of the region, by id and name. */
@@ -207,6 +208,7 @@ async function restoreIntegration(record: TriggerRecord, context: RestoreContext
 
 /** API Gateway v2 (HTTP and WebSocket) Lambda proxy integrations of the function, with their routes. */
 export const apiGatewayHttpTrigger: TriggerType = {
+  template: templateHttpIntegrations,
   /** Removes the integration and the routes that target it; the API stays. */
   async remove(region, record) {
     const config = record.config as { ApiId: string; IntegrationId: string };

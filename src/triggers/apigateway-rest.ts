@@ -31,6 +31,7 @@ import {
   functionArnInUri,
   regionMemo,
 } from './shared.js';
+import { templateRestMethods } from './template-apis.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 const LAMBDA_INTEGRATIONS = new Set(['AWS', 'AWS_PROXY']);
@@ -262,6 +263,7 @@ async function restoreMethod(record: TriggerRecord, context: RestoreContext) {
 
 /** API Gateway v1 (REST) methods integrated with the function. */
 export const apiGatewayRestTrigger: TriggerType = {
+  template: templateRestMethods,
   /** Removes the method's integration; the API, its resources and methods stay. */
   async remove(region, record) {
     const config = record.config as { restApiId: string; resourceId: string; httpMethod: string };

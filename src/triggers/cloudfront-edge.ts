@@ -16,6 +16,7 @@ import { resultOf } from '../reconcile/results.js';
 import { targetsFunction } from './permissions.js';
 import { cannotRestore } from './rewire.js';
 import { compact, regionMemo } from './shared.js';
+import { templateEdgeAssociations } from './template-sources.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 /** Lambda@Edge functions live in us-east-1, and CloudFront is a global service answered there. */
@@ -140,6 +141,7 @@ async function restoreAssociation(record: TriggerRecord, context: RestoreContext
 
 /** Lambda@Edge associations (always version-qualified) in any cache behavior of any distribution. */
 export const cloudFrontEdgeTrigger: TriggerType = {
+  template: templateEdgeAssociations,
   type: 'cloudfront-edge',
   async list(fn: FunctionRef) {
     if (fn.region !== EDGE_REGION) return [];

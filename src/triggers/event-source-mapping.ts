@@ -24,6 +24,7 @@ import { resultOf, sharedSourceSkip } from '../reconcile/results.js';
 import { targetsFunction } from './permissions.js';
 import { cannotRestore } from './rewire.js';
 import { arnRegion, compact, fromEachSource, regionMemo } from './shared.js';
+import { templateMappings } from './template-sources.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 /**
@@ -221,6 +222,7 @@ async function restoreMapping(record: TriggerRecord, context: RestoreContext) {
 
 /** Kinesis, DynamoDB Streams and SQS mappings. They read with the function's role: no resource policy. */
 export const eventSourceMappingTrigger: TriggerType = {
+  template: templateMappings,
   async remove(region, record) {
     await client(LambdaClient, region).send(new DeleteEventSourceMappingCommand({ UUID: record.id }));
   },

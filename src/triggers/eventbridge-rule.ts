@@ -21,6 +21,7 @@ import { pick, reconcile } from '../reconcile/diff.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
 import { cannotRestore, withPermissions } from './rewire.js';
 import { compact, fromEachSource, functionArns, policySources, regionMemo } from './shared.js';
+import { templateRules } from './template-schedules.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 interface RuleRef {
@@ -223,6 +224,7 @@ async function restoreRule(record: TriggerRecord, context: RestoreContext) {
 
 /** EventBridge rules (event patterns and schedules) on every bus of the region that target the function. */
 export const eventBridgeRuleTrigger: TriggerType = {
+  template: templateRules,
   /** Removes the function's target, and the rule once it has no target left. */
   async remove(region, record) {
     const config = record.config as { Name: string; EventBusName?: string; Target?: { Id: string } };

@@ -19,6 +19,7 @@ import { reconcile } from '../reconcile/diff.js';
 import { resultOf } from '../reconcile/results.js';
 import { targetsFunction } from './permissions.js';
 import { compact, fromEachSource, regionMemo } from './shared.js';
+import { templateSchedules } from './template-schedules.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 /**
@@ -130,6 +131,7 @@ async function restoreSchedule(record: TriggerRecord, context: RestoreContext) {
 
 /** EventBridge Scheduler schedules (any group) whose target is the function. */
 export const eventBridgeScheduleTrigger: TriggerType = {
+  template: templateSchedules,
   async remove(region, record) {
     const config = record.config as { Name: string; GroupName?: string };
     await client(SchedulerClient, region).send(

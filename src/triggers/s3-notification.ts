@@ -15,6 +15,7 @@ import { sharedSourceSkip } from '../reconcile/results.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
 import { cannotRestore, withPermissions } from './rewire.js';
 import { compact, fromEachSource, regionMemo, sourceMemo, sourcesToCheck } from './shared.js';
+import { templateNotifications } from './template-sources.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 const S3_SERVICE = 's3.amazonaws.com';
@@ -126,6 +127,7 @@ async function restoreNotification(record: TriggerRecord, context: RestoreContex
 
 /** Lambda notifications of the buckets allowed to invoke the function. */
 export const s3NotificationTrigger: TriggerType = {
+  template: templateNotifications,
   /** Removes the function's entry from the bucket's notification configuration; the bucket's other entries stay. */
   async remove(region, record) {
     const config = record.config as { Bucket: string; Id: string };

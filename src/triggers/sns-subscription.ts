@@ -18,6 +18,7 @@ import { pick, reconcile } from '../reconcile/diff.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
 import { cannotRestore, withPermissions } from './rewire.js';
 import { arnRegion, compact, fromEachSource, policySources, regionMemo, sourceMemo } from './shared.js';
+import { templateSubscriptions } from './template-sources.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 const SNS_SERVICE = 'sns.amazonaws.com';
@@ -136,6 +137,7 @@ async function restoreSubscription(record: TriggerRecord, context: RestoreContex
 
 /** Lambda subscriptions to the topics allowed to invoke the function. */
 export const snsSubscriptionTrigger: TriggerType = {
+  template: templateSubscriptions,
   async remove(region, record) {
     await client(SNSClient, region).send(new UnsubscribeCommand({ SubscriptionArn: record.id }));
   },

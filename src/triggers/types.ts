@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PolicyStatement } from '../aws/lambda-policy.js';
 import type { ArnMapper } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
+import type { TemplateBuilder } from '../reconcile/template.js';
 
 /** The function a trigger module is asked about. */
 export interface FunctionRef {
@@ -82,4 +83,10 @@ export interface TriggerType {
     mapper: ArnMapper,
     options: RestoreContext['options'],
   ): TriggerRecord;
+  /**
+   * IaC export: the resources that re-create these records (every record of this type among the
+   * exported functions, so that one source with several targets is one resource) and their invoke
+   * permissions, in `builder` (see reconcile/template.ts). A type without it is noted as not exported.
+   */
+  template?(records: TriggerRecord[], builder: TemplateBuilder): void;
 }

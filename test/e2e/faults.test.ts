@@ -23,6 +23,12 @@ async function fingerprint(manifest: Manifest, storeUrl: string) {
   const store = openStore(storeUrl);
   const describe = async (artifact: Manifest['items'][number]['artifacts'][number]) => {
     const path = artifact.path.replace(manifest.runId, 'RUN');
+    if (artifact.role === 'lookup') {
+      // A lookup document gives each block's gzip offset and size, which follow the index's bytes.
+      const lookup = (await store.getJson(artifact.path)) as { blocks: Record<string, unknown>[] };
+      const blocks = lookup.blocks.map(({ offset: _offset, bytes: _bytes, ...block }) => block);
+      return `${artifact.role} ${path} ${JSON.stringify(blocks)}`;
+    }
     if (artifact.role !== 'objects-index')
       return `${artifact.role} ${path} ${artifact.sha256} ${artifact.bytes}`;
     const documents: string[] = [];

@@ -15,6 +15,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { client } from '../../src/aws/clients.js';
+import { mapLimit } from '../../src/concurrency.js';
 
 /** Sample data for the data kinds (tables, buckets, streams) and how tests read it back. */
 
@@ -145,26 +146,25 @@ export async function objectsOf(region: string, bucket: string) {
   const keys: string[] = [];
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket }))
     keys.push(...(page.Contents ?? []).map((object) => object.Key as string));
-  return Promise.all(
-    keys.map(async (key) => {
-      const [object, head, tags] = await Promise.all([
-        s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
-        s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
-        s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key })),
-      ]);
-      return {
-        key,
-        body: Buffer.from(
-          await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-        ),
-        contentType: head.ContentType,
-        metadata: head.Metadata,
-        cacheControl: head.CacheControl,
-        contentDisposition: head.ContentDisposition,
-        tags: [...(tags.TagSet ?? [])].sort((a, b) => String(a.Key).localeCompare(String(b.Key))),
-      };
-    }),
-  );
+  // Bounded: hundreds of objects at once would queue past the clients' connection timeout.
+  return mapLimit(keys, 16, async (key) => {
+    const [object, head, tags] = await Promise.all([
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+      s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+      s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key })),
+    ]);
+    return {
+      key,
+      body: Buffer.from(
+        await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      ),
+      contentType: head.ContentType,
+      metadata: head.Metadata,
+      cacheControl: head.CacheControl,
+      contentDisposition: head.ContentDisposition,
+      tags: [...(tags.TagSet ?? [])].sort((a, b) => String(a.Key).localeCompare(String(b.Key))),
+    };
+  });
 }
 
 /** Every record of a stream per partition key, in the order a consumer reads them (shards in id order). */

@@ -23,8 +23,7 @@ export interface SyntheticRecord {
   failures: string[];
 }
 
-const named = (error: string, message: string) =>
-  Object.assign(new Error(message), { name: error });
+const named = (error: string, message: string) => Object.assign(new Error(message), { name: error });
 
 export function syntheticHandlers(
   names: (region: string) => string[],

@@ -141,7 +141,8 @@ function sortedSets(value: JsonAttributeValue): JsonAttributeValue {
   if ('L' in value) return { L: value.L.map(sortedSets) };
   return value;
 }
-const canonicalItem = (item: JsonItem): JsonItem =>
+/** An item with every set sorted (see `sortedSets`): equal items are deeply equal. */
+export const canonicalItem = (item: JsonItem): JsonItem =>
   Object.fromEntries(Object.entries(item).map(([name, value]) => [name, sortedSets(value)]));
 const addItem = (tally: Tally, item: JsonItem) => tally.add(canonicalJson(canonicalItem(item)));
 

@@ -121,6 +121,11 @@ export const ScanCursor = z.object({
   /** Average item size, to size pages under a rate cap. */
   itemBytes: z.number().positive(),
   items: z.number().int().nonnegative(),
+  /**
+   * The partition key attribute: the parts' lookup documents keep a Bloom filter of its values, so an
+   * item restore reads only the blocks that may hold an item. Absent in cursors of older versions.
+   */
+  partitionKey: z.string().optional(),
 });
 export type ScanCursor = z.infer<typeof ScanCursor>;
 

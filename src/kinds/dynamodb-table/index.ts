@@ -1,8 +1,10 @@
+import { selectionOf } from '../../../schemas/item-restore.js';
 import type { ResourceKind } from '../types.js';
 import { backupTable } from './backup-step.js';
 import { discoverTables, wiredTables } from './discover.js';
 import { tableArn, tableTags } from './policy.js';
 import { restoreTable } from './restore.js';
+import { restoreTableItems } from './restore-items.js';
 import { dynamodbTableStack } from './stack.js';
 import { tableTeardown } from './teardown.js';
 
@@ -21,6 +23,8 @@ export const dynamodbTable: ResourceKind = {
   wiredTo: wiredTables,
   backup: backupTable,
   restore: restoreTable,
+  restoreItems: (item, selection, context) =>
+    restoreTableItems(item, selectionOf('dynamodb-table', selection), context),
   tags: tableTags,
   awsBackupArn: tableArn,
   teardown: tableTeardown,

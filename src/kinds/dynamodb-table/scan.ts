@@ -9,11 +9,13 @@ import type { Artifact, WorkItem } from '../../../schemas/work-item.js';
 import { isThrottle } from '../../aws/errors.js';
 import { mapLimit } from '../../concurrency.js';
 import { logger } from '../../log.js';
+import { writeBlockedPart } from '../../store/blocked-part.js';
 import { artifactKey } from '../../store/layout.js';
-import { partFile, writeNdjsonPart } from '../../store/ndjson-part.js';
+import { partFile } from '../../store/ndjson-part.js';
 import { Backoff, envNumber, RateLimiter, type StepBudget, sleep } from '../shared/pacing.js';
 import type { BackupContext, BackupStep } from '../types.js';
 import type { ItemLine, ScanCursor } from './format.js';
+import { keyValueText } from './item-keys.js';
 import { fromJsonItem, toJsonItem } from './json.js';
 import { billingModeOf } from './table-config.js';
 
@@ -56,6 +58,7 @@ export function planScan(table: TableDescription, chunk = 0): ScanCursor {
     rate: capacity > 0 ? capacity * fraction : null,
     itemBytes: count > 0 && bytes > 0 ? bytes / count : 1024,
     items: 0,
+    partitionKey: table.KeySchema?.find((element) => element.KeyType === 'HASH')?.AttributeName,
   };
 }
 
@@ -135,6 +138,23 @@ async function* scanSegment(
   }
 }
 
+/**
+ * What the parts' lookup documents keep of the items: a Bloom filter of the partition key per block.
+ * A scan segment's items are in the order of DynamoDB's internal hash of the partition key, which no
+ * one outside DynamoDB can compute, so a key range per block would span everything; a filter of ~10
+ * bits per item lets a lookup skip all but ~1% of the blocks that do not hold the key, and serves a
+ * key condition (a partition key and a sort-key condition) as well as exact keys.
+ */
+const partitionKeys = (partitionKey: string | undefined) =>
+  partitionKey === undefined
+    ? {}
+    : {
+        bloom: {
+          name: `partition key ${partitionKey}`,
+          of: (line: ItemLine) => keyValueText(line.Item[partitionKey]),
+        },
+      };
+
 /** One step of the scan: every unfinished segment, in parallel, into a part of its own. */
 export async function scanChunk(
   dynamo: DynamoDBClient,
@@ -157,14 +177,19 @@ export async function scanChunk(
   await mapLimit(pending, envNumber('TRIGGERVAULT_SCAN_CONCURRENCY', 8), async ({ state, segment }) => {
     const file = partFile('data', chunk, `s${String(segment).padStart(3, '0')}`);
     const key = artifactKey(item.runId, item.region, KIND, item.name, file);
-    const part = await writeNdjsonPart(context.store, key, scanSegment(worker, state, segment), {
-      role: 'data',
-      count: 'items',
-    });
-    if (part) parts.push(part);
+    parts.push(
+      ...(await writeBlockedPart(context.store, key, scanSegment(worker, state, segment), {
+        role: 'data',
+        count: 'items',
+        keys: partitionKeys(cursor.partitionKey),
+      })),
+    );
   });
   parts.sort((a, b) => a.path.localeCompare(b.path));
-  const written = parts.reduce((sum, part) => sum + (part.counts?.items ?? 0), 0);
+  const written = parts.reduce(
+    (sum, part) => sum + (part.role === 'data' ? (part.counts?.items ?? 0) : 0),
+    0,
+  );
   const next: ScanCursor = { ...cursor, chunk, segments, items: cursor.items + written };
   const done = segments.every((state) => state.done);
   return {

@@ -119,7 +119,12 @@ export async function createTable(target: Target, notes: string[]): Promise<void
 }
 
 /** CreateTable input for the target: name mapped, tags as recorded, a customer KMS key only where it exists. */
-export function createInputFor(config: TableConfig, name: string, context: RestoreContext, notes: string[]) {
+export function createInputFor(
+  config: TableConfig,
+  name: string,
+  context: Pick<RestoreContext, 'sourceRegion' | 'targetRegion' | 'mapper'>,
+  notes: string[],
+) {
   const { StreamSpecification, SSESpecification, GlobalSecondaryIndexes, LocalSecondaryIndexes, ...rest } =
     config.create;
   let sse = SSESpecification;

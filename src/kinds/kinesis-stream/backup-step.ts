@@ -3,14 +3,15 @@ import { parseOrThrow } from '../../../schemas/common.js';
 import type { Artifact, WorkItem } from '../../../schemas/work-item.js';
 import { client } from '../../aws/clients.js';
 import { mapLimit } from '../../concurrency.js';
+import { writeBlockedPart } from '../../store/blocked-part.js';
 import { artifactKey } from '../../store/layout.js';
-import { partFile, writeJsonArtifact, writeNdjsonPart } from '../../store/ndjson-part.js';
+import { partFile, writeJsonArtifact } from '../../store/ndjson-part.js';
 import { captures, configurationOnly } from '../shared/attributes.js';
 import { envNumber, StepBudget } from '../shared/pacing.js';
 import type { BackupContext, BackupStep } from '../types.js';
 import { readStreamConfig } from './backup-config.js';
 import { readShard, type ShardReader } from './backup-shard.js';
-import { BackupCursor } from './format.js';
+import { BackupCursor, type RecordLine } from './format.js';
 import { listShards } from './streams.js';
 
 /**
@@ -21,6 +22,16 @@ import { listShards } from './streams.js';
  * shard per step, in shard order.
  */
 const KIND = 'kinesis-stream' as const;
+
+/**
+ * What the parts' lookup documents keep of the records, so that a record restore reads only the blocks
+ * it needs: the arrival-time range of each block (a shard's records arrive in order) and a Bloom filter
+ * of its partition keys.
+ */
+const RECORD_KEYS = {
+  range: { name: 'approximate arrival', of: (line: RecordLine) => line.approximateArrivalTimestamp },
+  bloom: { name: 'partition key', of: (line: RecordLine) => line.partitionKey },
+};
 
 /** One backup step of a stream: the configuration on the first step, then records until done or the deadline. */
 export async function backupStream(item: WorkItem, context: BackupContext): Promise<BackupStep> {
@@ -53,14 +64,19 @@ export async function backupStream(item: WorkItem, context: BackupContext): Prom
   const pending = Object.entries(states).filter(([, state]) => !state.done);
   await mapLimit(pending, envNumber('TRIGGERVAULT_SHARD_CONCURRENCY', 16), async ([shardId, state]) => {
     const key = artifactKey(item.runId, item.region, KIND, item.name, partFile('records', chunk, shardId));
-    const part = await writeNdjsonPart(context.store, key, readShard(reader, shardId, state), {
-      role: 'records',
-      count: 'records',
-    });
-    if (part) parts.push(part);
+    parts.push(
+      ...(await writeBlockedPart(context.store, key, readShard(reader, shardId, state), {
+        role: 'records',
+        count: 'records',
+        keys: RECORD_KEYS,
+      })),
+    );
   });
   parts.sort((a, b) => a.path.localeCompare(b.path));
-  const written = parts.reduce((sum, part) => sum + (part.counts?.records ?? 0), 0);
+  const written = parts.reduce(
+    (sum, part) => sum + (part.role === 'records' ? (part.counts?.records ?? 0) : 0),
+    0,
+  );
   const next: BackupCursor = {
     chunk,
     started: cursor.started,

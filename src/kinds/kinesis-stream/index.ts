@@ -1,7 +1,9 @@
+import { selectionOf } from '../../../schemas/item-restore.js';
 import type { ResourceKind } from '../types.js';
 import { backupStream } from './backup-step.js';
 import { discoverStreams, streamArnNames, streamTags, wiredStreams } from './discover.js';
 import { restoreStream } from './restore.js';
+import { restoreRecords } from './restore-records.js';
 import { kinesisStreamStack } from './stack.js';
 import { teardownStream } from './teardown.js';
 
@@ -19,6 +21,8 @@ export const kinesisStream: ResourceKind = {
   wiredTo: wiredStreams,
   backup: backupStream,
   restore: restoreStream,
+  restoreItems: (item, selection, context) =>
+    restoreRecords(item, selectionOf('kinesis-stream', selection), context),
   tags: streamTags,
   teardown: (region, name) => teardownStream(region, name),
   // Records also leave by retention: a drop of the count, not entries compared one by one.

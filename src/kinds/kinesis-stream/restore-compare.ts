@@ -57,9 +57,11 @@ export async function storedRecords(store: BackupStore, parts: string[]): Promis
   return chains.picture();
 }
 
-/** Reads every record of a live stream, shard by shard in id order (parents before children), to its tip. */
-export async function liveRecords(kinesis: KinesisClient, StreamName: string): Promise<RecordsPicture> {
-  const chains = new KeyChains();
+/** Every record of a live stream, shard by shard in id order (parents before children), to its tip. */
+export async function* liveStreamRecords(
+  kinesis: KinesisClient,
+  StreamName: string,
+): AsyncGenerator<{ partitionKey: string; data: Uint8Array }> {
   const shards = await listShards(kinesis, StreamName);
   for (const shard of shards.sort((a, b) => String(a.ShardId).localeCompare(String(b.ShardId)))) {
     let iterator = (
@@ -75,11 +77,18 @@ export async function liveRecords(kinesis: KinesisClient, StreamName: string): P
       const started = Date.now();
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const record of page.Records ?? [])
-        chains.add(record.PartitionKey ?? '', record.Data ?? new Uint8Array());
+        yield { partitionKey: record.PartitionKey ?? '', data: record.Data ?? new Uint8Array() };
       if (!page.Records?.length && (page.MillisBehindLatest ?? 0) === 0) break;
       iterator = page.NextShardIterator;
       await sleep(Math.max(0, READ_INTERVAL_MS - (Date.now() - started)));
     }
   }
+}
+
+/** The picture of a live stream's records (see `liveStreamRecords`). */
+export async function liveRecords(kinesis: KinesisClient, StreamName: string): Promise<RecordsPicture> {
+  const chains = new KeyChains();
+  for await (const record of liveStreamRecords(kinesis, StreamName))
+    chains.add(record.partitionKey, record.data);
   return chains.picture();
 }

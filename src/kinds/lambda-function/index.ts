@@ -24,6 +24,7 @@ import {
 import { restoreFunction } from './restore/index.js';
 import { lambdaFunctionStack } from './stack.js';
 import { functionTeardown } from './teardown.js';
+import { templateFunction } from './template.js';
 
 /**
  * Lambda functions: code (content-addressed, checked against CodeSha256), configuration, versions,
@@ -137,6 +138,7 @@ export const lambdaFunction: ResourceKind = {
   fingerprints,
   backup,
   restore: restoreFunction,
+  template: templateFunction,
   async tags(region, name) {
     return (await lambda(region).send(new GetFunctionCommand({ FunctionName: name }))).Tags ?? {};
   },

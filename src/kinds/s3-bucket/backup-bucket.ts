@@ -2,8 +2,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { parseOrThrow } from '../../../schemas/common.js';
 import type { Artifact, WorkItem } from '../../../schemas/work-item.js';
 import { client } from '../../aws/clients.js';
+import { writeBlockedPart } from '../../store/blocked-part.js';
 import { artifactKey } from '../../store/layout.js';
-import { partFile, writeJsonArtifact, writeNdjsonPart } from '../../store/ndjson-part.js';
+import { partFile, writeJsonArtifact } from '../../store/ndjson-part.js';
 import { captures, configurationOnly } from '../shared/attributes.js';
 import { envNumber, mapOrdered, StepBudget } from '../shared/pacing.js';
 import type { BackupContext, BackupStep } from '../types.js';
@@ -11,6 +12,7 @@ import { type CopyJob, copyObject } from './copy-object.js';
 import { BackupCursor, DELETED_KEYS_SAMPLE, type LargeCopy, type ObjectEntry } from './format.js';
 import { CopyPausedError, LargeCopies } from './large-copy.js';
 import {
+  compareKeys,
   type Listed,
   listAfter,
   type Passed,
@@ -184,12 +186,15 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
 
   try {
     const key = artifactKey(item.runId, item.region, KIND, item.name, partFile('objects', chunk, 'index'));
-    const part = await writeNdjsonPart(context.store, key, entries(), {
+    // Blocks of the index record their first and last key: a key, prefix or glob restore reads only
+    // the blocks whose key range can hold a match (see store/blocked-part.ts).
+    const parts = await writeBlockedPart(context.store, key, entries(), {
       role: 'objects-index',
       count: 'objects',
       extraCounts: () => ({ copied: counts.copied, reused: counts.reused }),
+      keys: { range: { name: 'key', of: (entry: ObjectEntry) => entry.key, compare: compareKeys } },
     });
-    if (part) artifacts.push(part);
+    artifacts.push(...parts);
     // The whole bucket was listed: what is left of the earlier index was deleted since.
     if (state.exhausted && !state.stopped) countDeleted(await previous.drain());
   } finally {

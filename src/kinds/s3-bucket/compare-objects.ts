@@ -28,7 +28,7 @@ async function hashObject(s3: S3Client, Bucket: string, Key: string): Promise<st
 type Verdict = { key: string; problem?: string; sizeOnly?: boolean };
 
 /** One object against its entry: size, content (checksum, ETag, or the bytes hashed), then attributes. */
-async function compareObject(job: RestoreJob, entry: StoredEntry): Promise<Verdict> {
+export async function compareObject(job: RestoreJob, entry: StoredEntry): Promise<Verdict> {
   const key = entry.key;
   const live = await headObject(job.s3, job.bucket, key);
   if (live.size !== entry.size) return { key, problem: `size ${live.size}, backup ${entry.size}` };

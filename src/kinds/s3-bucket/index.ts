@@ -1,4 +1,5 @@
 import { GetBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { selectionOf } from '../../../schemas/item-restore.js';
 import { client } from '../../aws/clients.js';
 import { errorName } from '../../aws/errors.js';
 import type { ResourceKind } from '../types.js';
@@ -7,6 +8,7 @@ import { bucketsWiredTo, discoverBuckets } from './discover.js';
 import { deletedObjects } from './format.js';
 import { tagRecord } from './object-attributes.js';
 import { restoreBucket } from './restore-bucket.js';
+import { restoreKeys } from './restore-keys.js';
 import { s3BucketStack } from './stack.js';
 import { teardownBucket } from './teardown.js';
 
@@ -21,6 +23,7 @@ export const s3Bucket: ResourceKind = {
   wiredTo: bucketsWiredTo,
   backup: backupBucket,
   restore: restoreBucket,
+  restoreItems: (item, selection, context) => restoreKeys(item, selectionOf('s3-bucket', selection), context),
 
   async tags(region, name) {
     try {

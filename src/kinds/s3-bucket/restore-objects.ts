@@ -33,7 +33,7 @@ export interface RestoreJob {
 }
 
 /** Writes one object back from the store (see the module comment for how). */
-async function restoreObject(job: RestoreJob, entry: StoredEntry, notes: Set<string>): Promise<void> {
+export async function restoreObject(job: RestoreJob, entry: StoredEntry, notes: Set<string>): Promise<void> {
   const { storedAt } = entry;
   if (job.storeBucket) {
     const source = copySource(job.storeBucket.bucket, job.storeBucket.key(storedAt));
