@@ -51,3 +51,25 @@ const ENTRIES: Record<HandlerEntry, (spec: HandlerSpec) => unknown> = {
 export const LOCAL_HANDLERS: Record<string, LocalHandler> = Object.fromEntries(
   HANDLERS.map((spec) => [spec.name, ENTRIES[spec.entry](spec) as LocalHandler]),
 );
+
+/** Environment every deployed handler gets from the stack (serverless.yml `provider.environment`) that names a stack resource. */
+const STACK_ENVIRONMENT = ['TRIGGERVAULT_STORE'];
+
+/**
+ * What a deployed handler would find bound to stack resources, as this local run supplies it: its
+ * stack environment variables (the backup store, the results topic, the dead-letter queue) and the
+ * store its event names. The call log keeps them so that a replay can put the stack's own in their place.
+ */
+export function deploymentBindings(name: string, event: unknown): Record<string, string> {
+  const spec = HANDLERS.find((candidate) => candidate.name === name);
+  const bindings: Record<string, string> = {};
+  for (const variable of [...STACK_ENVIRONMENT, ...Object.keys(spec?.environment ?? {})]) {
+    const value = process.env[variable];
+    if (value) bindings[variable] = value;
+  }
+  const store = (event as { store?: unknown } | undefined)?.store;
+  const summary = (event as { summary?: { store?: unknown } } | undefined)?.summary;
+  const storeUrl = store ?? summary?.store;
+  if (typeof storeUrl === 'string') bindings.store = storeUrl;
+  return bindings;
+}

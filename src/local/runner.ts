@@ -3,8 +3,9 @@ import './polyfills.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { RunSummary } from '../backup/finalize.js';
 import { type Progress, ProgressTracker } from '../backup/progress.js';
+import { withCallScope } from '../aws/call-log.js';
 import { taskPrefix } from '../lambda/task-prefix.js';
-import { LOCAL_HANDLERS, type LocalHandler } from './handlers.js';
+import { deploymentBindings, LOCAL_HANDLERS, type LocalHandler } from './handlers.js';
 import { loadStateMachine } from './state-machine.js';
 
 export type { Progress } from '../backup/progress.js';
@@ -49,7 +50,10 @@ export async function runStateMachineLocally(
   const progress = new ProgressTracker(options.onProgress);
   const handlerOf = (name: string) => options.handlers?.[name] ?? LOCAL_HANDLERS[name];
   const run = async (name: string, handler: LocalHandler, event: unknown) => {
-    const result = await handler(event, lambdaContext(name));
+    // Its AWS calls are its own (TRIGGERVAULT_CALL_LOG replays them against its deployed role).
+    const result = await withCallScope({ handler: name, bindings: deploymentBindings(name, event) }, () =>
+      handler(event, lambdaContext(name)),
+    );
     progress.observe(result);
     return result;
   };
