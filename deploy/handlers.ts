@@ -1,15 +1,20 @@
 import { KIND_NAMES, type KindName } from '../schemas/common.js';
 import { KINDS } from '../src/kinds/index.js';
+import type { KindTask } from '../src/kinds/types.js';
 import type { Statement } from './cfn.js';
 import {
   accountFunctions,
   accountLayers,
+  accountStreams,
+  accountTables,
   anyBucket,
   backupStore,
+  finalizePolicy,
   listTriggerSources,
   readFunctionsAndTriggers,
   readLayers,
   restoreStore,
+  sameAccount,
   storeKey,
   storeList,
   storeNeverChanged,
@@ -69,6 +74,8 @@ export interface HandlerSpec {
   permissions: Statement[];
   /** A per-kind handler (`backup-<kind>`, `restore-<kind>`): the kind it serves. */
   kind?: KindName;
+  /** Roles it hands to AWS services (deploy/stack.ts adds iam:PassRole on the deployment's roles only). */
+  passRoles?: KindTask['passRoles'];
 }
 
 /**
@@ -106,6 +113,7 @@ function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
     environment: { TRIGGERVAULT_KIND: kind },
     permissions: [...store, ...task.statements],
     kind,
+    ...(task.passRoles ? { passRoles: task.passRoles } : {}),
   };
 }
 
@@ -145,7 +153,27 @@ export const HANDLERS: readonly HandlerSpec[] = [
         Resource: '*',
       },
       { Sid: 'FunctionPolicies', Effect: 'Allow', Action: 'lambda:GetPolicy', Resource: accountFunctions },
-      { Sid: 'BucketRegions', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: anyBucket },
+      {
+        Sid: 'BucketRegions',
+        Effect: 'Allow',
+        Action: 's3:GetBucketLocation',
+        Resource: anyBucket,
+        Condition: sameAccount,
+      },
+      // A policy that selects by tags reads each candidate's tags (each kind's `tags`).
+      {
+        Sid: 'TagsForPolicySelection',
+        Effect: 'Allow',
+        Action: ['lambda:GetFunction', 'dynamodb:ListTagsOfResource', 'kinesis:ListTagsForStream'],
+        Resource: [accountFunctions, accountTables, accountStreams],
+      },
+      {
+        Sid: 'BucketTagsForPolicySelection',
+        Effect: 'Allow',
+        Action: 's3:GetBucketTagging',
+        Resource: anyBucket,
+        Condition: sameAccount,
+      },
     ],
   },
   // backup-<kind>: one per kind, each with its own role (deploy/kinds/<kind>.ts).
@@ -176,7 +204,8 @@ export const HANDLERS: readonly HandlerSpec[] = [
     memorySize: 512,
     timeout: 300,
     machine: 'backup',
-    permissions: backupStore,
+    roleNote: 'writes the manifest, audits changes, copies and prunes runs',
+    permissions: [...backupStore, ...finalizePolicy],
   },
   {
     name: 'publish',
@@ -246,6 +275,13 @@ export const HANDLERS: readonly HandlerSpec[] = [
     machine: 'restore',
     roleNote: 're-wires triggers to the restored functions',
     permissions: [...restoreStore, readFunctionsAndTriggers, listTriggerSources, ...rewireTriggers],
+    // Rules, schedules and API integrations that carry a role hand it to their service.
+    passRoles: [
+      {
+        roles: 'restore',
+        to: ['events.amazonaws.com', 'scheduler.amazonaws.com', 'apigateway.amazonaws.com'],
+      },
+    ],
   },
   {
     name: 'restoreFailure',

@@ -124,18 +124,127 @@ export const storeNeverChanged: Statement = {
   Resource: ['${BackupBucket.Arn}', '${BackupBucket.Arn}/*'],
 };
 
+/**
+ * Another store of this account a restore reads from (a copy, docs/policies.md `copies`), and its
+ * own records written there; through the key that bucket uses. The backup bucket is the stack's.
+ */
+export const copyStoreRestores: Statement[] = [
+  {
+    Sid: 'CopyStoreList',
+    Effect: 'Allow',
+    Action: 's3:ListBucket',
+    Resource: anyBucket,
+    Condition: sameAccount,
+  },
+  {
+    Sid: 'CopyStoreRead',
+    Effect: 'Allow',
+    Action: 's3:GetObject',
+    Resource: anyObject,
+    Condition: sameAccount,
+  },
+  {
+    Sid: 'CopyStoreWriteRestores',
+    Effect: 'Allow',
+    Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+    Resource: 'arn:${AWS::Partition}:s3:::*/runs/*/restores/*',
+    Condition: sameAccount,
+  },
+  {
+    Sid: 'CopyStoreKeys',
+    Effect: 'Allow',
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: accountKeys,
+    Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+  },
+];
+
+/**
+ * Finalize with a policy (docs/policies.md): CloudTrail's who/when of each change, retention in the
+ * store (Object Lock fields of each manifest, then deletes of runs/ and unreferenced blobs/), and
+ * each copy of the run (a bucket of this account: written, re-read and pruned like the store).
+ */
+export const finalizePolicy: Statement[] = [
+  // LookupEvents cannot be scoped to a resource (AWS: Resource "*").
+  { Sid: 'AuditChanges', Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' },
+  {
+    Sid: 'RetentionReadsLocks',
+    Effect: 'Allow',
+    // Without them HeadObject silently omits the lock fields, and a locked run looks deletable.
+    Action: ['s3:GetObjectRetention', 's3:GetObjectLegalHold'],
+    Resource: '${BackupBucket.Arn}/runs/*',
+  },
+  {
+    Sid: 'RetentionReadsBucketLock',
+    Effect: 'Allow',
+    Action: 's3:GetBucketObjectLockConfiguration',
+    Resource: '${BackupBucket.Arn}',
+  },
+  {
+    Sid: 'RetentionDeletes',
+    Effect: 'Allow',
+    Action: 's3:DeleteObject',
+    Resource: ['${BackupBucket.Arn}/runs/*', '${BackupBucket.Arn}/blobs/*'],
+  },
+  {
+    Sid: 'CopyStoreList',
+    Effect: 'Allow',
+    Action: 's3:ListBucket',
+    Resource: anyBucket,
+    Condition: sameAccount,
+  },
+  {
+    Sid: 'CopyStoreObjects',
+    Effect: 'Allow',
+    Action: [
+      's3:GetObject',
+      's3:PutObject',
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObjectRetention',
+      's3:GetObjectLegalHold',
+    ],
+    Resource: ['arn:${AWS::Partition}:s3:::*/runs/*', 'arn:${AWS::Partition}:s3:::*/blobs/*'],
+    Condition: sameAccount,
+  },
+  {
+    Sid: 'CopyStoreBucketLock',
+    Effect: 'Allow',
+    Action: 's3:GetBucketObjectLockConfiguration',
+    Resource: anyBucket,
+    Condition: sameAccount,
+  },
+  {
+    Sid: 'CopyStoreKeys',
+    Effect: 'Allow',
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: accountKeys,
+    Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+  },
+];
+
 /** What every backup handler does with the store: list, read, write runs/*, through the key. */
 export const backupStore = [storeList, storeRead, storeWriteRuns, storeKey];
-/** What every restore handler does with the store: read, write its own records, never change the bucket. */
-export const restoreStore = [storeList, storeRead, storeWriteRestores, storeKey, storeNeverChanged];
+/** What every restore handler does with the store (the backup bucket or a copy): read, write its own records, never change the backup bucket. */
+export const restoreStore = [
+  storeList,
+  storeRead,
+  storeWriteRestores,
+  storeKey,
+  ...copyStoreRestores,
+  storeNeverChanged,
+];
 
 // ---------------------------------------------------------------- functions and triggers
-/** Only roles of this account, and only to the service the restored resource hands them to. */
-export const passRoleTo = (Sid: string, services: string | string[]): Statement => ({
+/**
+ * iam:PassRole on exactly `roles` (the deployment's allow-list, never `role/*`), and only to the
+ * services the handler hands them to.
+ */
+export const passRoleTo = (Sid: string, roles: string[], services: string[]): Statement => ({
   Sid,
   Effect: 'Allow',
   Action: 'iam:PassRole',
-  Resource: accountRoles,
+  Resource: roles,
   Condition: { StringEquals: { 'iam:PassedToService': services } },
 });
 
@@ -173,6 +282,8 @@ export const listTriggerSources: Statement = {
     'lambda:ListLayerVersions',
     's3:ListAllMyBuckets',
     'events:ListEventBuses',
+    // AWS authorizes it on "*" only (no rule resource).
+    'events:ListRuleNamesByTarget',
     'scheduler:ListSchedules',
     'scheduler:ListScheduleGroups',
     'sns:ListSubscriptions',
@@ -195,7 +306,7 @@ export const readCloudFrontDistributions: Statement = {
 export const readEventBridgeRules: Statement = {
   Sid: 'ReadEventBridgeRules',
   Effect: 'Allow',
-  Action: ['events:ListRuleNamesByTarget', 'events:DescribeRule', 'events:ListTargetsByRule'],
+  Action: ['events:DescribeRule', 'events:ListTargetsByRule'],
   Resource: accountRules,
 };
 export const readSchedules: Statement = {

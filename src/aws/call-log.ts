@@ -200,10 +200,7 @@ interface Recordable {
 export function recordCalls<C>(client: C): C {
   const recordable = client as unknown as Recordable;
   recordable.middlewareStack.add(
-    (
-        next: (args: unknown) => Promise<unknown>,
-        context: { clientName?: string; commandName?: string },
-      ) =>
+    (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
       async (args: { input?: unknown; request?: { method?: string; path?: string } }) => {
         const current = scope.getStore();
         if (current && process.env[CALL_LOG_VARIABLE]) {

@@ -104,6 +104,11 @@ export interface KindTask {
   store?: ('blobs' | 'tags')[];
   /** The rest of its policy: what the kind's backup or restore calls in the protected account. */
   statements: StackStatement[];
+  /**
+   * Roles it hands to AWS services (iam:PassRole, each only to the named services): `restore` = the
+   * deployment's allow-list (param passRoleArns), `awsBackup` = the roles AWS Backup jobs run as.
+   */
+  passRoles?: { roles: 'restore' | 'awsBackup'; to: string[] }[];
 }
 
 export interface KindStack {

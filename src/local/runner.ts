@@ -1,9 +1,9 @@
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22); keep Node 20 working too.
 import './polyfills.js';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { withCallScope } from '../aws/call-log.js';
 import type { RunSummary } from '../backup/finalize.js';
 import { type Progress, ProgressTracker } from '../backup/progress.js';
-import { withCallScope } from '../aws/call-log.js';
 import { taskPrefix } from '../lambda/task-prefix.js';
 import { deploymentBindings, LOCAL_HANDLERS, type LocalHandler } from './handlers.js';
 import { loadStateMachine } from './state-machine.js';

@@ -26,12 +26,23 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE = join(ROOT, '.serverless-test');
+/**
+ * The deployment the suite packages: a policy file (one schedule per policy, an AWS Backup role) and
+ * the roles restore may pass on — the ones the suites give their functions, rules and schedules
+ * (test/helpers/aws.ts `tv-…`, the demo's `triggervault-demo-…`) in moto's account.
+ */
+const POLICY_FILE = 'test/fixtures/deploy/triggervault.policy.yaml';
+const PARAMETERS = [
+  `--param=policyFile=${POLICY_FILE}`,
+  '--param=passRoleArns=arn:aws:iam::123456789012:role/tv-*,arn:aws:iam::123456789012:role/triggervault-demo-*',
+];
 const INPUT_FILES = [
   'serverless.yml',
   'package.json',
   'package-lock.json',
   'tsconfig.json',
   'triggervault.policy.yaml',
+  POLICY_FILE,
 ];
 const INPUT_DIRECTORIES = ['deploy', 'statemachines', 'handlers', 'src', 'schemas'];
 const WAIT_MS = 600_000;
@@ -87,7 +98,10 @@ function runPackage(target: string): Promise<Outcome> {
   // The test run's call log must not see osls (it records only inside handlers, but stays out anyway).
   delete env.TRIGGERVAULT_CALL_LOG;
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', 'package', '--', '--package', target], { cwd: ROOT, env });
+    const child = spawn('npm', ['run', 'package', '--', '--package', target, ...PARAMETERS], {
+      cwd: ROOT,
+      env,
+    });
     let output = '';
     child.stdout.on('data', (chunk) => {
       output += chunk;
@@ -126,8 +140,7 @@ function whenChanged(directory: string, done: () => boolean): Promise<void> {
 
 function load(directory: string): PackagedStack {
   const outcome = JSON.parse(readFileSync(join(directory, 'outcome.json'), 'utf8')) as Outcome;
-  if (outcome.status !== 0)
-    throw new Error(`npm run package failed (${outcome.status}):\n${outcome.output}`);
+  if (outcome.status !== 0) throw new Error(`npm run package failed (${outcome.status}):\n${outcome.output}`);
   return {
     directory: join(directory, 'package'),
     output: outcome.output,
@@ -165,12 +178,19 @@ export async function packagedStack(): Promise<PackagedStack> {
     try {
       // Older packages of this worktree are no longer the sources: keep only the one being built.
       for (const entry of readdirSync(CACHE))
-        if (!entry.startsWith(digest) && statSync(join(CACHE, entry)).isDirectory() && !entry.endsWith('.lock'))
+        if (
+          !entry.startsWith(digest) &&
+          statSync(join(CACHE, entry)).isDirectory() &&
+          !entry.endsWith('.lock')
+        )
           rmSync(join(CACHE, entry), { recursive: true, force: true });
       const building = `${directory}.building`;
       rmSync(building, { recursive: true, force: true });
       mkdirSync(building);
-      const outcome = { ...(await runPackage(join(building, 'package'))), run: process.env.TRIGGERVAULT_TEST_RUN };
+      const outcome = {
+        ...(await runPackage(join(building, 'package'))),
+        run: process.env.TRIGGERVAULT_TEST_RUN,
+      };
       writeFileSync(join(building, 'outcome.json'), JSON.stringify(outcome));
       renameSync(building, directory);
     } finally {

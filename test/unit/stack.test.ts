@@ -2,18 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { unzipSync } from 'fflate';
 import { HANDLERS, type MachineName } from '../../deploy/handlers.js';
 import { KIND_NAMES } from '../../schemas/common.js';
 import { LAMBDA_INVOKE, loadStateMachine } from '../../src/local/state-machine.js';
+import { packagedStack, ROOT } from '../helpers/packaged-stack.js';
 
 // The deployable stack, checked on what `npm run package` (osls package, offline) produces:
-// .serverless/cloudformation-template-update-stack.json and one zip per handler.
+// cloudformation-template-update-stack.json and one zip per handler (test/helpers/packaged-stack.ts:
+// packaged once per test run, shared with the deploy test and the permission proof).
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TEMPLATE = join(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
 const STAGE = 'dev';
 const SERVICE = 'triggervault';
 /** The item functions the backup machine invokes by name, one per kind (`<service>-<stage>-backup-<kind>`). */
@@ -85,6 +84,7 @@ const underBucket = (bucket: string, suffix: string) => ({
 
 let template: Cfn;
 let packageOutput = '';
+let packageDirectory = '';
 
 /** Evaluates the template's Conditions (Fn::Not / Fn::Equals / Fn::And / Fn::Or on literals). */
 function condition(name: string): boolean {
@@ -245,16 +245,13 @@ function withoutInjectedQueryLanguage(deployed: Cfn, file: Cfn): Cfn {
 const deployedArn = (functionName: string) =>
   `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`;
 
-beforeAll(() => {
-  // Prepare: package the stack exactly as `npm run package` does (no account, no network needed).
-  rmSync(join(ROOT, '.serverless'), { recursive: true, force: true });
-  const env = { ...process.env };
-  delete env.AWS_ENDPOINT_URL;
-  const result = spawnSync('npm', ['run', 'package'], { cwd: ROOT, env, encoding: 'utf8' });
-  packageOutput = `${result.stdout}\n${result.stderr}`;
-  if (result.status !== 0) throw new Error(`npm run package failed (${result.status}):\n${packageOutput}`);
-  template = JSON.parse(readFileSync(TEMPLATE, 'utf8'));
-}, 300_000);
+beforeAll(async () => {
+  // Prepare: the stack as `npm run package` builds it (no account, no network), once per test run.
+  const packaged = await packagedStack();
+  packageDirectory = packaged.directory;
+  packageOutput = packaged.output;
+  template = packaged.template;
+}, 900_000);
 
 describe('deployable stack (serverless.yml packaged by osls)', () => {
   it('packages without configuration warnings and validates the state machine definition', () => {
@@ -839,7 +836,7 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     const directory = mkdtempSync(join(tmpdir(), 'triggervault-bundles-'));
     const store = join(directory, 'store');
     const entries = Object.entries(ALL_HANDLER_FILES).map(([name, file]) => {
-      const files = unzipSync(readFileSync(join(ROOT, '.serverless', `${name}.zip`)));
+      const files = unzipSync(readFileSync(join(packageDirectory, `${name}.zip`)));
       for (const [path, bytes] of Object.entries(files)) {
         mkdirSync(dirname(join(directory, name, path)), { recursive: true });
         writeFileSync(join(directory, name, path), bytes);

@@ -1,3 +1,4 @@
+import { awsBackupStatements } from '../shared/aws-backup-stack.js';
 import type { KindStack } from '../types.js';
 
 const anyBucket = 'arn:${AWS::Partition}:s3:::*';
@@ -34,8 +35,15 @@ export const s3BucketStack: KindStack = {
           's3:GetIntelligentTieringConfiguration',
         ],
         Resource: anyBucket,
+        Condition: sameAccount,
       },
-      { Sid: 'ReadSourceObjects', Effect: 'Allow', Action: 's3:GetObject*', Resource: anyObject },
+      {
+        Sid: 'ReadSourceObjects',
+        Effect: 'Allow',
+        Action: 's3:GetObject*',
+        Resource: anyObject,
+        Condition: sameAccount,
+      },
       { Sid: 'ListBuckets', Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
       // Objects encrypted with a customer-managed key of the account are read through S3.
       {
@@ -45,7 +53,9 @@ export const s3BucketStack: KindStack = {
         Resource: accountKeys,
         Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
       },
+      ...awsBackupStatements,
     ],
+    passRoles: [{ roles: 'awsBackup', to: ['backup.amazonaws.com'] }],
   },
   restore: {
     description: 'triggervault restore - one S3 bucket with its objects (checkpointed)',

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getDenialReasons, runSimulation } from '@cloud-copilot/iam-simulate';
+import { getDenialReasons, runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
+import { HANDLERS } from '../../../deploy/handlers.js';
 import type { RecordedCall } from '../../../src/aws/call-log.js';
 import { type IamRequest, type MappingContext, requestsOf } from './requests.js';
 import { type Cfn, type ResolvedResource, resolveTemplate } from './resolve-template.js';
@@ -20,6 +21,10 @@ export const ACCOUNT = '123456789012';
 export const STACK_REGION = 'us-east-1';
 const STACK_NAME = 'triggervault-dev';
 const FUNCTION_PREFIX = `${STACK_NAME}-`;
+/** The backup machine's handlers: the stores they write are the stack's bucket. */
+const BACKUP_HANDLERS = new Set(
+  HANDLERS.filter((spec) => spec.machine === 'backup').map((spec) => spec.name),
+);
 
 export interface Verdict {
   handler: string;
@@ -40,18 +45,24 @@ export class Stack {
   readonly mapping: MappingContext;
 
   constructor(template: Cfn) {
-    this.resources = resolveTemplate(template, { account: ACCOUNT, region: STACK_REGION, stackName: STACK_NAME });
+    this.resources = resolveTemplate(template, {
+      account: ACCOUNT,
+      region: STACK_REGION,
+      stackName: STACK_NAME,
+    });
     const encryptedBy = new Map<string, string>();
     const keyArn = (reference: string) =>
       Object.values(this.resources).find(
-        (resource) => resource.Type === 'AWS::KMS::Key' && (resource.ref === reference || resource.arn === reference),
+        (resource) =>
+          resource.Type === 'AWS::KMS::Key' && (resource.ref === reference || resource.arn === reference),
       )?.arn ?? reference;
     for (const resource of Object.values(this.resources)) {
       const properties = resource.Properties;
       const bucketKey =
         properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault
           ?.KMSMasterKeyID;
-      if (resource.Type === 'AWS::S3::Bucket' && bucketKey) encryptedBy.set(resource.arn as string, keyArn(bucketKey));
+      if (resource.Type === 'AWS::S3::Bucket' && bucketKey)
+        encryptedBy.set(resource.arn as string, keyArn(bucketKey));
       if (['AWS::SNS::Topic', 'AWS::SQS::Queue'].includes(resource.Type) && properties.KmsMasterKeyId)
         encryptedBy.set(resource.arn as string, keyArn(properties.KmsMasterKeyId));
     }
@@ -103,7 +114,9 @@ export class Stack {
   resourcePolicy(resource: string): Policy | undefined {
     if (resource.startsWith('arn:aws:s3:::')) {
       const bucket = resource.slice('arn:aws:s3:::'.length).split('/')[0];
-      const found = this.ofType('AWS::S3::BucketPolicy').find(([, policy]) => policy.Properties.Bucket === bucket);
+      const found = this.ofType('AWS::S3::BucketPolicy').find(
+        ([, policy]) => policy.Properties.Bucket === bucket,
+      );
       return found && { name: found[0], policy: found[1].Properties.PolicyDocument };
     }
     if (resource.startsWith('arn:aws:sns:')) {
@@ -127,20 +140,36 @@ export class Stack {
         name: 'default key policy',
         policy: {
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+              Action: 'kms:*',
+              Resource: '*',
+            },
+          ],
         },
       };
     }
     return undefined;
   }
 
-  /** The local values a call ran with → the stack's (store bucket → BackupBucket, topic → ResultsTopic, …). */
-  deployed(call: RecordedCall): RecordedCall {
-    const environment = (this.functionOf(call.handler).Properties.Environment?.Variables ?? {}) as Record<string, string>;
+  /**
+   * The local values a call ran with → the stack's (store bucket → BackupBucket, topic → ResultsTopic,
+   * …). The store an event names is the stack's bucket when it is one the backup machine writes
+   * (`backupStores`); otherwise it is another store, such as a copy a restore reads from.
+   */
+  deployed(call: RecordedCall, backupStores: Set<string>): RecordedCall {
+    const environment = (this.functionOf(call.handler).Properties.Environment?.Variables ?? {}) as Record<
+      string,
+      string
+    >;
     const values = new Map<string, string>();
     const buckets = new Map<string, string>();
     const bucketOf = (url: string) => (url.startsWith('s3://') ? url.slice(5).split('/')[0] : undefined);
     for (const [name, local] of Object.entries(call.bindings)) {
+      if (name === 'store' && !backupStores.has(local) && local !== call.bindings.TRIGGERVAULT_STORE)
+        continue;
       const stackValue = environment[name === 'store' ? 'TRIGGERVAULT_STORE' : name];
       if (!stackValue) continue;
       values.set(local, stackValue);
@@ -157,7 +186,8 @@ export class Stack {
       for (const [from, to] of buckets) {
         if (value.startsWith(`${from}/`)) return `${to}${value.slice(from.length)}`;
         if (value.startsWith(`/${from}/`)) return `/${to}${value.slice(from.length + 1)}`;
-        if (value.startsWith(`arn:aws:s3:::${from}`)) return `arn:aws:s3:::${to}${value.slice(13 + from.length)}`;
+        if (value.startsWith(`arn:aws:s3:::${from}`))
+          return `arn:aws:s3:::${to}${value.slice(13 + from.length)}`;
       }
       return value;
     };
@@ -177,37 +207,59 @@ export async function evaluate(
   identityPolicies = stack.identityPolicies(roleArn),
 ): Promise<{ allowed: boolean; reasons?: string }> {
   const resourcePolicy = stack.resourcePolicy(request.resource);
-  const result = await runSimulation(
-    {
-      request: {
-        principal: session(roleArn, handler),
-        action: request.action,
-        resource: { resource: request.resource, accountId: String(request.context['aws:ResourceAccount'] ?? ACCOUNT) },
-        contextVariables: { ...request.context, 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': ACCOUNT },
+  const simulation = {
+    request: {
+      principal: session(roleArn, handler),
+      action: request.action,
+      resource: {
+        resource: request.resource,
+        accountId: String(request.context['aws:ResourceAccount'] ?? ACCOUNT),
       },
-      identityPolicies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(resourcePolicy ? { resourcePolicy: resourcePolicy.policy } : {}),
+      contextVariables: { ...request.context, 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': ACCOUNT },
     },
-    { simulationMode: 'Strict' },
-  );
+    identityPolicies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(resourcePolicy ? { resourcePolicy: resourcePolicy.policy } : {}),
+  };
+  // iam-data lacks API Gateway v2's /apis/... resource types (validation answers no.resource.types):
+  // those requests are evaluated without input validation, the same engine otherwise.
+  if (request.action.startsWith('apigateway:') && /::\/apis(\/|$)/.test(request.resource)) {
+    const outcome = runUnsafeSimulation(simulation, { simulationMode: 'Strict' });
+    return outcome === 'Allowed'
+      ? { allowed: true }
+      : { allowed: false, reasons: `${outcome} (API Gateway v2, unvalidated)` };
+  }
+  const result = await runSimulation(simulation, { simulationMode: 'Strict' });
   if (result.resultType === 'error')
-    throw new Error(`cannot evaluate ${request.action} on ${request.resource}: ${JSON.stringify(result.errors)}`);
+    throw new Error(
+      `cannot evaluate ${request.action} on ${request.resource}: ${JSON.stringify(result.errors)}`,
+    );
   if (result.resultType !== 'single') throw new Error(`unexpected simulation result ${result.resultType}`);
   const ignored = result.result.ignoredContextKeys ?? [];
   if (ignored.length)
-    throw new Error(`${request.action} on ${request.resource}: context keys that do not apply: ${ignored.join(', ')}`);
+    throw new Error(
+      `${request.action} on ${request.resource}: context keys that do not apply: ${ignored.join(', ')}`,
+    );
   if (result.overallResult === 'Allowed') return { allowed: true };
   const reasons = getDenialReasons(result.result.analysis)
     .map((reason) => JSON.stringify(reason))
     .join('; ');
-  return { allowed: false, reasons: `${result.overallResult}${resourcePolicy ? ` (with ${resourcePolicy.name})` : ''} ${reasons}` };
+  return {
+    allowed: false,
+    reasons: `${result.overallResult}${resourcePolicy ? ` (with ${resourcePolicy.name})` : ''} ${reasons}`,
+  };
 }
 
 /** IAM wildcard match (`*` any run, `?` one character), whole string. */
 const globMatches = (pattern: string, value: string, flags = '') =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags).test(value);
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    flags,
+  ).test(value);
 
 /**
  * Requests that cannot differ in outcome are evaluated once: same role, action, context and resource
@@ -216,18 +268,30 @@ const globMatches = (pattern: string, value: string, flags = '') =>
  */
 function signature(stack: Stack, roleArn: string, request: IamRequest, patterns: string[]): string {
   const bits = patterns
-    .map((pattern) => `${globMatches(pattern, request.resource) ? 1 : 0}${globMatches(pattern, request.resource, 'i') ? 1 : 0}`)
+    .map(
+      (pattern) =>
+        `${globMatches(pattern, request.resource) ? 1 : 0}${globMatches(pattern, request.resource, 'i') ? 1 : 0}`,
+    )
     .join('');
   const resourcePolicy = stack.resourcePolicy(request.resource)?.name ?? '';
   const account = request.resource.split(':')[4] ?? '';
-  return JSON.stringify([roleArn, request.action, request.context, resourcePolicy, account, request.resource === '*', bits]);
+  return JSON.stringify([
+    roleArn,
+    request.action,
+    request.context,
+    resourcePolicy,
+    account,
+    request.resource === '*',
+    bits,
+  ]);
 }
 
 function resourcePatterns(policies: Policy[]): string[] {
   const patterns = new Set<string>();
   for (const { policy } of policies)
     for (const statement of [policy.Statement].flat())
-      for (const resource of [statement.Resource ?? [], statement.NotResource ?? []].flat()) patterns.add(String(resource));
+      for (const resource of [statement.Resource ?? [], statement.NotResource ?? []].flat())
+        patterns.add(String(resource));
   return [...patterns];
 }
 
@@ -239,6 +303,31 @@ export function readCalls(directory: string): RecordedCall[] {
   return [...lines].map((line) => JSON.parse(line) as RecordedCall);
 }
 
+/**
+ * GetRecords names no stream (its shard iterator does): AWS authorizes it on the stream the iterator
+ * was issued for, i.e. one the same handler asked GetShardIterator for in that region.
+ */
+function withIteratorStreams(calls: RecordedCall[]): RecordedCall[] {
+  const scopeOf = (call: RecordedCall) => JSON.stringify([call.handler, call.region, call.bindings]);
+  const streams = new Map<string, Set<string>>();
+  for (const call of calls.filter((c) => c.command === 'GetShardIteratorCommand')) {
+    const stream = String(call.input.StreamARN ?? call.input.StreamName);
+    streams.set(scopeOf(call), (streams.get(scopeOf(call)) ?? new Set()).add(stream));
+  }
+  return calls.flatMap((call) => {
+    if (call.command !== 'GetRecordsCommand' || call.input.StreamARN || call.input.StreamName) return [call];
+    const named = [...(streams.get(scopeOf(call)) ?? [])];
+    if (!named.length) throw new Error(`${call.handler}: GetRecords without a GetShardIterator before it`);
+    return named.map((stream) => ({
+      ...call,
+      input: {
+        ...call.input,
+        ...(stream.startsWith('arn:') ? { StreamARN: stream } : { StreamName: stream }),
+      },
+    }));
+  });
+}
+
 export interface ProofResult {
   verdicts: Verdict[];
   /** Distinct requests evaluated (after grouping equivalent ones). */
@@ -248,22 +337,37 @@ export interface ProofResult {
 }
 
 /** Replays `calls`, each as its handler's role (or `asRole(handler)` instead: negative controls). */
-export async function prove(stack: Stack, calls: RecordedCall[], asRole?: (handler: string) => string): Promise<ProofResult> {
+export async function prove(
+  stack: Stack,
+  calls: RecordedCall[],
+  asRole?: (handler: string) => string,
+): Promise<ProofResult> {
   const verdicts: Verdict[] = [];
   const cache = new Map<string, { allowed: boolean; reasons?: string }>();
   const byHandler = new Map<string, RecordedCall[]>();
   const policiesOf = new Map<string, Policy[]>();
-  for (const call of calls) byHandler.set(call.handler, [...(byHandler.get(call.handler) ?? []), call]);
+  const backupStores = new Set(
+    calls
+      .filter((call) => BACKUP_HANDLERS.has(call.handler) && call.bindings.store)
+      .map((call) => call.bindings.store as string),
+  );
+  for (const call of withIteratorStreams(calls))
+    byHandler.set(call.handler, [...(byHandler.get(call.handler) ?? []), call]);
   for (const [handler, handlerCalls] of byHandler) {
     const roleArn = asRole ? asRole(handler) : stack.roleOf(handler);
     if (!policiesOf.has(roleArn)) policiesOf.set(roleArn, stack.identityPolicies(roleArn));
     const policies = policiesOf.get(roleArn) as Policy[];
     for (const call of handlerCalls) {
-      const deployed = stack.deployed(call);
+      const deployed = stack.deployed(call, backupStores);
       const label = `${call.client.replace(/Client$/, '')}.${call.command.replace(/Command$/, '')}`;
       for (const request of await requestsOf(deployed, stack.mapping)) {
         const resourcePolicy = stack.resourcePolicy(request.resource);
-        const key = signature(stack, roleArn, request, resourcePatterns(resourcePolicy ? [...policies, resourcePolicy] : policies));
+        const key = signature(
+          stack,
+          roleArn,
+          request,
+          resourcePatterns(resourcePolicy ? [...policies, resourcePolicy] : policies),
+        );
         if (!cache.has(key)) cache.set(key, await evaluate(stack, handler, roleArn, request, policies));
         const outcome = cache.get(key) as { allowed: boolean; reasons?: string };
         verdicts.push({ handler, call: label, request, allowed: outcome.allowed, reasons: outcome.reasons });

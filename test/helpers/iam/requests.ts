@@ -131,34 +131,58 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
     'aws:RequestedRegion': region,
   } as Record<string, string | string[]>;
   const requests: IamRequest[] = [];
-  const ask = (action: string, resource: string, context: Record<string, string | string[]> = {}, implied?: string) =>
-    requests.push({ action, resource, context: { ...base, ...context }, ...(implied ? { implied } : {}) });
+  const ask = (
+    action: string,
+    resource: string,
+    context: Record<string, string | string[]> = {},
+    implied?: string,
+  ) => requests.push({ action, resource, context: { ...base, ...context }, ...(implied ? { implied } : {}) });
   const passRole = (role: unknown, toService: string) => {
     if (typeof role === 'string' && role)
-      ask('iam:PassRole', role, { 'iam:PassedToService': toService, 'aws:ResourceAccount': account }, `${operation} hands the role to ${toService}`);
+      ask(
+        'iam:PassRole',
+        role,
+        { 'iam:PassedToService': toService, 'aws:ResourceAccount': account },
+        `${operation} hands the role to ${toService}`,
+      );
   };
   /** KMS for an encrypted stack resource, through its service (kms:ViaService as AWS sets it). */
-  const viaKms = (resourceArn: string, via: string, actions: string[], extra: Record<string, string> = {}) => {
+  const viaKms = (
+    resourceArn: string,
+    via: string,
+    actions: string[],
+    extra: Record<string, string> = {},
+  ) => {
     const key = stack.encryptedBy.get(resourceArn);
     if (!key) return;
     for (const action of actions)
-      ask(action, key, {
-        'kms:ViaService': `${via}.${stack.stackRegion}.amazonaws.com`,
-        'kms:CallerAccount': account,
-        'aws:ResourceAccount': account,
-        ...extra,
-      }, `${operation} on ${resourceArn}, encrypted with the stack's key`);
+      ask(
+        action,
+        key,
+        {
+          'kms:ViaService': `${via}.${stack.stackRegion}.amazonaws.com`,
+          'kms:CallerAccount': account,
+          'aws:ResourceAccount': account,
+          ...extra,
+        },
+        `${operation} on ${resourceArn}, encrypted with the stack's key`,
+      );
   };
   const customerKey = (keyId: unknown, via: string, actions: string[]) => {
     const id = str(keyId);
     if (!id) return;
     const key = id.startsWith('arn:') ? id : arn('kms', id.startsWith('alias/') ? id : `key/${id}`);
     for (const action of actions)
-      ask(action, key, {
-        'kms:ViaService': `${via}.${region}.amazonaws.com`,
-        'kms:CallerAccount': account,
-        'aws:ResourceAccount': account,
-      }, `${operation} with the customer-managed key ${id}`);
+      ask(
+        action,
+        key,
+        {
+          'kms:ViaService': `${via}.${region}.amazonaws.com`,
+          'kms:CallerAccount': account,
+          'aws:ResourceAccount': account,
+        },
+        `${operation} with the customer-managed key ${id}`,
+      );
   };
 
   let action = ACTION_OF[`${service}:${operation}`] ?? `${service}:${operation}`;
@@ -186,7 +210,8 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
       else if (types.includes('object')) {
         const objects =
           operation === 'DeleteObjects'
-            ? ((input.Delete as { Objects?: { Key: string; VersionId?: string }[] } | undefined)?.Objects ?? [])
+            ? ((input.Delete as { Objects?: { Key: string; VersionId?: string }[] } | undefined)?.Objects ??
+              [])
             : [{ Key: str(input.Key) as string, VersionId: str(input.VersionId) }];
         for (const object of objects) {
           if (object.Key === undefined) throw new UnmappedCallError(`${action}: no Key recorded`);
@@ -198,18 +223,29 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
       if (copySource) {
         const [sourceBucket, sourceKey, versionId] = bucketAndKey(copySource);
         const sourceArn = `arn:${partition}:s3:::${sourceBucket}`;
-        ask(versionId ? 's3:GetObjectVersion' : 's3:GetObject', `${sourceArn}/${sourceKey}`, s3Context, 'the copy source');
+        ask(
+          versionId ? 's3:GetObjectVersion' : 's3:GetObject',
+          `${sourceArn}/${sourceKey}`,
+          s3Context,
+          'the copy source',
+        );
         if (input.TaggingDirective === 'COPY' || input.TaggingDirective === undefined) {
-          ask(versionId ? 's3:GetObjectVersionTagging' : 's3:GetObjectTagging', `${sourceArn}/${sourceKey}`, s3Context, "the copy source's tags");
+          ask(
+            versionId ? 's3:GetObjectVersionTagging' : 's3:GetObjectTagging',
+            `${sourceArn}/${sourceKey}`,
+            s3Context,
+            "the copy source's tags",
+          );
           ask('s3:PutObjectTagging', `${bucketArn}/${input.Key}`, s3Context, 'the copied tags');
         }
-        viaKms(sourceArn, 's3', ['kms:Decrypt'], { 'kms:EncryptionContext:aws:s3:arn': sourceArn });
+        viaKms(sourceArn, 's3', ['kms:Decrypt']);
       }
       if (['PutObject', 'CreateMultipartUpload', 'CopyObject', 'UploadPartCopy'].includes(operation))
-        viaKms(bucketArn, 's3', ['kms:GenerateDataKey', ...(operation === 'CreateMultipartUpload' ? ['kms:Decrypt'] : [])], {
-          'kms:EncryptionContext:aws:s3:arn': bucketArn,
-        });
-      if (operation === 'GetObject') viaKms(bucketArn, 's3', ['kms:Decrypt'], { 'kms:EncryptionContext:aws:s3:arn': bucketArn });
+        viaKms(bucketArn, 's3', [
+          'kms:GenerateDataKey',
+          ...(operation === 'CreateMultipartUpload' ? ['kms:Decrypt'] : []),
+        ]);
+      if (operation === 'GetObject') viaKms(bucketArn, 's3', ['kms:Decrypt']);
       customerKey(input.SSEKMSKeyId, 's3', ['kms:GenerateDataKey']);
       return requests;
     }
@@ -230,20 +266,31 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
       };
       let resource: string | undefined;
       if (wildcard) resource = '*';
-      else if (types.includes('eventSourceMapping') && input.UUID) resource = arn('lambda', `event-source-mapping:${input.UUID}`);
+      else if (types.includes('eventSourceMapping') && input.UUID)
+        resource = arn('lambda', `event-source-mapping:${input.UUID}`);
       else if (types.includes('layerVersion') && input.Arn) resource = str(input.Arn);
-      else if (types.includes('layerVersion') && input.LayerName) resource = `${layerArn(input.LayerName)}:${input.VersionNumber}`;
+      else if (types.includes('layerVersion') && input.LayerName)
+        resource = `${layerArn(input.LayerName)}:${input.VersionNumber}`;
       else if (types.includes('layer') && input.LayerName) resource = layerArn(input.LayerName);
-      else if (types.includes('function')) resource = functionArn(input.FunctionName ?? input.Resource, input.Qualifier);
+      else if (types.includes('function'))
+        resource = functionArn(input.FunctionName ?? input.Resource, input.Qualifier);
       if (!resource) throw new UnmappedCallError(`${action}: no resource recorded`);
       const functionContext: Record<string, string> = {};
       if (['CreateEventSourceMapping', 'UpdateEventSourceMapping'].includes(operation) && input.FunctionName)
         functionContext['lambda:FunctionArn'] = functionArn(input.FunctionName) as string;
-      ask(action, resource, { 'aws:ResourceAccount': resource === '*' ? account : (resource.split(':')[4] as string), ...functionContext });
+      ask(action, resource, {
+        'aws:ResourceAccount': resource === '*' ? account : (resource.split(':')[4] as string),
+        ...functionContext,
+      });
       if (['CreateFunction', 'UpdateFunctionConfiguration'].includes(operation)) {
         passRole(input.Role, 'lambda.amazonaws.com');
         for (const layer of (input.Layers as string[] | undefined) ?? [])
-          ask('lambda:GetLayerVersion', layer, { 'aws:ResourceAccount': layer.split(':')[4] as string }, `${operation} with a layer`);
+          ask(
+            'lambda:GetLayerVersion',
+            layer,
+            { 'aws:ResourceAccount': layer.split(':')[4] as string },
+            `${operation} with a layer`,
+          );
       }
       return requests;
     }
@@ -255,7 +302,8 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
       const context = { 'aws:ResourceAccount': account };
       if (wildcard) ask(action, '*', context);
       else if (operation === 'BatchWriteItem' || operation === 'BatchGetItem')
-        for (const table of (input.RequestItems as string[] | undefined) ?? []) ask(action, tableArn(table), context);
+        for (const table of (input.RequestItems as string[] | undefined) ?? [])
+          ask(action, tableArn(table), context);
       else if (input.ExportArn) ask(action, str(input.ExportArn) as string, context);
       else if (input.ImportArn) ask(action, str(input.ImportArn) as string, context);
       else {
@@ -268,20 +316,49 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
         const bucketArn = `arn:${partition}:s3:::${input.S3Bucket}`;
         const objects = `${bucketArn}/${str(input.S3Prefix) ? `${input.S3Prefix}/` : ''}`;
         for (const s3Action of ['s3:PutObject', 's3:AbortMultipartUpload', 's3:PutObjectAcl'])
-          ask(s3Action, `${objects}AWSDynamoDB/export-object`, context, 'DynamoDB writes the export with the caller\'s rights');
-        viaKms(bucketArn, 's3', ['kms:GenerateDataKey'], { 'kms:EncryptionContext:aws:s3:arn': bucketArn });
+          ask(
+            s3Action,
+            `${objects}AWSDynamoDB/export-object`,
+            context,
+            "DynamoDB writes the export with the caller's rights",
+          );
+        viaKms(bucketArn, 's3', ['kms:GenerateDataKey']);
       }
       if (operation === 'ImportTable') {
         const source = (input.S3BucketSource ?? {}) as Input;
         const bucketArn = `arn:${partition}:s3:::${source.S3Bucket}`;
-        ask('s3:ListBucket', bucketArn, context, 'DynamoDB reads the import source with the caller\'s rights');
-        ask('s3:GetObject', `${bucketArn}/${str(source.S3KeyPrefix) ?? ''}import-object`, context, 'DynamoDB reads the import source with the caller\'s rights');
-        viaKms(bucketArn, 's3', ['kms:Decrypt'], { 'kms:EncryptionContext:aws:s3:arn': bucketArn });
-        for (const logs of ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents', 'logs:PutRetentionPolicy'])
-          ask(logs, logs === 'logs:DescribeLogGroups' ? '*' : arn('logs', 'log-group:/aws-dynamodb/imports:*'), context, 'DynamoDB logs the import with the caller\'s rights');
+        ask('s3:ListBucket', bucketArn, context, "DynamoDB reads the import source with the caller's rights");
+        ask(
+          's3:GetObject',
+          `${bucketArn}/${str(source.S3KeyPrefix) ?? ''}import-object`,
+          context,
+          "DynamoDB reads the import source with the caller's rights",
+        );
+        viaKms(bucketArn, 's3', ['kms:Decrypt']);
+        for (const logs of [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:DescribeLogGroups',
+          'logs:DescribeLogStreams',
+          'logs:PutLogEvents',
+          'logs:PutRetentionPolicy',
+        ])
+          ask(
+            logs,
+            logs === 'logs:DescribeLogGroups' ? '*' : arn('logs', 'log-group:/aws-dynamodb/imports:*'),
+            context,
+            "DynamoDB logs the import with the caller's rights",
+          );
       }
-      const sse = ((input.SSESpecification ?? (input.TableCreationParameters as Input | undefined)?.SSESpecification) ?? {}) as Input;
-      customerKey(sse.KMSMasterKeyId, 'dynamodb', ['kms:DescribeKey', 'kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKey']);
+      const sse = (input.SSESpecification ??
+        (input.TableCreationParameters as Input | undefined)?.SSESpecification ??
+        {}) as Input;
+      customerKey(sse.KMSMasterKeyId, 'dynamodb', [
+        'kms:DescribeKey',
+        'kms:CreateGrant',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+      ]);
       return requests;
     }
     case 'kinesis': {
@@ -319,11 +396,14 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
     }
     case 'sns': {
       const subscription = str(input.SubscriptionArn);
-      const topicArn = str(input.TopicArn) ?? (subscription ? subscription.slice(0, subscription.lastIndexOf(':')) : undefined);
+      const topicArn =
+        str(input.TopicArn) ??
+        (subscription ? subscription.slice(0, subscription.lastIndexOf(':')) : undefined);
       const resource = wildcard ? '*' : topicArn;
       if (!resource) throw new UnmappedCallError(`${action}: no topic recorded`);
       ask(action, resource, { 'aws:ResourceAccount': account });
-      if (action === 'sns:Publish' && topicArn) viaKms(topicArn, 'sns', ['kms:GenerateDataKey', 'kms:Decrypt']);
+      if (action === 'sns:Publish' && topicArn)
+        viaKms(topicArn, 'sns', ['kms:GenerateDataKey', 'kms:Decrypt']);
       return requests;
     }
     case 'events': {
@@ -338,13 +418,15 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
       else resource = arn('events', `rule/${onBus}${ruleName ?? '*'}`);
       ask(action, resource, { 'aws:ResourceAccount': account });
       if (operation === 'PutTargets')
-        for (const target of (input.Targets as Input[] | undefined) ?? []) passRole(target.RoleArn, 'events.amazonaws.com');
+        for (const target of (input.Targets as Input[] | undefined) ?? [])
+          passRole(target.RoleArn, 'events.amazonaws.com');
       return requests;
     }
     case 'scheduler': {
       let resource: string;
       if (wildcard) resource = '*';
-      else if (types.includes('schedule-group') && !types.includes('schedule')) resource = arn('scheduler', `schedule-group/${input.Name}`);
+      else if (types.includes('schedule-group') && !types.includes('schedule'))
+        resource = arn('scheduler', `schedule-group/${input.Name}`);
       else resource = arn('scheduler', `schedule/${str(input.GroupName) ?? 'default'}/${input.Name}`);
       ask(action, resource, { 'aws:ResourceAccount': account });
       if (['CreateSchedule', 'UpdateSchedule'].includes(operation))
@@ -363,10 +445,18 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
     }
     case 'kms': {
       const key = str(input.KeyId);
-      ask(action, wildcard ? '*' : key?.startsWith('arn:') ? key : arn('kms', key?.startsWith('alias/') ? key : `key/${key}`), {
-        'aws:ResourceAccount': account,
-        'kms:CallerAccount': account,
-      });
+      ask(
+        action,
+        wildcard
+          ? '*'
+          : key?.startsWith('arn:')
+            ? key
+            : arn('kms', key?.startsWith('alias/') ? key : `key/${key}`),
+        {
+          'aws:ResourceAccount': account,
+          'kms:CallerAccount': account,
+        },
+      );
       return requests;
     }
     case 'iam': {
@@ -376,12 +466,20 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
     case 'backup': {
       let resource: string;
       if (wildcard) resource = '*';
-      else if (types.includes('recoveryPoint') && input.RecoveryPointArn) resource = str(input.RecoveryPointArn) as string;
+      else if (types.includes('recoveryPoint') && input.RecoveryPointArn)
+        resource = str(input.RecoveryPointArn) as string;
       else resource = arn('backup', `backup-vault:${input.BackupVaultName ?? input.SourceBackupVaultName}`);
       ask(action, resource, { 'aws:ResourceAccount': account });
-      if (['StartBackupJob', 'StartCopyJob'].includes(operation)) passRole(input.IamRoleArn, 'backup.amazonaws.com');
+      if (['StartBackupJob', 'StartCopyJob'].includes(operation))
+        passRole(input.IamRoleArn, 'backup.amazonaws.com');
       if (operation === 'CreateBackupVault')
-        customerKey(input.EncryptionKeyArn, 'backup', ['kms:CreateGrant', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:RetireGrant', 'kms:DescribeKey']);
+        customerKey(input.EncryptionKeyArn, 'backup', [
+          'kms:CreateGrant',
+          'kms:GenerateDataKey',
+          'kms:Decrypt',
+          'kms:RetireGrant',
+          'kms:DescribeKey',
+        ]);
       return requests;
     }
     case 'cloudformation': {

@@ -50,7 +50,8 @@ const TYPES: Record<string, TypeRules> = {
     nameProperty: 'RoleName',
     ref: (name) => name,
     attributes: {
-      Arn: (name, env, properties) => `arn:${env.partition}:iam::${env.account}:role${properties.Path ?? '/'}${name}`,
+      Arn: (name, env, properties) =>
+        `arn:${env.partition}:iam::${env.account}:role${properties.Path ?? '/'}${name}`,
     },
   },
   'AWS::IAM::Policy': { nameProperty: 'PolicyName', ref: (name) => name, attributes: {} },
@@ -62,7 +63,11 @@ const TYPES: Record<string, TypeRules> = {
   'AWS::SQS::Queue': {
     nameProperty: 'QueueName',
     ref: queueUrl,
-    attributes: { Arn: (name, env) => arnIn(env, 'sqs', name), QueueName: (name) => name, QueueUrl: queueUrl },
+    attributes: {
+      Arn: (name, env) => arnIn(env, 'sqs', name),
+      QueueName: (name) => name,
+      QueueUrl: queueUrl,
+    },
   },
   'AWS::SNS::Topic': {
     nameProperty: 'TopicName',
@@ -117,7 +122,11 @@ export function resolveTemplate(template: Cfn, deployment: Deployment): Record<s
     'AWS::Partition': env.partition,
     'AWS::URLSuffix': 'amazonaws.com',
     'AWS::StackName': env.stackName,
-    'AWS::StackId': arnIn(env, 'cloudformation', `stack/${env.stackName}/00000000-0000-0000-0000-000000000000`),
+    'AWS::StackId': arnIn(
+      env,
+      'cloudformation',
+      `stack/${env.stackName}/00000000-0000-0000-0000-000000000000`,
+    ),
   };
   const parameters = Object.fromEntries(
     Object.entries((template.Parameters ?? {}) as Record<string, Cfn>).map(([key, p]) => [key, p.Default]),
@@ -135,7 +144,10 @@ export function resolveTemplate(template: Cfn, deployment: Deployment): Record<s
     const resource = resources[id];
     if (!resource) throw new Error(`${path}: no resource ${id}`);
     const rules = TYPES[resource.Type];
-    if (!rules) throw new Error(`${path}: ${id} is a ${resource.Type}, whose Ref/attributes this resolver does not know`);
+    if (!rules)
+      throw new Error(
+        `${path}: ${id} is a ${resource.Type}, whose Ref/attributes this resolver does not know`,
+      );
     return rules;
   };
   const physicalName = (id: string, path: string): string => {
@@ -168,11 +180,17 @@ export function resolveTemplate(template: Cfn, deployment: Deployment): Record<s
     });
   function evaluate(node: Cfn, path: string): Cfn {
     if (Array.isArray(node))
-      return node.map((item, index) => evaluate(item, `${path}[${index}]`)).filter((item) => item !== NO_VALUE);
+      return node
+        .map((item, index) => evaluate(item, `${path}[${index}]`))
+        .filter((item) => item !== NO_VALUE);
     if (!node || typeof node !== 'object') return node;
     const keys = Object.keys(node);
     const [key] = keys;
-    if (keys.length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::') || key === 'Condition')) {
+    if (
+      keys.length === 1 &&
+      key !== undefined &&
+      (key === 'Ref' || key.startsWith('Fn::') || key === 'Condition')
+    ) {
       const value = node[key];
       switch (key) {
         case 'Ref':

@@ -42,13 +42,22 @@ export function operationsInCode(): Set<string> {
     for (const entry of readdirSync(directory)) {
       const path = join(directory, entry);
       if (statSync(path).isDirectory()) walk(path);
-      else if (path.endsWith('.ts') && !NOT_IN_HANDLERS.some((prefix) => relative(ROOT, path).startsWith(prefix))) {
+      else if (
+        path.endsWith('.ts') &&
+        !NOT_IN_HANDLERS.some((prefix) => relative(ROOT, path).startsWith(prefix))
+      ) {
         const text = readFileSync(path, 'utf8');
-        for (const match of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[a-z0-9-]+)'/g)) {
+        for (const match of text.matchAll(
+          /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[a-z0-9-]+)'/g,
+        )) {
           const client = CLIENT_OF_PACKAGE[match[2] as string];
-          if (!client) throw new Error(`${relative(ROOT, path)}: no client name for @aws-sdk/${match[2]} (CLIENT_OF_PACKAGE)`);
+          if (!client)
+            throw new Error(
+              `${relative(ROOT, path)}: no client name for @aws-sdk/${match[2]} (CLIENT_OF_PACKAGE)`,
+            );
           for (const name of (match[1] as string).split(',').map((part) => part.trim().split(/\s+as\s+/)[0]))
-            if (name?.endsWith('Command')) operations.add(`${client.replace(/Client$/, '')}.${name.replace(/Command$/, '')}`);
+            if (name?.endsWith('Command'))
+              operations.add(`${client.replace(/Client$/, '')}.${name.replace(/Command$/, '')}`);
         }
       }
     }
@@ -58,7 +67,13 @@ export function operationsInCode(): Set<string> {
 }
 
 const globToRegExp = (pattern: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
 
 function deniedText(denied: Verdict[]): string[] {
   const seen = new Set<string>();
@@ -85,21 +100,30 @@ export async function runPermissionProof(callLog: string | undefined): Promise<v
   const denied = verdicts.filter((verdict) => !verdict.allowed);
 
   // Negative control: the same calls as verify's role (it only reads the store) must be denied somewhere.
-  const control = await prove(stack, calls, (handler) => stack.roleOf(handler === 'verify' ? 'plan' : 'verify'));
+  const control = await prove(stack, calls, (handler) =>
+    stack.roleOf(handler === 'verify' ? 'plan' : 'verify'),
+  );
   const controlDenied = new Map<string, number>();
   for (const verdict of control.verdicts.filter((v) => !v.allowed))
     controlDenied.set(verdict.handler, (controlDenied.get(verdict.handler) ?? 0) + 1);
 
-  const made = new Set(calls.map((call) => `${call.client.replace(/Client$/, '')}.${call.command.replace(/Command$/, '')}`));
+  const made = new Set(
+    calls.map((call) => `${call.client.replace(/Client$/, '')}.${call.command.replace(/Command$/, '')}`),
+  );
   const unproven = [...operationsInCode()].filter((operation) => !made.has(operation)).sort();
 
   const unexercised: string[] = [];
   for (const handler of stack.handlers()) {
     const used = verdicts.filter((v) => v.handler === handler && v.allowed).map((v) => v.request.action);
     for (const { policy, name } of stack.identityPolicies(stack.roleOf(handler)))
-      for (const statement of [policy.Statement].flat().filter((s: { Effect: string }) => s.Effect === 'Allow'))
+      for (const statement of [policy.Statement]
+        .flat()
+        .filter((s: { Effect: string }) => s.Effect === 'Allow'))
         for (const action of [statement.Action].flat() as string[])
-          if (!/^logs:(CreateLogStream|PutLogEvents)$/.test(action) && !used.some((u) => globToRegExp(action).test(u)))
+          if (
+            !/^logs:(CreateLogStream|PutLogEvents)$/.test(action) &&
+            !used.some((u) => globToRegExp(action).test(u))
+          )
             unexercised.push(`${handler}: ${action} (${statement.Sid ?? name})`);
   }
 
@@ -110,7 +134,12 @@ export async function runPermissionProof(callLog: string | undefined): Promise<v
     ...deniedText(denied),
     '',
     "Negative control (each handler's calls as verify's role; verify's as plan's): denied requests per handler",
-    ...[...byHandler.keys()].sort().map((handler) => `  ${handler}: ${controlDenied.get(handler) ?? 0} of ${control.verdicts.filter((v) => v.handler === handler).length}`),
+    ...[...byHandler.keys()]
+      .sort()
+      .map(
+        (handler) =>
+          `  ${handler}: ${controlDenied.get(handler) ?? 0} of ${control.verdicts.filter((v) => v.handler === handler).length}`,
+      ),
     '',
     `Unproven operations (in handler code, made by no handler in this run) (${unproven.length}):`,
     ...unproven.map((operation) => `  ${operation}`),
@@ -125,7 +154,9 @@ export async function runPermissionProof(callLog: string | undefined): Promise<v
     `\npermission proof: ${verdicts.length - denied.length} of ${verdicts.length} requests allowed; ${unproven.length} operations unproven, ${unexercised.length} grants unused (${relative(ROOT, file)})`,
   );
   if (denied.length)
-    throw new Error(`permission proof: ${denied.length} requests would be denied:\n${deniedText(denied).join('\n')}`);
+    throw new Error(
+      `permission proof: ${denied.length} requests would be denied:\n${deniedText(denied).join('\n')}`,
+    );
   if (![...controlDenied.values()].some((count) => count > 0))
     throw new Error('permission proof: the negative control denied nothing: the evaluation proves nothing');
 }
