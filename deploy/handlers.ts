@@ -9,8 +9,10 @@ import {
   accountTables,
   anyBucket,
   backupStore,
+  copyStoreRestores,
   finalizePolicy,
   listTriggerSources,
+  readApiGatewayIntegrations,
   readFunctionsAndTriggers,
   readLayers,
   restoreStore,
@@ -100,6 +102,7 @@ function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
           ...(extra.has('tags') ? [storeReadTags] : []),
           storeWriteRestores,
           storeKey,
+          ...copyStoreRestores,
           storeNeverChanged,
         ];
   return {
@@ -242,7 +245,8 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 300,
     machine: 'restore',
     roleNote: 'reads the store, writes the plan',
-    permissions: restoreStore,
+    // Groups the run's API Gateway triggers by the API they belong to.
+    permissions: [...restoreStore, readApiGatewayIntegrations],
   },
   {
     name: 'restoreRegion',

