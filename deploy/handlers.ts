@@ -17,7 +17,6 @@ import {
   readLayers,
   restoreStore,
   sameAccount,
-  storeKey,
   storeList,
   storeNeverChanged,
   storeRead,
@@ -94,14 +93,12 @@ function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
           storeRead,
           storeWriteRuns,
           ...(extra.has('blobs') ? [storeWriteBlobs, storeRemoveTemporaries] : []),
-          storeKey,
         ]
       : [
           storeList,
           storeRead,
           ...(extra.has('tags') ? [storeReadTags] : []),
           storeWriteRestores,
-          storeKey,
           ...copyStoreRestores,
           storeNeverChanged,
         ];
@@ -198,7 +195,7 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 900,
     machine: 'backup',
     roleNote: 'reads the store only',
-    permissions: [storeList, storeRead, storeKey],
+    permissions: [storeList, storeRead],
   },
   {
     name: 'finalize',
@@ -221,7 +218,6 @@ export const HANDLERS: readonly HandlerSpec[] = [
     permissions: [
       storeList,
       storeRead,
-      storeKey,
       { Sid: 'PublishSummary', Effect: 'Allow', Action: 'sns:Publish', Resource: '${ResultsTopic}' },
       // Sends this run's failed items; after a redrive, removes the run's superseded dead
       // letters and hands every other message back at once (ReceiveMessage/ChangeMessageVisibility).

@@ -80,12 +80,6 @@ export const storeRemoveTemporaries: Statement = {
   Action: 's3:DeleteObject',
   Resource: '${BackupBucket.Arn}/tmp/*',
 };
-export const storeKey: Statement = {
-  Sid: 'StoreKey',
-  Effect: 'Allow',
-  Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-  Resource: '${BackupKey.Arn}',
-};
 /** Restore handlers write their own records under runs/<run>/restores/<restore>/ and nothing else. */
 export const storeWriteRestores: Statement = {
   Sid: 'StoreWriteRestores',
@@ -223,14 +217,17 @@ export const finalizePolicy: Statement[] = [
   },
 ];
 
-/** What every backup handler does with the store: list, read, write runs/*, through the key. */
-export const backupStore = [storeList, storeRead, storeWriteRuns, storeKey];
+/**
+ * What every backup handler does with the store: list, read, write runs/*. The backup key needs no
+ * statement here: its key policy names every handler role (through S3, SNS, SQS only), and a key
+ * policy that names the role is enough on its own.
+ */
+export const backupStore = [storeList, storeRead, storeWriteRuns];
 /** What every restore handler does with the store (the backup bucket or a copy): read, write its own records, never change the backup bucket. */
 export const restoreStore = [
   storeList,
   storeRead,
   storeWriteRestores,
-  storeKey,
   ...copyStoreRestores,
   storeNeverChanged,
 ];

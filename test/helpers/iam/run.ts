@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { packagedStack, ROOT } from '../packaged-stack.js';
-import { prove, readCalls, Stack, type Verdict } from './proof.js';
+import { evaluate, prove, readCalls, Stack, type Verdict } from './proof.js';
 
 /**
  * Global teardown's part: replays the run's call log (TRIGGERVAULT_CALL_LOG) against the packaged
@@ -127,6 +127,54 @@ export async function runPermissionProof(callLog: string | undefined): Promise<v
             unexercised.push(`${handler}: ${action} (${statement.Sid ?? name})`);
   }
 
+  // An exercised statement should matter: without it, some recorded call is denied. One that no call
+  // misses overlaps another (reported, not failed: a store read through a broader grant is legitimate).
+  const redundant: string[] = [];
+  for (const handler of byHandler.keys()) {
+    const role = stack.roleOf(handler);
+    const policies = stack.identityPolicies(role);
+    const allowed = verdicts.filter((v) => v.handler === handler && v.allowed);
+    for (const [policyIndex, { policy }] of policies.entries())
+      for (const statement of [policy.Statement].flat() as {
+        Sid?: string;
+        Effect: string;
+        Action: string | string[];
+      }[]) {
+        if (statement.Effect !== 'Allow') continue;
+        const actions = [statement.Action].flat().map(globToRegExp);
+        const candidates = new Map<string, Verdict>();
+        for (const verdict of allowed)
+          if (actions.some((action) => action.test(verdict.request.action)))
+            candidates.set(JSON.stringify(verdict.request), verdict);
+        // A request the resource policy grants by itself (the key policy names every handler role)
+        // exercises no identity statement.
+        for (const [key, verdict] of candidates)
+          if ((await evaluate(stack, handler, role, verdict.request, [])).allowed) candidates.delete(key);
+        if (!candidates.size) continue;
+        const without = policies.map((entry, index) =>
+          index === policyIndex
+            ? {
+                ...entry,
+                policy: {
+                  ...entry.policy,
+                  Statement: [entry.policy.Statement].flat().filter((s: unknown) => s !== statement),
+                },
+              }
+            : entry,
+        );
+        let matters = false;
+        for (const verdict of [...candidates.values()].slice(0, 25))
+          if (!(await evaluate(stack, handler, role, verdict.request, without)).allowed) {
+            matters = true;
+            break;
+          }
+        if (!matters)
+          redundant.push(
+            `${handler}: ${statement.Sid ?? JSON.stringify(statement.Action)} (${candidates.size} requests still allowed without it)`,
+          );
+      }
+  }
+
   const report = [
     `Permission proof: ${calls.length} distinct recorded calls of ${byHandler.size} handlers, ${verdicts.length} IAM requests, ${evaluations} evaluations, ${Date.now() - started} ms`,
     '',
@@ -140,6 +188,9 @@ export async function runPermissionProof(callLog: string | undefined): Promise<v
         (handler) =>
           `  ${handler}: ${controlDenied.get(handler) ?? 0} of ${control.verdicts.filter((v) => v.handler === handler).length}`,
       ),
+    '',
+    `Exercised statements no call needs (redundant) (${redundant.length}):`,
+    ...redundant.map((line) => `  ${line}`),
     '',
     `Unproven operations (in handler code, made by no handler in this run) (${unproven.length}):`,
     ...unproven.map((operation) => `  ${operation}`),
