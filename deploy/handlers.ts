@@ -9,7 +9,6 @@ import {
   accountTables,
   anyBucket,
   backupStore,
-  copyStoreRestores,
   finalizePolicy,
   listTriggerSources,
   readApiGatewayIntegrations,
@@ -23,7 +22,6 @@ import {
   storeReadTags,
   storeRemoveTemporaries,
   storeWriteBlobs,
-  storeWriteRestores,
   storeWriteRuns,
 } from './permissions.js';
 import { deleteScratchCopy, readScratchCopy, rewireTriggers } from './restore-permissions.js';
@@ -86,20 +84,19 @@ export interface HandlerSpec {
 function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
   const task = KINDS[kind].stack[direction];
   const extra = new Set(task.store ?? []);
+  // A kind whose own statements already list and read (and restore into) any bucket of the account
+  // has no second grant of the same: every statement of a role is one some call needs.
+  const covered = task.storeCovered === true;
   const store =
     direction === 'backup'
       ? [
-          storeList,
-          storeRead,
+          ...(covered ? [] : [storeList, storeRead]),
           storeWriteRuns,
           ...(extra.has('blobs') ? [storeWriteBlobs, storeRemoveTemporaries] : []),
         ]
       : [
-          storeList,
-          storeRead,
+          ...(covered ? [] : restoreStore.filter((statement) => statement.Effect === 'Allow')),
           ...(extra.has('tags') ? [storeReadTags] : []),
-          storeWriteRestores,
-          ...copyStoreRestores,
           storeNeverChanged,
         ];
   return {
@@ -205,7 +202,7 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 300,
     machine: 'backup',
     roleNote: 'writes the manifest, audits changes, copies and prunes runs',
-    permissions: [...backupStore, ...finalizePolicy],
+    permissions: [storeWriteRuns, ...finalizePolicy],
   },
   {
     name: 'publish',

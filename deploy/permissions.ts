@@ -80,13 +80,6 @@ export const storeRemoveTemporaries: Statement = {
   Action: 's3:DeleteObject',
   Resource: '${BackupBucket.Arn}/tmp/*',
 };
-/** Restore handlers write their own records under runs/<run>/restores/<restore>/ and nothing else. */
-export const storeWriteRestores: Statement = {
-  Sid: 'StoreWriteRestores',
-  Effect: 'Allow',
-  Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
-  Resource: '${BackupBucket.Arn}/runs/*/restores/*',
-};
 /** Copies stored objects with their tags (CopyObject, TaggingDirective COPY) and reads tags back. */
 export const storeReadTags: Statement = {
   Sid: 'StoreReadTags',
@@ -119,77 +112,55 @@ export const storeNeverChanged: Statement = {
 };
 
 /**
- * Another store of this account a restore reads from (a copy, docs/policies.md `copies`), and its
- * own records written there; through the key that bucket uses. The backup bucket is the stack's.
+ * A store of this account — the backup bucket, or a copy of it (docs/policies.md `copies`) that a
+ * restore reads from or Finalize writes to: a bucket listed, its store keys (`runs/`, `blobs/`) read,
+ * through the key that bucket uses. Bucket ARNs carry no account: aws:ResourceAccount pins it.
  */
-export const copyStoreRestores: Statement[] = [
-  {
-    Sid: 'CopyStoreList',
-    Effect: 'Allow',
-    Action: 's3:ListBucket',
-    Resource: anyBucket,
-    Condition: sameAccount,
-  },
-  {
-    Sid: 'CopyStoreRead',
-    Effect: 'Allow',
-    Action: 's3:GetObject',
-    Resource: anyObject,
-    Condition: sameAccount,
-  },
-  {
-    Sid: 'CopyStoreWriteRestores',
-    Effect: 'Allow',
-    Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
-    Resource: 'arn:${AWS::Partition}:s3:::*/runs/*/restores/*',
-    Condition: sameAccount,
-  },
-  {
-    Sid: 'CopyStoreKeys',
-    Effect: 'Allow',
-    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    Resource: accountKeys,
-    Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
-  },
-];
+const storeObjects = ['arn:${AWS::Partition}:s3:::*/runs/*', 'arn:${AWS::Partition}:s3:::*/blobs/*'];
+export const accountStoreList: Statement = {
+  Sid: 'AccountStoreList',
+  Effect: 'Allow',
+  Action: 's3:ListBucket',
+  Resource: anyBucket,
+  Condition: sameAccount,
+};
+export const accountStoreRead: Statement = {
+  Sid: 'AccountStoreRead',
+  Effect: 'Allow',
+  Action: 's3:GetObject',
+  Resource: storeObjects,
+  Condition: sameAccount,
+};
+export const accountStoreKeys: Statement = {
+  Sid: 'AccountStoreKeys',
+  Effect: 'Allow',
+  Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  Resource: accountKeys,
+  Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+};
+/** A restore's own records, in the store it restores from. */
+export const accountStoreWriteRestores: Statement = {
+  Sid: 'AccountStoreWriteRestores',
+  Effect: 'Allow',
+  Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  Resource: 'arn:${AWS::Partition}:s3:::*/runs/*/restores/*',
+  Condition: sameAccount,
+};
 
 /**
- * Finalize with a policy (docs/policies.md): CloudTrail's who/when of each change, retention in the
- * store (Object Lock fields of each manifest, then deletes of runs/ and unreferenced blobs/), and
- * each copy of the run (a bucket of this account: written, re-read and pruned like the store).
+ * Finalize: the manifest, CloudTrail's who/when of each change, retention (Object Lock fields of each
+ * manifest, then deletes of runs/ and unreferenced blobs/), in the store and in each copy of the run
+ * (a bucket of this account, written, re-read and pruned like the store).
  */
 export const finalizePolicy: Statement[] = [
   // LookupEvents cannot be scoped to a resource (AWS: Resource "*").
   { Sid: 'AuditChanges', Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' },
+  accountStoreList,
   {
-    Sid: 'RetentionReadsLocks',
+    Sid: 'AccountStoreObjects',
     Effect: 'Allow',
-    // Without them HeadObject silently omits the lock fields, and a locked run looks deletable.
-    Action: ['s3:GetObjectRetention', 's3:GetObjectLegalHold'],
-    Resource: '${BackupBucket.Arn}/runs/*',
-  },
-  {
-    Sid: 'RetentionReadsBucketLock',
-    Effect: 'Allow',
-    Action: 's3:GetBucketObjectLockConfiguration',
-    Resource: '${BackupBucket.Arn}',
-  },
-  {
-    Sid: 'RetentionDeletes',
-    Effect: 'Allow',
-    Action: 's3:DeleteObject',
-    Resource: ['${BackupBucket.Arn}/runs/*', '${BackupBucket.Arn}/blobs/*'],
-  },
-  {
-    Sid: 'CopyStoreList',
-    Effect: 'Allow',
-    Action: 's3:ListBucket',
-    Resource: anyBucket,
-    Condition: sameAccount,
-  },
-  {
-    Sid: 'CopyStoreObjects',
-    Effect: 'Allow',
+    // GetObjectRetention/GetObjectLegalHold: without them HeadObject silently omits the lock fields,
+    // and a run Object Lock still retains would look deletable.
     Action: [
       's3:GetObject',
       's3:PutObject',
@@ -198,23 +169,17 @@ export const finalizePolicy: Statement[] = [
       's3:GetObjectRetention',
       's3:GetObjectLegalHold',
     ],
-    Resource: ['arn:${AWS::Partition}:s3:::*/runs/*', 'arn:${AWS::Partition}:s3:::*/blobs/*'],
+    Resource: storeObjects,
     Condition: sameAccount,
   },
   {
-    Sid: 'CopyStoreBucketLock',
+    Sid: 'AccountStoreBucketLock',
     Effect: 'Allow',
     Action: 's3:GetBucketObjectLockConfiguration',
     Resource: anyBucket,
     Condition: sameAccount,
   },
-  {
-    Sid: 'CopyStoreKeys',
-    Effect: 'Allow',
-    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    Resource: accountKeys,
-    Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
-  },
+  accountStoreKeys,
 ];
 
 /**
@@ -223,15 +188,17 @@ export const finalizePolicy: Statement[] = [
  * policy that names the role is enough on its own.
  */
 export const backupStore = [storeList, storeRead, storeWriteRuns];
-/** What every restore handler does with the store (the backup bucket or a copy): read, write its own records, never change the backup bucket. */
+/**
+ * What every restore handler does with the store it restores from (the backup bucket or a copy): read
+ * it, write its own records there; never change the backup bucket (explicit Deny).
+ */
 export const restoreStore = [
-  storeList,
-  storeRead,
-  storeWriteRestores,
-  ...copyStoreRestores,
+  accountStoreList,
+  accountStoreRead,
+  accountStoreWriteRestores,
+  accountStoreKeys,
   storeNeverChanged,
 ];
-
 // ---------------------------------------------------------------- functions and triggers
 /**
  * iam:PassRole on exactly `roles` (the deployment's allow-list, never `role/*`), and only to the

@@ -608,6 +608,13 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
           (!/^kms:/.test(actionsOf(statement)[0] as string) ||
             text(statement.Condition?.StringLike?.['kms:ViaService']) === '"backup.*.amazonaws.com"'),
       ],
+      [/^backup-storage:MountCapsule$/, (_, role) => awsBackupRoles.includes(role)],
+      // A key of the account, only through the service that uses it (a copy bucket's key via S3).
+      [
+        /^kms:(Decrypt|GenerateDataKey)$/,
+        (resource, _, statement) =>
+          /:kms:\*:/.test(text(resource)) && !!statement.Condition?.StringLike?.['kms:ViaService'],
+      ],
       [
         /^iam:PassRole$/,
         (resource, role, statement) =>

@@ -14,6 +14,8 @@ export const s3BucketStack: KindStack = {
     memorySize: 1769,
     timeout: 900,
     store: ['blobs'],
+    // ReadSourceBuckets/ReadSourceObjects read the store bucket too (this account's buckets).
+    storeCovered: true,
     statements: [
       // Server-side copies keep the source object's tags (TaggingDirective COPY).
       {
@@ -62,7 +64,8 @@ export const s3BucketStack: KindStack = {
     memorySize: 1769,
     timeout: 900,
     roleNote: 'creates buckets and copies their objects back',
-    store: ['tags'],
+    // WriteBuckets/WriteObjects list, read and write any bucket of this account, the store included.
+    storeCovered: true,
     statements: [
       {
         Sid: 'WriteBuckets',

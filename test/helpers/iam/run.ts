@@ -142,9 +142,15 @@ export async function runPermissionProof(callLog: string | undefined): Promise<v
       }[]) {
         if (statement.Effect !== 'Allow') continue;
         const actions = [statement.Action].flat().map(globToRegExp);
+        const resources = [(statement as { Resource?: string | string[] }).Resource ?? '*']
+          .flat()
+          .map((resource) => new RegExp(globToRegExp(resource).source));
         const candidates = new Map<string, Verdict>();
         for (const verdict of allowed)
-          if (actions.some((action) => action.test(verdict.request.action)))
+          if (
+            actions.some((action) => action.test(verdict.request.action)) &&
+            resources.some((resource) => resource.test(verdict.request.resource))
+          )
             candidates.set(JSON.stringify(verdict.request), verdict);
         // A request the resource policy grants by itself (the key policy names every handler role)
         // exercises no identity statement.
