@@ -202,7 +202,8 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 300,
     machine: 'backup',
     roleNote: 'writes the manifest, audits changes, copies and prunes runs',
-    permissions: [storeWriteRuns, ...finalizePolicy],
+    // Its store access (the store and its copies) is finalizePolicy's: one grant per need.
+    permissions: finalizePolicy,
   },
   {
     name: 'publish',
@@ -306,7 +307,13 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 900,
     machine: 'restore',
     roleNote: 'reads the scratch copy; changes nothing',
-    permissions: [...restoreStore, readFunctionsAndTriggers, listTriggerSources, ...readScratchCopy],
+    // It reads the store's files but never lists it; ReadBuckets lists the scratch buckets.
+    permissions: [
+      ...restoreStore.filter((statement) => statement.Sid !== 'AccountStoreList'),
+      readFunctionsAndTriggers,
+      listTriggerSources,
+      ...readScratchCopy,
+    ],
   },
   {
     name: 'drillCleanup',

@@ -78,6 +78,7 @@ const NAMING_FIELDS = new Set([
   'ImportArn',
   'S3Bucket',
   'S3Prefix',
+  'S3KeyPrefix',
   'S3BucketOwner',
   'KMSMasterKeyId',
   'SSEType',
