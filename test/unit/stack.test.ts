@@ -609,6 +609,8 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
             text(statement.Condition?.StringLike?.['kms:ViaService']) === '"backup.*.amazonaws.com"'),
       ],
       [/^backup-storage:MountCapsule$/, (_, role) => awsBackupRoles.includes(role)],
+      // Finalize's audit reads CloudTrail (LookupEvents names no resource).
+      [/^cloudtrail:LookupEvents$/, (resource, role) => resource === '*' && role === finalizeRole],
       // A key of the account, only through the service that uses it (a copy bucket's key via S3).
       [
         /^kms:(Decrypt|GenerateDataKey)$/,

@@ -63,7 +63,10 @@ export class Stack {
           ?.KMSMasterKeyID;
       if (resource.Type === 'AWS::S3::Bucket' && bucketKey)
         encryptedBy.set(resource.arn as string, keyArn(bucketKey));
-      if (['AWS::SNS::Topic', 'AWS::SQS::Queue'].includes(resource.Type) && properties.KmsMasterKeyId)
+      // A topic's Ref is its ARN; a queue's ARN is its Arn attribute.
+      if (resource.Type === 'AWS::SNS::Topic' && properties.KmsMasterKeyId)
+        encryptedBy.set(resource.ref, keyArn(properties.KmsMasterKeyId));
+      if (resource.Type === 'AWS::SQS::Queue' && properties.KmsMasterKeyId)
         encryptedBy.set(resource.arn as string, keyArn(properties.KmsMasterKeyId));
     }
     this.mapping = { account: ACCOUNT, partition: 'aws', stackRegion: STACK_REGION, encryptedBy };
