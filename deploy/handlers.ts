@@ -1,23 +1,27 @@
 import { KIND_NAMES, type KindName } from '../schemas/common.js';
 import { KINDS } from '../src/kinds/index.js';
+import type { KindTask } from '../src/kinds/types.js';
 import type { Statement } from './cfn.js';
 import {
   accountFunctions,
   accountLayers,
+  accountStreams,
+  accountTables,
   anyBucket,
   backupStore,
+  finalizePolicy,
   listTriggerSources,
+  readApiGatewayIntegrations,
   readFunctionsAndTriggers,
   readLayers,
   restoreStore,
-  storeKey,
+  sameAccount,
   storeList,
   storeNeverChanged,
   storeRead,
   storeReadTags,
   storeRemoveTemporaries,
   storeWriteBlobs,
-  storeWriteRestores,
   storeWriteRuns,
 } from './permissions.js';
 import { deleteScratchCopy, readScratchCopy, rewireTriggers } from './restore-permissions.js';
@@ -69,6 +73,8 @@ export interface HandlerSpec {
   permissions: Statement[];
   /** A per-kind handler (`backup-<kind>`, `restore-<kind>`): the kind it serves. */
   kind?: KindName;
+  /** Roles it hands to AWS services (deploy/stack.ts adds iam:PassRole on the deployment's roles only). */
+  passRoles?: KindTask['passRoles'];
 }
 
 /**
@@ -78,21 +84,19 @@ export interface HandlerSpec {
 function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
   const task = KINDS[kind].stack[direction];
   const extra = new Set(task.store ?? []);
+  // A kind whose own statements already list and read (and restore into) any bucket of the account
+  // has no second grant of the same: every statement of a role is one some call needs.
+  const covered = task.storeCovered === true;
   const store =
     direction === 'backup'
       ? [
-          storeList,
-          storeRead,
+          ...(covered ? [] : [storeList, storeRead]),
           storeWriteRuns,
           ...(extra.has('blobs') ? [storeWriteBlobs, storeRemoveTemporaries] : []),
-          storeKey,
         ]
       : [
-          storeList,
-          storeRead,
+          ...(covered ? [] : restoreStore.filter((statement) => statement.Effect === 'Allow')),
           ...(extra.has('tags') ? [storeReadTags] : []),
-          storeWriteRestores,
-          storeKey,
           storeNeverChanged,
         ];
   return {
@@ -106,6 +110,7 @@ function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
     environment: { TRIGGERVAULT_KIND: kind },
     permissions: [...store, ...task.statements],
     kind,
+    ...(task.passRoles ? { passRoles: task.passRoles } : {}),
   };
 }
 
@@ -145,7 +150,27 @@ export const HANDLERS: readonly HandlerSpec[] = [
         Resource: '*',
       },
       { Sid: 'FunctionPolicies', Effect: 'Allow', Action: 'lambda:GetPolicy', Resource: accountFunctions },
-      { Sid: 'BucketRegions', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: anyBucket },
+      {
+        Sid: 'BucketRegions',
+        Effect: 'Allow',
+        Action: 's3:GetBucketLocation',
+        Resource: anyBucket,
+        Condition: sameAccount,
+      },
+      // A policy that selects by tags reads each candidate's tags (each kind's `tags`).
+      {
+        Sid: 'TagsForPolicySelection',
+        Effect: 'Allow',
+        Action: ['lambda:GetFunction', 'dynamodb:ListTagsOfResource', 'kinesis:ListTagsForStream'],
+        Resource: [accountFunctions, accountTables, accountStreams],
+      },
+      {
+        Sid: 'BucketTagsForPolicySelection',
+        Effect: 'Allow',
+        Action: 's3:GetBucketTagging',
+        Resource: anyBucket,
+        Condition: sameAccount,
+      },
     ],
   },
   // backup-<kind>: one per kind, each with its own role (deploy/kinds/<kind>.ts).
@@ -167,7 +192,7 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 900,
     machine: 'backup',
     roleNote: 'reads the store only',
-    permissions: [storeList, storeRead, storeKey],
+    permissions: [storeList, storeRead],
   },
   {
     name: 'finalize',
@@ -176,7 +201,9 @@ export const HANDLERS: readonly HandlerSpec[] = [
     memorySize: 512,
     timeout: 300,
     machine: 'backup',
-    permissions: backupStore,
+    roleNote: 'writes the manifest, audits changes, copies and prunes runs',
+    // Its store access (the store and its copies) is finalizePolicy's: one grant per need.
+    permissions: finalizePolicy,
   },
   {
     name: 'publish',
@@ -189,7 +216,6 @@ export const HANDLERS: readonly HandlerSpec[] = [
     permissions: [
       storeList,
       storeRead,
-      storeKey,
       { Sid: 'PublishSummary', Effect: 'Allow', Action: 'sns:Publish', Resource: '${ResultsTopic}' },
       // Sends this run's failed items; after a redrive, removes the run's superseded dead
       // letters and hands every other message back at once (ReceiveMessage/ChangeMessageVisibility).
@@ -213,7 +239,8 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 300,
     machine: 'restore',
     roleNote: 'reads the store, writes the plan',
-    permissions: restoreStore,
+    // Groups the run's API Gateway triggers by the API they belong to.
+    permissions: [...restoreStore, readApiGatewayIntegrations],
   },
   {
     name: 'restoreRegion',
@@ -246,6 +273,13 @@ export const HANDLERS: readonly HandlerSpec[] = [
     machine: 'restore',
     roleNote: 're-wires triggers to the restored functions',
     permissions: [...restoreStore, readFunctionsAndTriggers, listTriggerSources, ...rewireTriggers],
+    // Rules, schedules and API integrations that carry a role hand it to their service.
+    passRoles: [
+      {
+        roles: 'restore',
+        to: ['events.amazonaws.com', 'scheduler.amazonaws.com', 'apigateway.amazonaws.com'],
+      },
+    ],
   },
   {
     name: 'restoreFailure',
@@ -273,7 +307,13 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 900,
     machine: 'restore',
     roleNote: 'reads the scratch copy; changes nothing',
-    permissions: [...restoreStore, readFunctionsAndTriggers, listTriggerSources, ...readScratchCopy],
+    // It reads the store's files but never lists it; ReadBuckets lists the scratch buckets.
+    permissions: [
+      ...restoreStore.filter((statement) => statement.Sid !== 'AccountStoreList'),
+      readFunctionsAndTriggers,
+      listTriggerSources,
+      ...readScratchCopy,
+    ],
   },
   {
     name: 'drillCleanup',

@@ -80,19 +80,6 @@ export const storeRemoveTemporaries: Statement = {
   Action: 's3:DeleteObject',
   Resource: '${BackupBucket.Arn}/tmp/*',
 };
-export const storeKey: Statement = {
-  Sid: 'StoreKey',
-  Effect: 'Allow',
-  Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-  Resource: '${BackupKey.Arn}',
-};
-/** Restore handlers write their own records under runs/<run>/restores/<restore>/ and nothing else. */
-export const storeWriteRestores: Statement = {
-  Sid: 'StoreWriteRestores',
-  Effect: 'Allow',
-  Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
-  Resource: '${BackupBucket.Arn}/runs/*/restores/*',
-};
 /** Copies stored objects with their tags (CopyObject, TaggingDirective COPY) and reads tags back. */
 export const storeReadTags: Statement = {
   Sid: 'StoreReadTags',
@@ -124,18 +111,104 @@ export const storeNeverChanged: Statement = {
   Resource: ['${BackupBucket.Arn}', '${BackupBucket.Arn}/*'],
 };
 
-/** What every backup handler does with the store: list, read, write runs/*, through the key. */
-export const backupStore = [storeList, storeRead, storeWriteRuns, storeKey];
-/** What every restore handler does with the store: read, write its own records, never change the bucket. */
-export const restoreStore = [storeList, storeRead, storeWriteRestores, storeKey, storeNeverChanged];
+/**
+ * A store of this account — the backup bucket, or a copy of it (docs/policies.md `copies`) that a
+ * restore reads from or Finalize writes to: a bucket listed, its store keys (`runs/`, `blobs/`) read,
+ * through the key that bucket uses. Bucket ARNs carry no account: aws:ResourceAccount pins it.
+ */
+const storeObjects = ['arn:${AWS::Partition}:s3:::*/runs/*', 'arn:${AWS::Partition}:s3:::*/blobs/*'];
+export const accountStoreList: Statement = {
+  Sid: 'AccountStoreList',
+  Effect: 'Allow',
+  Action: 's3:ListBucket',
+  Resource: anyBucket,
+  Condition: sameAccount,
+};
+export const accountStoreRead: Statement = {
+  Sid: 'AccountStoreRead',
+  Effect: 'Allow',
+  Action: 's3:GetObject',
+  Resource: storeObjects,
+  Condition: sameAccount,
+};
+export const accountStoreKeys: Statement = {
+  Sid: 'AccountStoreKeys',
+  Effect: 'Allow',
+  Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  Resource: accountKeys,
+  Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+};
+/** A restore's own records, in the store it restores from. */
+export const accountStoreWriteRestores: Statement = {
+  Sid: 'AccountStoreWriteRestores',
+  Effect: 'Allow',
+  Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  Resource: 'arn:${AWS::Partition}:s3:::*/runs/*/restores/*',
+  Condition: sameAccount,
+};
 
+/**
+ * Finalize: the manifest, CloudTrail's who/when of each change, retention (Object Lock fields of each
+ * manifest, then deletes of runs/ and unreferenced blobs/), in the store and in each copy of the run
+ * (a bucket of this account, written, re-read and pruned like the store).
+ */
+export const finalizePolicy: Statement[] = [
+  // LookupEvents cannot be scoped to a resource (AWS: Resource "*").
+  { Sid: 'AuditChanges', Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' },
+  accountStoreList,
+  {
+    Sid: 'AccountStoreObjects',
+    Effect: 'Allow',
+    // GetObjectRetention/GetObjectLegalHold: without them HeadObject silently omits the lock fields,
+    // and a run Object Lock still retains would look deletable.
+    Action: [
+      's3:GetObject',
+      's3:PutObject',
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObjectRetention',
+      's3:GetObjectLegalHold',
+    ],
+    Resource: storeObjects,
+    Condition: sameAccount,
+  },
+  {
+    Sid: 'AccountStoreBucketLock',
+    Effect: 'Allow',
+    Action: 's3:GetBucketObjectLockConfiguration',
+    Resource: anyBucket,
+    Condition: sameAccount,
+  },
+  accountStoreKeys,
+];
+
+/**
+ * What every backup handler does with the store: list, read, write runs/*. The backup key needs no
+ * statement here: its key policy names every handler role (through S3, SNS, SQS only), and a key
+ * policy that names the role is enough on its own.
+ */
+export const backupStore = [storeList, storeRead, storeWriteRuns];
+/**
+ * What every restore handler does with the store it restores from (the backup bucket or a copy): read
+ * it, write its own records there; never change the backup bucket (explicit Deny).
+ */
+export const restoreStore = [
+  accountStoreList,
+  accountStoreRead,
+  accountStoreWriteRestores,
+  accountStoreKeys,
+  storeNeverChanged,
+];
 // ---------------------------------------------------------------- functions and triggers
-/** Only roles of this account, and only to the service the restored resource hands them to. */
-export const passRoleTo = (Sid: string, services: string | string[]): Statement => ({
+/**
+ * iam:PassRole on exactly `roles` (the deployment's allow-list, never `role/*`), and only to the
+ * services the handler hands them to.
+ */
+export const passRoleTo = (Sid: string, roles: string[], services: string[]): Statement => ({
   Sid,
   Effect: 'Allow',
   Action: 'iam:PassRole',
-  Resource: accountRoles,
+  Resource: roles,
   Condition: { StringEquals: { 'iam:PassedToService': services } },
 });
 
@@ -173,6 +246,8 @@ export const listTriggerSources: Statement = {
     'lambda:ListLayerVersions',
     's3:ListAllMyBuckets',
     'events:ListEventBuses',
+    // AWS authorizes it on "*" only (no rule resource).
+    'events:ListRuleNamesByTarget',
     'scheduler:ListSchedules',
     'scheduler:ListScheduleGroups',
     'sns:ListSubscriptions',
@@ -195,7 +270,7 @@ export const readCloudFrontDistributions: Statement = {
 export const readEventBridgeRules: Statement = {
   Sid: 'ReadEventBridgeRules',
   Effect: 'Allow',
-  Action: ['events:ListRuleNamesByTarget', 'events:DescribeRule', 'events:ListTargetsByRule'],
+  Action: ['events:DescribeRule', 'events:ListTargetsByRule'],
   Resource: accountRules,
 };
 export const readSchedules: Statement = {

@@ -13,9 +13,7 @@ import {
   accountTables,
   accountTopics,
   anyBucket,
-  anyObject,
   apiGatewayApis,
-  passRoleTo,
   readApiGatewayIntegrations,
   readCloudFrontDistributions,
   readEventBridgeRules,
@@ -76,13 +74,7 @@ export const rewireTriggers: Statement[] = [
   {
     Sid: 'WriteEventBridgeRules',
     Effect: 'Allow',
-    Action: [
-      'events:PutRule',
-      'events:PutTargets',
-      'events:DescribeRule',
-      'events:ListRuleNamesByTarget',
-      'events:ListTargetsByRule',
-    ],
+    Action: ['events:PutRule', 'events:PutTargets', 'events:DescribeRule', 'events:ListTargetsByRule'],
     Resource: accountRules,
   },
   {
@@ -103,8 +95,6 @@ export const rewireTriggers: Statement[] = [
     Action: ['scheduler:CreateScheduleGroup', 'scheduler:GetScheduleGroup'],
     Resource: accountScheduleGroups,
   },
-  // Rules and schedules that carry a RoleArn hand it to EventBridge / EventBridge Scheduler.
-  passRoleTo('PassTargetRoles', ['events.amazonaws.com', 'scheduler.amazonaws.com']),
   {
     Sid: 'WriteSubscriptions',
     Effect: 'Allow',
@@ -131,7 +121,12 @@ export const rewireTriggers: Statement[] = [
   },
 ];
 
-/** drillCompare: reads the drill's scratch copy as the backup reads the originals; changes nothing. */
+/** Scratch copies carry the drill's suffix (-drill-<6 hex>, DRILL_SUFFIX). */
+const scratchTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*-drill-*';
+const scratchStreams = 'arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*-drill-*';
+const scratchBuckets = 'arn:${AWS::Partition}:s3:::*-drill-*';
+
+/** drillCompare: reads the drill's scratch copy (and only it) as the backup reads the originals; changes nothing. */
 export const readScratchCopy: Statement[] = [
   // livePicture runs the backup's snapshot of each scratch function (code into a local temp store).
   {
@@ -152,7 +147,7 @@ export const readScratchCopy: Statement[] = [
       'dynamodb:ListTagsOfResource',
       'dynamodb:Scan',
     ],
-    Resource: accountTables,
+    Resource: scratchTables,
   },
   {
     Sid: 'ReadStreams',
@@ -167,7 +162,7 @@ export const readScratchCopy: Statement[] = [
       'kinesis:GetShardIterator',
       'kinesis:GetRecords',
     ],
-    Resource: accountStreams,
+    Resource: scratchStreams,
   },
   {
     Sid: 'ReadBuckets',
@@ -186,14 +181,14 @@ export const readScratchCopy: Statement[] = [
       's3:GetBucketLocation',
       's3:GetBucketNotification',
     ],
-    Resource: anyBucket,
+    Resource: scratchBuckets,
     Condition: sameAccount,
   },
   {
     Sid: 'ReadObjects',
     Effect: 'Allow',
     Action: ['s3:GetObject', 's3:GetObjectTagging'],
-    Resource: anyObject,
+    Resource: `${scratchBuckets}/*`,
     Condition: sameAccount,
   },
   readEventBridgeRules,
@@ -241,7 +236,14 @@ export const deleteScratchCopy: Statement[] = [
     Sid: 'DeleteScratchStreams',
     Effect: 'Allow',
     Action: 'kinesis:DeleteStream',
-    Resource: 'arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*-drill-*',
+    Resource: scratchStreams,
+  },
+  // Removing a scratch function's stream mapping reads the stream's shards (whichever stream it reads).
+  {
+    Sid: 'ReadMappedStreams',
+    Effect: 'Allow',
+    Action: ['kinesis:ListShards', 'kinesis:DescribeStreamSummary'],
+    Resource: accountStreams,
   },
   {
     Sid: 'EmptyScratchBuckets',
@@ -274,13 +276,7 @@ export const deleteScratchCopy: Statement[] = [
   {
     Sid: 'RemoveScratchRules',
     Effect: 'Allow',
-    Action: [
-      'events:RemoveTargets',
-      'events:DeleteRule',
-      'events:DescribeRule',
-      'events:ListRuleNamesByTarget',
-      'events:ListTargetsByRule',
-    ],
+    Action: ['events:RemoveTargets', 'events:DeleteRule', 'events:DescribeRule', 'events:ListTargetsByRule'],
     Resource: accountRules,
   },
   {

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { recordCalls } from './call-log.js';
 
 /** Shared keep-alive agents: one pool per process, sized for the concurrency the kinds use. */
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
@@ -55,7 +56,7 @@ export function client<C>(Service: ClientClass<C>, region: string): C {
   const key = `${Service.name}|${region}|${endpointUrl() ?? ''}`;
   let instance = cache.get(key) as C | undefined;
   if (!instance) {
-    instance = new Service(clientConfig(region));
+    instance = recordCalls(new Service(clientConfig(region)));
     cache.set(key, instance);
   }
   return instance;

@@ -166,8 +166,19 @@ export interface KindTask {
    * (and removes its tmp/ uploads), `tags` reads stored objects' tags.
    */
   store?: ('blobs' | 'tags')[];
+  /**
+   * Its statements already list and read any bucket of this account (and, restoring, write into
+   * it): the default store list/read (and restore record) statements are left out, so that no two
+   * statements of the role grant the same.
+   */
+  storeCovered?: true;
   /** The rest of its policy: what the kind's backup or restore calls in the protected account. */
   statements: StackStatement[];
+  /**
+   * Roles it hands to AWS services (iam:PassRole, each only to the named services): `restore` = the
+   * deployment's allow-list (param passRoleArns), `awsBackup` = the roles AWS Backup jobs run as.
+   */
+  passRoles?: { roles: 'restore' | 'awsBackup'; to: string[] }[];
 }
 
 export interface KindStack {

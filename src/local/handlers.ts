@@ -16,6 +16,7 @@ import { handler as restoreReport } from '../../handlers/restore-report.js';
 import { handler as restoreTriggers } from '../../handlers/restore-triggers.js';
 import { handler as verify } from '../../handlers/verify.js';
 import type { KindName } from '../../schemas/common.js';
+import { withCallScope } from '../aws/call-log.js';
 
 export type LocalHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -45,9 +46,43 @@ const ENTRIES: Record<HandlerEntry, (spec: HandlerSpec) => unknown> = {
 };
 
 /**
+ * Its AWS calls are its own: the call log (TRIGGERVAULT_CALL_LOG) replays them against its deployed
+ * role. A test that replaces a handler (runner option `handlers`) is not attributed, only the real
+ * handler it may call.
+ */
+const attributed =
+  (name: string, handler: LocalHandler): LocalHandler =>
+  (event, context) =>
+    withCallScope({ handler: name, bindings: deploymentBindings(name, event) }, () =>
+      handler(event, context),
+    );
+
+/**
  * Every handler of the table (deploy/handlers.ts) by its name: the function key in the stack, the
  * ASL's Fn::GetAtt name, and what follows `<taskPrefix>-` in the name an item Task invokes.
  */
 export const LOCAL_HANDLERS: Record<string, LocalHandler> = Object.fromEntries(
-  HANDLERS.map((spec) => [spec.name, ENTRIES[spec.entry](spec) as LocalHandler]),
+  HANDLERS.map((spec) => [spec.name, attributed(spec.name, ENTRIES[spec.entry](spec) as LocalHandler)]),
 );
+
+/** Environment every deployed handler gets from the stack (serverless.yml `provider.environment`) that names a stack resource. */
+const STACK_ENVIRONMENT = ['TRIGGERVAULT_STORE'];
+
+/**
+ * What a deployed handler would find bound to stack resources, as this local run supplies it: its
+ * stack environment variables (the backup store, the results topic, the dead-letter queue) and the
+ * store its event names. The call log keeps them so that a replay can put the stack's own in their place.
+ */
+export function deploymentBindings(name: string, event: unknown): Record<string, string> {
+  const spec = HANDLERS.find((candidate) => candidate.name === name);
+  const bindings: Record<string, string> = {};
+  for (const variable of [...STACK_ENVIRONMENT, ...Object.keys(spec?.environment ?? {})]) {
+    const value = process.env[variable];
+    if (value) bindings[variable] = value;
+  }
+  const store = (event as { store?: unknown } | undefined)?.store;
+  const summary = (event as { summary?: { store?: unknown } } | undefined)?.summary;
+  const storeUrl = store ?? summary?.store;
+  if (typeof storeUrl === 'string') bindings.store = storeUrl;
+  return bindings;
+}

@@ -54,18 +54,33 @@ async function cleanRegion(store: BackupStore, region: RegionPlan, suffix: strin
   };
   const of = (kind: string) =>
     region.resources.filter((resource) => resource.kind === kind).map((resource) => resource.name);
-  const teardownOf = async (module: ResourceKind) => {
-    for (const name of of(module.kind))
-      deletions.push(
-        ...((await module.teardown?.(target, scratch(module.nameKind, name), { storeBucket })) ?? []),
+  /** Finding a copy's deletions may fail too: that copy is reported, the others still run. */
+  const collect = async (resource: string, find: () => Promise<Deletion[]>) => {
+    try {
+      deletions.push(...(await find()));
+    } catch (error) {
+      done.push(
+        isNotFound(error) ? { region: target, resource, action: 'absent' } : failure(target, resource, error),
       );
+    }
+  };
+  const teardownOf = async (module: ResourceKind) => {
+    for (const name of of(module.kind)) {
+      const copy = scratch(module.nameKind, name);
+      await collect(
+        `${module.kind} ${copy}`,
+        async () => (await module.teardown?.(target, copy, { storeBucket })) ?? [],
+      );
+    }
   };
   const storeBucket = store.s3?.bucket;
   const deletions: Deletion[] = [];
   // Functions with their triggers first, then their layers, then the sources in reverse registry order.
   await teardownOf(KINDS['lambda-function']);
-  for (const layer of region.mapping.restored.layer ?? [])
-    deletions.push(...(await layerTeardown(target, scratch('layer', layer))));
+  for (const layer of region.mapping.restored.layer ?? []) {
+    const copy = scratch('layer', layer);
+    await collect(`layer ${copy}`, () => layerTeardown(target, copy));
+  }
   const sources = Object.values(KINDS).filter((module) => module.kind !== 'lambda-function');
   for (const module of sources.reverse()) await teardownOf(module);
   await runDeletions(target, deletions, done);

@@ -88,6 +88,8 @@ export class S3Backend implements StoreBackend {
         Bucket: this.bucket,
         Key: this.key(to),
         CopySource: `${this.bucket}/${encodeURIComponent(this.key(from)).replace(/%2F/g, '/')}`,
+        // A temporary has no tags: copying none needs no tag permissions (COPY would ask for both).
+        TaggingDirective: 'REPLACE',
       }),
     );
     await this.remove(from);

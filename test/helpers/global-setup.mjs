@@ -1,10 +1,16 @@
+import { randomUUID } from 'node:crypto';
 // Jest loads global setup outside its transform pipeline, so the TypeScript launcher comes in through tsx.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdtempSync, mkdtempSync } from 'node:fs';
+import { tmpdir, tmpdir } from 'node:os';
+import { join, join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 
-/** One moto server for the whole test run, on a free port; tests isolate by unique names. */
+/**
+ * One moto server for the whole test run, on a free port; tests isolate by unique names. And the
+ * call log of the permission proof: every AWS call a handler makes in any worker (or CLI child
+ * process) is appended under TRIGGERVAULT_CALL_LOG; global teardown replays it against the packaged
+ * stack's policies (test/helpers/iam/proof.ts).
+ */
 export default async function globalSetup() {
   const { startEmulator } = await tsImport('../../src/local/emulator.ts', import.meta.url);
   // Every commercial region is owned by a test file already (test/helpers/region-claims.ts): files
@@ -17,6 +23,8 @@ export default async function globalSetup() {
   process.env.AWS_SECRET_ACCESS_KEY = 'testing';
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_DEFAULT_REGION = 'us-east-1';
+  process.env.TRIGGERVAULT_TEST_RUN = randomUUID();
+  process.env.TRIGGERVAULT_CALL_LOG = mkdtempSync(join(tmpdir(), 'triggervault-calls-'));
   globalThis.__emulator__ = emulator;
   // Which test file owns which region, for this run (see test/helpers/region-claims.ts).
   process.env.TRIGGERVAULT_TEST_REGION_CLAIMS = mkdtempSync(join(tmpdir(), 'tv-region-claims-'));

@@ -1,3 +1,4 @@
+import { awsBackupStatements } from '../shared/aws-backup-stack.js';
 import type { KindStack } from '../types.js';
 
 const accountTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*';
@@ -41,7 +42,9 @@ export const dynamodbTableStack: KindStack = {
         Action: ['dynamodb:ListTables', 'dynamodb:ListExports'],
         Resource: '*',
       },
+      ...awsBackupStatements,
     ],
+    passRoles: [{ roles: 'awsBackup', to: ['backup.amazonaws.com'] }],
   },
   restore: {
     description: 'triggervault restore - one DynamoDB table with its items (import or checkpointed writes)',
@@ -61,6 +64,8 @@ export const dynamodbTableStack: KindStack = {
           'dynamodb:UntagResource',
           'dynamodb:BatchWriteItem',
           'dynamodb:ImportTable',
+          // A failed import leaves the table it created: it is deleted before the write-based fallback.
+          'dynamodb:DeleteTable',
           'dynamodb:DescribeTable',
           'dynamodb:DescribeTimeToLive',
           'dynamodb:DescribeContinuousBackups',
@@ -75,6 +80,14 @@ export const dynamodbTableStack: KindStack = {
         Action: 'dynamodb:DescribeImport',
         Resource: 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*/import/*',
       },
+      // A table encrypted with a customer-managed key of the account: DynamoDB uses it through grants.
+      {
+        Sid: 'TableKeys',
+        Effect: 'Allow',
+        Action: ['kms:DescribeKey', 'kms:CreateGrant', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Resource: 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*',
+        Condition: { StringLike: { 'kms:ViaService': 'dynamodb.*.amazonaws.com' } },
+      },
       // ImportTable logs its errors to CloudWatch Logs with the caller's rights, under /aws-dynamodb/.
       {
         Sid: 'ImportTableLogs',
@@ -88,6 +101,8 @@ export const dynamodbTableStack: KindStack = {
         ],
         Resource: 'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws-dynamodb/*',
       },
+      // ImportTable looks for its log group first; DescribeLogGroups names no resource.
+      { Sid: 'ImportTableLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
     ],
   },
 };

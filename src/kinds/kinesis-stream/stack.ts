@@ -54,6 +54,8 @@ export const kinesisStreamStack: KindStack = {
           'kinesis:UpdateShardCount',
           'kinesis:RegisterStreamConsumer',
           'kinesis:PutRecords',
+          // The SDK's stream waiter (waitUntilStreamExists) polls DescribeStream.
+          'kinesis:DescribeStream',
           'kinesis:DescribeStreamSummary',
           'kinesis:ListShards',
           'kinesis:ListStreamConsumers',

@@ -52,6 +52,7 @@ export const lambdaFunctionStack: KindStack = {
           'lambda:ListEventSourceMappings',
           's3:ListAllMyBuckets',
           'events:ListEventBuses',
+          'events:ListRuleNamesByTarget',
           'scheduler:ListSchedules',
           'scheduler:ListScheduleGroups',
           'sns:ListSubscriptions',
@@ -65,11 +66,12 @@ export const lambdaFunctionStack: KindStack = {
         Effect: 'Allow',
         Action: ['s3:GetBucketNotification', 's3:GetBucketLocation'],
         Resource: 'arn:${AWS::Partition}:s3:::*',
+        Condition: { StringEquals: { 'aws:ResourceAccount': '${AWS::AccountId}' } },
       },
       {
         Sid: 'ReadEventBridgeRules',
         Effect: 'Allow',
-        Action: ['events:ListRuleNamesByTarget', 'events:DescribeRule', 'events:ListTargetsByRule'],
+        Action: ['events:DescribeRule', 'events:ListTargetsByRule'],
         Resource: 'arn:${AWS::Partition}:events:*:${AWS::AccountId}:rule/*',
       },
       {
@@ -163,14 +165,6 @@ export const lambdaFunctionStack: KindStack = {
       },
       // CreateFunction/UpdateFunctionConfiguration with Layers need GetLayerVersion (any account's layers).
       { Sid: 'ReadLayers', Effect: 'Allow', Action: 'lambda:GetLayerVersion', Resource: anyLayerVersion },
-      // Only roles of this account, and only handed to Lambda.
-      {
-        Sid: 'PassExecutionRoles',
-        Effect: 'Allow',
-        Action: 'iam:PassRole',
-        Resource: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*',
-        Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } },
-      },
       // A function in a VPC: Lambda checks the subnets and security groups with the caller's rights.
       {
         Sid: 'DescribeVpcConfig',
@@ -179,5 +173,7 @@ export const lambdaFunctionStack: KindStack = {
         Resource: '*',
       },
     ],
+    // Execution roles, from the deployment's allow-list only, and only handed to Lambda.
+    passRoles: [{ roles: 'restore', to: ['lambda.amazonaws.com'] }],
   },
 };

@@ -1,3 +1,4 @@
+import { awsBackupStatements } from '../shared/aws-backup-stack.js';
 import type { KindStack } from '../types.js';
 
 const anyBucket = 'arn:${AWS::Partition}:s3:::*';
@@ -13,6 +14,8 @@ export const s3BucketStack: KindStack = {
     memorySize: 1769,
     timeout: 900,
     store: ['blobs'],
+    // ReadSourceBuckets/ReadSourceObjects read the store bucket too (this account's buckets).
+    storeCovered: true,
     statements: [
       // Server-side copies keep the source object's tags (TaggingDirective COPY).
       {
@@ -34,8 +37,15 @@ export const s3BucketStack: KindStack = {
           's3:GetIntelligentTieringConfiguration',
         ],
         Resource: anyBucket,
+        Condition: sameAccount,
       },
-      { Sid: 'ReadSourceObjects', Effect: 'Allow', Action: 's3:GetObject*', Resource: anyObject },
+      {
+        Sid: 'ReadSourceObjects',
+        Effect: 'Allow',
+        Action: 's3:GetObject*',
+        Resource: anyObject,
+        Condition: sameAccount,
+      },
       { Sid: 'ListBuckets', Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
       // Objects encrypted with a customer-managed key of the account are read through S3.
       {
@@ -45,14 +55,17 @@ export const s3BucketStack: KindStack = {
         Resource: accountKeys,
         Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
       },
+      ...awsBackupStatements,
     ],
+    passRoles: [{ roles: 'awsBackup', to: ['backup.amazonaws.com'] }],
   },
   restore: {
     description: 'triggervault restore - one S3 bucket with its objects (checkpointed)',
     memorySize: 1769,
     timeout: 900,
     roleNote: 'creates buckets and copies their objects back',
-    store: ['tags'],
+    // WriteBuckets/WriteObjects list, read and write any bucket of this account, the store included.
+    storeCovered: true,
     statements: [
       {
         Sid: 'WriteBuckets',
