@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 // Jest loads global setup outside its transform pipeline, so the TypeScript launcher comes in through tsx.
-import { mkdtempSync, mkdtempSync } from 'node:fs';
-import { tmpdir, tmpdir } from 'node:os';
-import { join, join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 
 /**
