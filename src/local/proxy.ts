@@ -41,6 +41,19 @@ export interface ProxyOptions {
   faults?: FaultOptions;
   /** Other loopback backends, and which requests go where; without it, everything goes to `target`. */
   routing?: Routing;
+  /** Sees a copy of every request and response body of these services (e.g. to check pacing). */
+  observe?: { services: string[]; exchange(observed: ObservedExchange): void };
+}
+
+export interface ObservedExchange {
+  service: string;
+  operation?: string;
+  /** Epoch ms when the request reached the proxy (before the added latency) and when its answer ended. */
+  received: number;
+  answered: number;
+  status: number;
+  request: Buffer;
+  response: Buffer;
 }
 
 export interface ProxyStats {
@@ -151,13 +164,34 @@ export async function startProxy(options: ProxyOptions): Promise<LoopbackProxy> 
     });
   };
 
-  /** Streams the request to one backend and its answer back. */
-  const forward = (name: string, request: IncomingMessage, body: Readable, response: ServerResponse) => {
+  /** Streams the request to one backend and its answer back (copying both when observed). */
+  const forward = (
+    name: string,
+    request: IncomingMessage,
+    body: Readable,
+    response: ServerResponse,
+    observed?: Omit<ObservedExchange, 'answered' | 'status' | 'request' | 'response'>,
+  ) => {
     const upstream = upstreamRequest(name, request);
+    const sent: Buffer[] = [];
+    if (observed) body.on('data', (chunk: Buffer) => sent.push(chunk));
     upstream.on('response', (answer) => {
       response.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardHeaders(answer.headers));
       answer.pipe(response);
       answer.on('error', () => response.destroy());
+      if (observed) {
+        const received: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => received.push(chunk));
+        answer.on('end', () =>
+          options.observe?.exchange({
+            ...observed,
+            answered: Date.now(),
+            status: answer.statusCode ?? 502,
+            request: Buffer.concat(sent),
+            response: Buffer.concat(received),
+          }),
+        );
+      }
     });
     upstream.on('error', () => {
       if (!response.headersSent) {
@@ -231,6 +265,7 @@ export async function startProxy(options: ProxyOptions): Promise<LoopbackProxy> 
   const sockets = new Set<Socket>();
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
+    const received = Date.now();
     const url = new URL(request.url ?? '/', 'http://proxy.invalid');
     const classified = classify(request, url);
     stats.requests += 1;
@@ -314,7 +349,12 @@ export async function startProxy(options: ProxyOptions): Promise<LoopbackProxy> 
           body,
           response,
         );
-      } else forward(routed.to, request, body, response);
+      } else {
+        const observed = options.observe?.services.includes(classified.service)
+          ? { service: classified.service, operation: classified.operation, received }
+          : undefined;
+        forward(routed.to, request, body, response, observed);
+      }
     };
     if (latencyMs > 0) setTimeout(proceed, latencyMs);
     else proceed();

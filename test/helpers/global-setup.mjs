@@ -10,5 +10,7 @@ export default async function globalSetup() {
   process.env.AWS_SECRET_ACCESS_KEY = 'testing';
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_DEFAULT_REGION = 'us-east-1';
+  // The bench smoke test reads the emulator's CPU time.
+  process.env.TRIGGERVAULT_EMULATOR_PID = String(emulator.pid ?? '');
   globalThis.__emulator__ = emulator;
 }
