@@ -234,7 +234,7 @@ export async function s3Section(context: BenchContext): Promise<SectionResult> {
       label: 'known gap: copies stored with a SHA-256 (ours)',
       value: sha ? sha.with : null,
       unit: '',
-      note: `${sha?.with ?? '?'} of ${(sha?.with ?? 0) + (sha?.without ?? 0)}: the object backend ${gaps.copyChecksum ? 'returns' : 'returns no'} checksum in CopyObject results${gaps.ifMatchHonoured ? '' : ' and ignores CopySourceIfMatch'} (AWS does both); measured, not worked around`,
+      note: `${sha?.with ?? '?'} of ${(sha?.with ?? 0) + (sha?.without ?? 0)}: probed: the object backend ${gaps.copyChecksum ? 'returns a' : 'returns no'} checksum in CopyObject results and ${gaps.ifMatchHonoured ? 'refuses' : 'ignores'} a stale CopySourceIfMatch (AWS: a checksum, 412); measured, not worked around`,
     },
     {
       section: 'incremental',
