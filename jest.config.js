@@ -12,6 +12,12 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/helpers/global-setup.mjs',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.mjs',
+  setupFilesAfterEnv: [
+    // One owner per region among the test files (fails a file that uses a region another file uses).
+    '<rootDir>/test/helpers/region-claims.ts',
+    // Byte arrays compared as bytes, not element by element.
+    '<rootDir>/test/helpers/byte-equality.ts',
+  ],
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -18,6 +18,7 @@ import { localStateMachine, runStateMachineLocally } from '../src/local/runner.j
 import { manifestKey } from '../src/store/layout.js';
 import { readNdjsonPart } from '../src/store/ndjson-part.js';
 import { openStore } from '../src/store/open.js';
+import { type BudgetSummary, summarizeBudgets } from './lib/budget-summary.js';
 import { sequentialLambdaCapture } from './lib/lambda-baseline.js';
 
 export interface ChildItem {
@@ -46,6 +47,8 @@ export interface BackupResult extends Measured {
   items: ChildItem[];
   /** Milliseconds spent in each handler, summed over its calls (concurrent calls overlap). */
   handlerMs: Record<string, number>;
+  /** History events and payloads per execution, summed up (lib/budget-summary.ts). */
+  budgets: BudgetSummary;
 }
 
 export interface CopyLoopResult extends Measured {
@@ -111,7 +114,7 @@ async function backup(input: { store: string }): Promise<BackupResult> {
   const handlerMs: Record<string, number> = {};
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const { summary, stateTransitions } = await runStateMachineLocally('backup.asl.yaml', input, {
+  const { summary, stateTransitions, executions } = await runStateMachineLocally('backup.asl.yaml', input, {
     handlers: timedHandlers(handlerMs),
   });
   const ms = performance.now() - started;
@@ -141,6 +144,7 @@ async function backup(input: { store: string }): Promise<BackupResult> {
     handlerMs: Object.fromEntries(
       Object.entries(handlerMs).map(([name, spent]) => [name, Math.round(spent)]),
     ),
+    budgets: summarizeBudgets(executions),
   };
 }
 

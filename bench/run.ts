@@ -18,6 +18,7 @@ import { type BackendSet, startBackends } from './lib/backends.js';
 import { LoadSampler, machine, requireRclone } from './lib/env.js';
 import { PacingRecorder } from './lib/kinesis-pacing.js';
 import { type Figure, formatTable, verdict } from './lib/report.js';
+import { budgetsSection } from './lib/sections/budgets.js';
 import type { BenchContext, SectionResult, Sizes } from './lib/sections/context.js';
 import { dynamoSection } from './lib/sections/dynamodb.js';
 import { kinesisSection } from './lib/sections/kinesis.js';
@@ -75,8 +76,10 @@ const SECTIONS: [string, (context: BenchContext) => Promise<SectionResult>][] = 
   ['dynamodb', dynamoSection],
   ['kinesis', kinesisSection],
   ['lambda', lambdaSection],
+  // Step Functions budgets and change detection (bench/lib/sections/budgets.ts).
+  ['budgets', budgetsSection],
 ];
-const ORDER = ['s3', 'dynamodb', 'lambda', 'kinesis', 'incremental', 'memory', 'orchestration'];
+const ORDER = ['s3', 'dynamodb', 'lambda', 'kinesis', 'incremental', 'memory', 'orchestration', 'budgets'];
 
 const log = (line: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);

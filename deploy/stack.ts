@@ -8,15 +8,24 @@ import { lambdaTrust, ownLogs } from './permissions.js';
  * and the ASL files; serverless.yml reads them through deploy/stack.cjs:
  *   functions        one function per handler, on its own role
  *   resources        one IAM role (trust only) + one AWS::IAM::Policy per handler
- *   keyPrincipals    the handler roles that may use the backup key (BackupKey's key policy)
+ *   keyPrincipals    the handler roles that may use the backup key (BackupKey's key policy), and
+ *                    the backup state machine's role (its Distributed Map reads and writes the store)
  *   invoke.<machine> what each state machine's role may invoke: the functions of its Task states
- *   dependsOn.<m.>   the policies each state machine waits for
+ *   dependsOn.<m.>   the policies each state machine waits for (the backup machine also its own
+ *                    invoke and Map Run policies, deploy/resources/state-machines.yml)
  */
 
 export const MACHINE_FILES: Record<MachineName, string> = {
   backup: 'backup.asl.yaml',
   restore: 'restore.asl.yaml',
 };
+
+/**
+ * deploy/resources/state-machines.yml: the backup machine's role, which the key policy names (its
+ * Distributed Map reads the work lists and writes its results in the store), and its policies.
+ */
+const BACKUP_MACHINE_ROLE = 'StateMachineRole';
+const BACKUP_MACHINE_POLICIES = ['BackupStateMachineInvokePolicy', 'BackupStateMachineMapRunPolicy'];
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 export const roleOf = (spec: HandlerSpec) => `${logicalName(spec.name)}Role`;
@@ -104,13 +113,13 @@ export function buildStack() {
   return {
     functions: Object.fromEntries(HANDLERS.map((spec) => [spec.name, functionOfSpec(spec)])),
     resources: { Resources: Object.assign({}, ...HANDLERS.map(roleAndPolicy)) as Record<string, Cfn> },
-    keyPrincipals: HANDLERS.map((spec) => getAtt(roleOf(spec))),
+    keyPrincipals: [...HANDLERS.map((spec) => getAtt(roleOf(spec))), getAtt(BACKUP_MACHINE_ROLE)],
     invoke: {
       backup: invoked.backup.map((spec) => getAtt(functionOf(spec))),
       restore: invoked.restore.map((spec) => getAtt(functionOf(spec))),
     },
     dependsOn: {
-      backup: invoked.backup.map(policyOf),
+      backup: [...invoked.backup.map(policyOf), ...BACKUP_MACHINE_POLICIES],
       restore: invoked.restore.map(policyOf),
     },
   };

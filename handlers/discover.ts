@@ -14,8 +14,5 @@ const DiscoverInput = z.object({
   mode: z.enum(['full', 'redrive']).default('full'),
 });
 
-/** Discover: the work items of one region. */
-export const handler = taskHandler(DiscoverInput, 'discover input', async (input) => ({
-  region: input.region,
-  items: await discoverRegion(input),
-}));
+/** Discover: the work items of one region, saved in the store; answers their count and where they are. */
+export const handler = taskHandler(DiscoverInput, 'discover input', discoverRegion);

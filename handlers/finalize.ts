@@ -6,9 +6,11 @@ import { taskHandler } from '../src/lambda/task-handler.js';
 const FinalizeInput = z.object({
   runId: RunId,
   store: z.string(),
+  /** Verify's last answer: its damage is read from the store. */
   verification: z.object({
-    artifacts: z.number().int(),
-    damaged: z.array(z.object({ path: z.string(), problem: z.string() })),
+    attempt: z.string().min(1),
+    checks: z.number().int().nonnegative(),
+    damaged: z.number().int().nonnegative(),
   }),
 });
 

@@ -8,9 +8,13 @@ const PublishInput = z.object({
 });
 
 /** Publish: SNS summary and dead-lettered failures; targets come from the deployment's environment. */
-export const handler = taskHandler(PublishInput, 'publish input', (input) =>
-  publishRun(input.summary as unknown as RunSummary, {
-    topicArn: process.env.TRIGGERVAULT_TOPIC_ARN || undefined,
-    deadLetterQueueUrl: process.env.TRIGGERVAULT_DLQ_URL || undefined,
-  }),
+export const handler = taskHandler(PublishInput, 'publish input', (input, context) =>
+  publishRun(
+    input.summary as unknown as RunSummary,
+    {
+      topicArn: process.env.TRIGGERVAULT_TOPIC_ARN || undefined,
+      deadLetterQueueUrl: process.env.TRIGGERVAULT_DLQ_URL || undefined,
+    },
+    context,
+  ),
 );

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { RunId } from '../schemas/common.js';
-import { verifyRun } from '../src/backup/finalize.js';
+import { VerifyProgress, verifyStep } from '../src/backup/verify.js';
 import { taskHandler } from '../src/lambda/task-handler.js';
 
-/** Verify: re-reads every artifact of the run (sha256, size). */
-export const handler = taskHandler(z.object({ runId: RunId, store: z.string() }), 'verify input', verifyRun);
+const VerifyInput = z.object({
+  runId: RunId,
+  store: z.string(),
+  /** The previous invocation's answer; `{done: false}` alone (the first call) starts a new Verify. */
+  previous: z.union([VerifyProgress, z.object({ done: z.literal(false) }).strict()]),
+});
+
+/** Verify: one chunk of re-reading the run's artifacts; `done: false` asks to be called again. */
+export const handler = taskHandler(VerifyInput, 'verify input', ({ previous, ...ref }, context) =>
+  verifyStep({ ...ref, previous: 'attempt' in previous ? previous : undefined }, context),
+);

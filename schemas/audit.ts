@@ -59,3 +59,38 @@ export const RecoveryPoint = z.object({
     .default([]),
 });
 export type RecoveryPoint = z.infer<typeof RecoveryPoint>;
+
+/** What the deletion alarm counts, since the previous complete run. */
+export const DELETION_UNITS = ['functions', 'triggers', 'objects', 'items', 'records'] as const;
+export const DeletionUnit = z.enum(DELETION_UNITS);
+export type DeletionUnit = z.infer<typeof DeletionUnit>;
+
+/** How many of one unit disappeared since the previous run, of how many it held (in the regions and kinds both runs covered). */
+export const DeletionCount = z.object({
+  previous: z.number().int().nonnegative(),
+  deleted: z.number().int().nonnegative(),
+  /** deleted / previous, in percent (0 when the previous run held none). */
+  share: z.number().nonnegative(),
+  /** What disappeared, by name (capped): functions, triggers, object keys; tables and streams with how many fewer. */
+  names: z.array(z.string()),
+  /** Counted entry by entry (functions, triggers, objects), or as the drop of a count (items, records). */
+  exact: z.boolean(),
+});
+export type DeletionCount = z.infer<typeof DeletionCount>;
+
+/** The mass-deletion thresholds: a share of what the previous run held (percent), or a count (0: off). */
+export const DeletionThresholds = z.object({
+  share: z.number().min(0).max(100),
+  count: z.number().int().nonnegative(),
+});
+export type DeletionThresholds = z.infer<typeof DeletionThresholds>;
+
+/** What disappeared since the previous complete run (of the same policy), per unit. */
+export const DeletionReport = z.object({
+  previousRunId: z.string(),
+  units: z.partialRecord(DeletionUnit, DeletionCount),
+  thresholds: DeletionThresholds,
+  /** The units whose deletions reached a threshold: a mass deletion (the alarm's condition). */
+  massDeletion: z.array(DeletionUnit),
+});
+export type DeletionReport = z.infer<typeof DeletionReport>;

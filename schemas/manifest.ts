@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ChangeReport, RecoveryPoint } from './audit.js';
+import { ChangeReport, DeletionReport, RecoveryPoint } from './audit.js';
 import { KindName, RegionName, RunId } from './common.js';
+import { RunIndexRef } from './run-index.js';
 import { ItemResult } from './work-item.js';
 
 export const MANIFEST_FORMAT = 1;
@@ -30,5 +31,9 @@ export const Manifest = z.object({
   changes: ChangeReport.optional(),
   /** AWS Backup recovery points the run made. */
   recoveryPoints: z.array(RecoveryPoint).optional(),
+  /** What disappeared since the previous complete run: functions, triggers, objects, items, records. */
+  deletions: DeletionReport.optional(),
+  /** The run's search index (runs/<runId>/index.json). */
+  index: RunIndexRef.optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;

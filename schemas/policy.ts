@@ -57,6 +57,12 @@ export const Retention = z
     minAgeDays: z.number().min(0).max(36_500).default(1),
     /** A run without a manifest older than this is an abandoned attempt, and goes. */
     incompleteAfterDays: z.number().min(1).max(36_500).default(7),
+    /**
+     * While the newest complete run recorded a mass deletion (the mass-deletion alarm's condition:
+     * functions, triggers, objects, items or records gone past the threshold), delete none of the
+     * policy's runs: the runs from before the deletion stay until a run without one follows.
+     */
+    holdOnMassDeletion: z.boolean().default(false),
   })
   .strict();
 export type Retention = z.infer<typeof Retention>;

@@ -16,11 +16,24 @@ export const NameSuffix = z.string().regex(/^[A-Za-z0-9_-]{1,24}$/, 'must be 1-2
 
 const ArnLike = z.string().regex(/^arn:[^:]+:[^:]+:/, 'must be an ARN');
 
-/** Input of the restore state machine. */
+/** A point in time as the state machines take it: ISO 8601 with a zone (`Z` or an offset). */
+export const PointInTime = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO 8601 time with a zone, such as 2026-11-25T14:00:00Z',
+});
+
+/** Exactly one of `run` and `asOf` says what a restore or drill restores. */
+const oneSource = (input: { run?: string; asOf?: string }, context: z.core.$RefinementCtx) => {
+  if (input.run !== undefined && input.asOf !== undefined)
+    context.addIssue({ code: 'custom', path: ['asOf'], message: 'cannot be combined with run' });
+};
+
+/** Input of the restore state machine: a run, or a point in time (`asOf`: per resource, the newest run holding it). */
 export const RestoreInput = z
   .object({
     store: z.string().min(1).max(1024),
-    run: RunId,
+    run: RunId.optional(),
+    asOf: PointInTime.optional(),
     regions: z.array(RegionName).min(1).max(40).optional(),
     targetRegion: RegionName.optional(),
     only: z.array(Selector).max(1000).optional(),
@@ -33,7 +46,12 @@ export const RestoreInput = z
     /** Where restored stream mappings start reading: LATEST (default) or the recorded position. */
     startingPosition: z.enum(['LATEST', 'RECORDED']).default('LATEST'),
   })
-  .strict();
+  .strict()
+  .superRefine((input, context) => {
+    oneSource(input, context);
+    if (input.run === undefined && input.asOf === undefined)
+      context.addIssue({ code: 'custom', path: ['run'], message: 'is required (or asOf, a point in time)' });
+  });
 export type RestoreInput = z.input<typeof RestoreInput>;
 export type RestoreOptions = z.output<typeof RestoreInput>;
 
@@ -46,13 +64,16 @@ export const DrillInput = z
     drill: z.literal(true),
     store: z.string().min(1).max(1024).optional(),
     run: RunId.optional(),
+    /** Drill the point in time instead of the latest complete run. */
+    asOf: PointInTime.optional(),
     regions: z.array(RegionName).min(1).max(40).optional(),
     /** A scratch region to restore into (one source region); the names get the drill's suffix all the same. */
     targetRegion: RegionName.optional(),
     only: z.array(Selector).max(1000).optional(),
     roleMap: z.record(ArnLike, ArnLike).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(oneSource);
 export type DrillInput = z.input<typeof DrillInput>;
 
 /** Everything the ARN mapper needs; plain JSON so it can be stored with the plan. */
@@ -82,7 +103,8 @@ export const RegionPlan = z.object({
   source: RegionName,
   target: RegionName,
   mapping: ArnMapSpec,
-  resources: z.array(z.object({ kind: KindName, name: ResourceName })),
+  /** `run`: the run the resource comes from, when not the plan's (a point-in-time restore records each). */
+  resources: z.array(z.object({ kind: KindName, name: ResourceName, run: RunId.optional() })),
   /** Triggers grouped so that those sharing a source (one bucket's notification configuration) run in order. */
   triggerGroups: z.array(z.object({ key: z.string(), triggers: z.array(TriggerRef) })),
   /** Items not restored: `blocked` when there is nothing to restore from, `skipped` when the kind cannot restore yet. */
@@ -100,7 +122,10 @@ export type RegionPlan = z.infer<typeof RegionPlan>;
 export const RestorePlan = z.object({
   format: z.literal(1),
   restoreId: z.string(),
+  /** The run restored; for a point in time, the newest run at or before it (the restore is kept beside it). */
   run: RunId,
+  /** A point-in-time restore: each resource from the newest run at or before this time that holds it. */
+  asOf: z.string().optional(),
   store: z.string(),
   createdAt: z.string(),
   options: z.object({

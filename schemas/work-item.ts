@@ -9,6 +9,12 @@ export const WorkItem = z.object({
   kind: KindName,
   name: ResourceName,
   cursor: z.unknown().optional(),
+  /**
+   * What a cheap region listing showed of the resource when Discover ran (a kind's `fingerprints`,
+   * e.g. a function's configuration and versions from ListFunctions): the kind compares it with the
+   * previous run's to skip an unchanged resource's full capture.
+   */
+  fingerprint: z.string().max(128).optional(),
 });
 export type WorkItem = z.infer<typeof WorkItem>;
 

@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DeletionReport, DeletionUnit } from '../schemas/audit.js';
 import type { ItemResult } from '../schemas/work-item.js';
 
 /**
@@ -68,4 +69,29 @@ export function runMetrics(run: RunMetricsInput): Metrics {
 
 export function recordRunMetrics(run: RunMetricsInput): void {
   if (metricsEnabled()) runMetrics(run).publishStoredMetrics();
+}
+
+/**
+ * What disappeared since the previous run, per unit (functions, triggers, objects, items, records):
+ * `Deleted` (count) and `DeletedShare` (percent of what the previous run held), dimensions `service`
+ * and `unit` only (no policy, no region): the stack's mass-deletion alarms
+ * (deploy/resources/deletion-alarms.yml) name exactly these.
+ */
+export function deletionMetrics(deletions: DeletionReport, policy?: string): Metrics[] {
+  return (
+    Object.entries(deletions.units) as [DeletionUnit, NonNullable<DeletionReport['units'][DeletionUnit]>][]
+  ).map(([unit, count]) => {
+    const metrics = newMetrics();
+    metrics.addDimensions({ unit });
+    metrics.addMetric('Deleted', MetricUnit.Count, count.deleted);
+    metrics.addMetric('DeletedShare', MetricUnit.Percent, count.share);
+    metrics.addMetadata('previousRunId', deletions.previousRunId);
+    metrics.addMetadata('policy', policy ?? 'none');
+    return metrics;
+  });
+}
+
+export function recordDeletionMetrics(deletions: DeletionReport, policy?: string): void {
+  if (metricsEnabled())
+    for (const metrics of deletionMetrics(deletions, policy)) metrics.publishStoredMetrics();
 }

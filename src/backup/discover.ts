@@ -9,8 +9,9 @@ import { KINDS, kindModule } from '../kinds/index.js';
 import type { ResourceKind, Wiring } from '../kinds/types.js';
 import { selectForRun } from '../policy/select.js';
 import { RunCatalog } from '../store/catalog.js';
-import { workKey } from '../store/layout.js';
+import { redriveWorkKey, workKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
+import { type WorkListRef, workListRef } from '../store/work-list.js';
 
 export type DiscoverInput = Pick<
   RunPlan,
@@ -53,41 +54,75 @@ const NAME_FIELDS: Partial<Record<KindName, 'tables' | 'buckets' | 'streams'>> =
 export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promise<WorkItem[]> {
   const { region, include } = input;
   const items: WorkItem[] = [];
-  const add = (kind: KindName, names: string[]) => {
-    for (const name of [...new Set(names)].sort())
-      items.push({ runId: input.runId, store: input.store, region, kind, name });
+  const add = async (kind: KindName, names: string[]) => {
+    const unique = [...new Set(names)].sort();
+    const fingerprints = (await kindModule(kind).fingerprints?.(region, unique)) ?? {};
+    for (const name of unique)
+      items.push({
+        runId: input.runId,
+        store: input.store,
+        region,
+        kind,
+        name,
+        fingerprint: fingerprints[name],
+      });
   };
   const functions = include.includes('lambda-function')
     ? await kindModule('lambda-function').discover(region, { patterns: ['*'] })
     : [];
-  add('lambda-function', functions);
+  await add('lambda-function', functions);
   // The sources of the functions' triggers are read only for the kinds the run includes.
   const wiring = wiringOf(region, functions);
   for (const [kind, module] of Object.entries(KINDS) as [KindName, ResourceKind][]) {
     if (kind === 'lambda-function' || !include.includes(kind)) continue;
     const field = NAME_FIELDS[kind];
     const patterns = [...(field ? input[field] : []), ...((await module.wiredTo?.(wiring)) ?? [])];
-    add(kind, patterns.length ? await module.discover(region, { patterns }) : []);
+    await add(kind, patterns.length ? await module.discover(region, { patterns }) : []);
   }
   return items;
 }
 
-/**
- * Lists the work of one region: every function, and the tables, buckets and streams that either
- * the run input names (globs) or the functions' triggers use. Writes the list to the store too.
- */
-export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> {
+/** What Discover answers: how many items, and where their list is (the Distributed Map reads it). */
+export interface DiscoveredRegion {
+  region: string;
+  items: number;
+  work: WorkListRef;
+}
+
+/** The work of one region, listed and selected (see discoverRegion), not yet saved. */
+export async function regionWork(input: DiscoverInput): Promise<WorkItem[]> {
   if (input.mode === 'redrive') return failedItems(input);
   const items = await listRegionItems(input);
   const store = openStore(input.store);
   const backupBucket = store.url.startsWith('s3://') ? store.url.slice(5).split('/')[0] : undefined;
-  const selected = await selectForRun(
+  return selectForRun(
     store,
     input.runId,
     items.filter((item) => !(item.kind === 's3-bucket' && item.name === backupBucket)),
   );
-  await store.putJson(workKey(input.runId, input.region), selected);
-  return selected;
+}
+
+/** Writes a region's work list to the store and answers the reference the Distributed Map reads. */
+export async function saveWorkList(input: DiscoverInput, items: WorkItem[]): Promise<DiscoveredRegion> {
+  const store = openStore(input.store);
+  const key =
+    input.mode === 'redrive' ? redriveWorkKey(input.runId, input.region) : workKey(input.runId, input.region);
+  await store.putJson(key, items);
+  return {
+    region: input.region,
+    items: items.length,
+    work: workListRef(store, key, input.runId, input.region),
+  };
+}
+
+/**
+ * Lists the work of one region: every function, and the tables, buckets and streams that either
+ * the run input names (globs) or the functions' triggers use; a redrive, the run's failed items.
+ * The list goes to the store (a redrive's next to the run's own), never into the state: the state
+ * carries only its reference, whatever the size of the account.
+ */
+export async function discoverRegion(input: DiscoverInput): Promise<DiscoveredRegion> {
+  return saveWorkList(input, await regionWork(input));
 }
 
 /** A redrive re-processes exactly the items of the run that did not finish well in this region. */

@@ -1,29 +1,70 @@
+import { z } from 'zod';
 import { parseOrThrow } from '../../schemas/common.js';
 import { MANIFEST_FORMAT, Manifest } from '../../schemas/manifest.js';
 import { RunPlan } from '../../schemas/run-input.js';
+import { type ItemResult, WorkItem } from '../../schemas/work-item.js';
 import { TriggervaultError } from '../errors.js';
 import { afterManifest, manifestAdditions, type PolicyOutcome } from '../policy/finalize-policy.js';
 import { RunCatalog } from '../store/catalog.js';
-import { type Damage, distinctArtifacts, verifyArtifacts } from '../store/integrity.js';
-import { manifestKey, planKey } from '../store/layout.js';
+import { distinctArtifacts } from '../store/integrity.js';
+import { manifestKey, planKey, workKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
+import type { BackupStore } from '../store/store.js';
+import { damageFound, type VerifyProgress } from './verify.js';
+
+export { verifyRun } from './verify.js';
 
 export interface RunRef {
   runId: string;
   store: string;
 }
 
-export interface VerifyOutcome {
-  artifacts: number;
-  damaged: Damage[];
+/** What Finalize needs of a finished Verify: the damage itself is read from the store. */
+export type VerifyOutcome = Pick<VerifyProgress, 'attempt' | 'checks' | 'damaged'>;
+
+const itemId = (item: { region: string; kind: string; name: string }) =>
+  `${item.region}|${item.kind}|${item.name}`;
+
+/**
+ * The items the work lists of the run's regions name but that have no result: their child
+ * execution ended without recording anything (even RecordFailure failed). They are failures.
+ */
+async function unrecordedItems(
+  store: BackupStore,
+  plan: RunPlan,
+  results: ItemResult[],
+): Promise<ItemResult[]> {
+  const recorded = new Set(results.map(itemId));
+  const missing: ItemResult[] = [];
+  for (const region of plan.regions) {
+    const listed = await store.getJson(workKey(plan.runId, region));
+    if (listed === undefined) continue;
+    for (const item of parseOrThrow(z.array(WorkItem), listed, `work list of ${region}`))
+      if (!recorded.has(itemId(item)))
+        missing.push({
+          region: item.region,
+          kind: item.kind,
+          name: item.name,
+          status: 'failed',
+          artifacts: [],
+          error: { name: 'FailureNotRecorded', message: 'the item ended without recording a result' },
+        });
+  }
+  return missing;
 }
 
-/** The Verify state: re-reads every artifact the run's items recorded. */
-export async function verifyRun(ref: RunRef): Promise<VerifyOutcome> {
-  const store = openStore(ref.store);
-  const artifacts = distinctArtifacts(await new RunCatalog(store).itemResults(ref.runId));
-  return { artifacts: artifacts.length, damaged: await verifyArtifacts(store, artifacts) };
-}
+/** An item still `running` at Finalize stopped between chunks and its failure could not be recorded. */
+const stoppedBetweenChunks = (item: ItemResult): ItemResult =>
+  item.status === 'running'
+    ? {
+        ...item,
+        status: 'failed',
+        error: {
+          name: 'FailureNotRecorded',
+          message: 'the item stopped between chunks without recording why',
+        },
+      }
+    : item;
 
 export interface RunSummary {
   runId: string;
@@ -39,8 +80,9 @@ export interface RunSummary {
 const FINALIZE_MARGIN_MS = 30_000;
 
 /**
- * The Finalize state: writes manifest.json last. Items still `running` mean the run is not
- * finished; that is an error, so no manifest can claim success for it.
+ * The Finalize state: writes manifest.json last. Every item of the work lists is in it: an item
+ * without a result, or still `running` (its child execution ended without recording why, see the
+ * ASL's FailureNotRecorded), is a failed item, so the manifest says partial, never succeeded.
  */
 export async function finalizeRun(
   ref: RunRef & { verification: VerifyOutcome },
@@ -49,16 +91,16 @@ export async function finalizeRun(
   const store = openStore(ref.store);
   const deadline = Date.now() + context.remainingMs - FINALIZE_MARGIN_MS;
   const plan = parseOrThrow(RunPlan, await store.getJson(planKey(ref.runId)), `plan of run ${ref.runId}`);
-  const items = await new RunCatalog(store).itemResults(ref.runId);
-  const unfinished = items.filter((item) => item.status === 'running');
-  if (unfinished.length) {
-    throw new TriggervaultError(
-      `run ${ref.runId} has unfinished items: ${unfinished.map((item) => `${item.kind}:${item.name}`).join(', ')}`,
-    );
-  }
+  const results = (await new RunCatalog(store).itemResults(ref.runId)).map(stoppedBetweenChunks);
+  const items = [...results, ...(await unrecordedItems(store, plan, results))];
   const failed = items.filter((item) => item.status === 'failed');
   const artifacts = distinctArtifacts(items);
-  const damaged = ref.verification.damaged.map((damage) => damage.path);
+  const found = await damageFound(store, ref.runId, ref.verification.attempt);
+  if (found.length !== ref.verification.damaged)
+    throw new TriggervaultError(
+      `run ${ref.runId}: Verify reported ${ref.verification.damaged} damaged artifacts, its files hold ${found.length}`,
+    );
+  const damaged = found.map((damage) => damage.path);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     runId: ref.runId,
@@ -67,7 +109,7 @@ export async function finalizeRun(
     finishedAt: new Date().toISOString(),
     regions: plan.regions,
     include: plan.include,
-    verified: { artifacts: ref.verification.artifacts, damaged },
+    verified: { artifacts: ref.verification.checks, damaged },
     totals: {
       items: items.length,
       failed: failed.length,

@@ -6,7 +6,7 @@ export interface Progress {
 }
 
 /**
- * Per-region progress read from Task outputs alone (Discover's `{region, items}` and each item's
+ * Per-region progress read from Task outputs alone (Discover's `{region, items: count}` and each item's
  * final `{region, done: true, status}`), so the local runner and the deployed-execution follower
  * report the same way.
  */
@@ -19,8 +19,8 @@ export class ProgressTracker {
     if (!output || typeof output !== 'object') return;
     const result = output as { region?: unknown; items?: unknown; done?: unknown; status?: unknown };
     if (typeof result.region !== 'string') return;
-    if (Array.isArray(result.items))
-      this.update(result.region, (entry) => (entry.total = (result.items as unknown[]).length));
+    if (typeof result.items === 'number')
+      this.update(result.region, (entry) => (entry.total = result.items as number));
     else if (result.done === true) {
       this.update(result.region, (entry) => {
         entry.done += 1;

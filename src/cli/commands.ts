@@ -1,13 +1,15 @@
 import { parseOrThrow } from '../../schemas/common.js';
 import type { Manifest } from '../../schemas/manifest.js';
 import type { RunInput } from '../../schemas/run-input.js';
+import type { Artifact } from '../../schemas/work-item.js';
 import type { RunSummary } from '../backup/finalize.js';
 import { findPolicy, loadPolicyFile } from '../policy/load.js';
-import { RunCatalog, type RunListing } from '../store/catalog.js';
-import { verifyArtifacts } from '../store/integrity.js';
+import { pointInTimeOf } from '../restore/sources.js';
+import { RunCatalog, type RunHoldings, type RunListing } from '../store/catalog.js';
+import { distinctArtifacts, verifyArtifacts } from '../store/integrity.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
-import { BackupFlags, ListFlags, RunFlags } from './flags.js';
+import { BackupFlags, ListFlags, RunFlags, VerifyFlags } from './flags.js';
 import { createOutput, type Output, table } from './output.js';
 
 /** Per-region counts of a finished run. */
@@ -79,26 +81,49 @@ export async function completeManifest(
   return manifest;
 }
 
-/** `verify`: re-reads every artifact of a run; exit 1 names each damaged one. */
+/** The artifacts to verify: a run's, or those of every resource of a point in time (from its own run). */
+async function artifactsToVerify(
+  store: BackupStore,
+  flags: { run?: string; asOf?: string; json: boolean },
+  out: Output,
+): Promise<{ what: string; artifacts: Artifact[]; notHeld: string[] } | undefined> {
+  if (flags.asOf) {
+    const picture = await pointInTimeOf(store, new Date(flags.asOf), '--as-of');
+    const held = picture.resources.filter((resource) => resource.runId !== undefined);
+    const runs = new Set(held.map((resource) => resource.runId));
+    return {
+      what: `point in time ${flags.asOf} (${held.length} resources from ${runs.size} runs)`,
+      artifacts: distinctArtifacts(held.map((resource) => resource.item)),
+      notHeld: picture.resources
+        .filter((resource) => resource.runId === undefined)
+        .map((resource) => `${resource.region} ${resource.kind} ${resource.name}`),
+    };
+  }
+  const manifest = await completeManifest(store, flags.run as string, out);
+  if (!manifest) return undefined;
+  return { what: `run ${flags.run}`, artifacts: distinctArtifacts(manifest.items), notHeld: [] };
+}
+
+/**
+ * `verify`: re-reads every artifact of a run (or of a point in time); exit 1 names each damaged one.
+ * Resources no run held ok at the point in time are listed; they have nothing to verify.
+ */
 export async function verifyCommand(rawFlags: unknown): Promise<number> {
-  const flags = parseOrThrow(RunFlags, rawFlags, 'flags');
+  const flags = parseOrThrow(VerifyFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
   const store = openStore(flags.bucket);
-  const manifest = await completeManifest(store, flags.run, out);
-  if (!manifest) return 1;
-  const artifacts = [
-    ...new Map(
-      manifest.items.flatMap((item) => item.artifacts).map((artifact) => [artifact.path, artifact]),
-    ).values(),
-  ];
+  const chosen = await artifactsToVerify(store, flags, out);
+  if (!chosen) return 1;
+  const { what, artifacts, notHeld } = chosen;
   const damaged = await verifyArtifacts(store, artifacts);
-  out.result({ runId: flags.run, artifacts: artifacts.length, damaged }, () =>
-    damaged.length
-      ? [
-          `run ${flags.run}: ${damaged.length} of ${artifacts.length} artifacts damaged`,
-          ...damaged.map((d) => `DAMAGED ${d.path}: ${d.problem}`),
-        ].join('\n')
-      : `run ${flags.run}: all ${artifacts.length} artifacts intact`,
+  out.result({ runId: flags.run, asOf: flags.asOf, artifacts: artifacts.length, damaged, notHeld }, () =>
+    [
+      damaged.length
+        ? `${what}: ${damaged.length} of ${artifacts.length} artifacts damaged`
+        : `${what}: all ${artifacts.length} artifacts intact`,
+      ...damaged.map((d) => `DAMAGED ${d.path}: ${d.problem}`),
+      ...notHeld.map((name) => `NOT HELD ${name}: failed in every run at or before the time`),
+    ].join('\n'),
   );
   return damaged.length ? 1 : 0;
 }
@@ -113,11 +138,42 @@ export async function listCommand(rawFlags: unknown): Promise<number> {
   const runs = await listRuns(openStore(flags.bucket));
   out.result(runs, () =>
     table(
-      ['run', 'status', 'items', 'failed', 'bytes'],
-      runs.map((run) => [run.runId, run.status, run.items ?? '-', run.failed ?? '-', run.bytes ?? '-']),
+      ['run', 'status', 'items', 'failed', 'bytes', 'regions', 'holds'],
+      runs.map((run) => [
+        run.runId,
+        run.status,
+        run.items ?? '-',
+        run.failed ?? '-',
+        run.bytes ?? '-',
+        run.holds?.regions.join(',') ?? '-',
+        run.holds ? describeHoldings(run.holds) : '-',
+      ]),
     ),
   );
   return 0;
+}
+
+/** What a run holds in one line: per kind (every region), resources and the data units stored. */
+export function describeHoldings(holds: RunHoldings): string {
+  const kinds = new Map<string, { resources: number; failed: number; units: Map<string, number> }>(
+    holds.kinds.map((kind) => [kind, { resources: 0, failed: 0, units: new Map() }]),
+  );
+  for (const holding of holds.holdings) {
+    const entry = kinds.get(holding.kind) ?? { resources: 0, failed: 0, units: new Map() };
+    kinds.set(holding.kind, entry);
+    entry.resources += holding.resources;
+    entry.failed += holding.failed;
+    for (const [unit, count] of Object.entries(holding.units))
+      entry.units.set(unit, (entry.units.get(unit) ?? 0) + (count ?? 0));
+  }
+  return [...kinds]
+    .map(([kind, entry]) => {
+      const units = [...entry.units].map(([unit, count]) => `${count} ${unit}`);
+      const failed = entry.failed ? [`${entry.failed} failed`] : [];
+      const detail = [...failed, ...units];
+      return `${entry.resources} ${kind}${detail.length ? ` (${detail.join(', ')})` : ''}`;
+    })
+    .join('; ');
 }
 
 /**

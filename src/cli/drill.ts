@@ -1,10 +1,11 @@
 import { parseOrThrow } from '../../schemas/common.js';
 import type { DrillInput } from '../../schemas/restore.js';
 import type { DrillItem, DrillReport, DrillSummary } from '../restore/drill.js';
+import { pointInTimeOf } from '../restore/sources.js';
 import { openStore } from '../store/open.js';
 import { DrillFlags } from './flags.js';
 import { createOutput, table } from './output.js';
-import { runRestoreMachine } from './restore.js';
+import { describePointInTime, pointInTimeJson, runRestoreMachine } from './restore.js';
 
 const show = (value: unknown): string => (value === undefined ? '(none)' : JSON.stringify(value));
 
@@ -62,11 +63,18 @@ export async function drillCommand(rawFlags: unknown): Promise<number> {
       drill: true,
       store: store.url,
       run: flags.run,
+      asOf: flags.asOf,
       regions: flags.regions,
       targetRegion: flags.targetRegion,
     }),
   );
+  // A time before every run fails here, naming the flag, before anything is restored.
+  const picture = flags.asOf
+    ? await pointInTimeOf(store, new Date(flags.asOf), '--as-of', flags.regions)
+    : undefined;
   const { summary, report } = await runRestoreMachine<DrillSummary, DrillReport>(store, input);
-  out.result(report, () => formatDrillReport(report));
+  out.result(picture ? { ...report, pointInTime: pointInTimeJson(picture) } : report, () =>
+    [formatDrillReport(report), ...(picture ? describePointInTime(picture) : [])].join('\n'),
+  );
   return summary.status === 'passed' ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KindName, RegionName, RunId } from '../../schemas/common.js';
-import { NameSuffix, Selector } from '../../schemas/restore.js';
+import { NameSuffix, PointInTime, Selector } from '../../schemas/restore.js';
 
 /** A comma-separated flag value as its non-empty, trimmed parts. */
 const commaList = z.string().transform((value) =>
@@ -29,6 +29,55 @@ export const BackupFlags = z.object({
 });
 
 export const RunFlags = z.object({ bucket: StoreFlag, run: RunId, json: z.boolean().default(false) });
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const RELATIVE =
+  /^(\d{1,6})\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)(\s+ago)?$/i;
+
+/**
+ * `--as-of`: a point in time, as ISO 8601 with a zone (`2026-11-25T14:00:00Z`, `…+01:00`), or how
+ * long ago (`90m`, `36h`, `2d`, `1w`, also written `2 days ago`), or `now`. Undefined when it is neither.
+ */
+export function parsePointInTime(value: string, now = new Date()): Date | undefined {
+  const text = value.trim();
+  if (/^now$/i.test(text)) return now;
+  const relative = RELATIVE.exec(text);
+  if (relative) {
+    const unit = (relative[2] as string).toLowerCase();
+    const ms = UNIT_MS[unit.startsWith('mi') || unit === 'm' ? 'm' : (unit[0] as string)] as number;
+    return new Date(now.getTime() - Number(relative[1]) * ms);
+  }
+  return PointInTime.safeParse(text).success ? new Date(text) : undefined;
+}
+
+/** The `--as-of` flag, resolved to an absolute ISO time (what the state machines take). */
+export const AsOfFlag = z.string().transform((value, context) => {
+  const time = parsePointInTime(value);
+  if (time) return time.toISOString();
+  context.addIssue({
+    code: 'custom',
+    message: 'must be an ISO 8601 time with a zone (2026-11-25T14:00:00Z) or how long ago (90m, 36h, 2d, 1w)',
+  });
+  return z.NEVER;
+});
+
+/** `--run` or `--as-of`, not both (`--run` may also be optional: the drill's default is the latest run). */
+const runOrAsOf =
+  (required: boolean) => (flags: { run?: string; asOf?: string }, context: z.core.$RefinementCtx) => {
+    if (flags.run !== undefined && flags.asOf !== undefined)
+      context.addIssue({ code: 'custom', path: ['asOf'], message: '--as-of cannot be combined with --run' });
+    else if (required && flags.run === undefined && flags.asOf === undefined)
+      context.addIssue({ code: 'custom', path: ['run'], message: 'give --run RUN or --as-of TIME' });
+  };
+
+export const VerifyFlags = z
+  .object({
+    bucket: StoreFlag,
+    run: RunId.optional(),
+    asOf: AsOfFlag.optional(),
+    json: z.boolean().default(false),
+  })
+  .superRefine(runOrAsOf(true));
 export const ListFlags = z.object({ bucket: StoreFlag, json: z.boolean().default(false) });
 export const EmulatorFlags = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(0),
@@ -39,25 +88,31 @@ const pairs = commaList
   .pipe(z.array(z.string().regex(/^arn:[^=]+=arn:[^=]+$/, 'must be old-role-arn=new-role-arn')).min(1))
   .transform((entries) => Object.fromEntries(entries.map((entry) => entry.split('=') as [string, string])));
 
-export const RestoreFlags = z.object({
-  bucket: StoreFlag,
-  run: RunId,
-  regions: csv(RegionName).optional(),
-  targetRegion: RegionName.optional(),
-  only: csv(Selector).optional(),
-  nameSuffix: NameSuffix.optional(),
-  roleMap: pairs.optional(),
-  startingPosition: z.enum(['latest', 'recorded']).optional(),
-  edge: z.boolean().default(false),
-  dryRun: z.boolean().default(false),
-  force: z.boolean().default(false),
-  json: z.boolean().default(false),
-});
+export const RestoreFlags = z
+  .object({
+    bucket: StoreFlag,
+    run: RunId.optional(),
+    asOf: AsOfFlag.optional(),
+    regions: csv(RegionName).optional(),
+    targetRegion: RegionName.optional(),
+    only: csv(Selector).optional(),
+    nameSuffix: NameSuffix.optional(),
+    roleMap: pairs.optional(),
+    startingPosition: z.enum(['latest', 'recorded']).optional(),
+    edge: z.boolean().default(false),
+    dryRun: z.boolean().default(false),
+    force: z.boolean().default(false),
+    json: z.boolean().default(false),
+  })
+  .superRefine(runOrAsOf(true));
 
-export const DrillFlags = z.object({
-  bucket: StoreFlag,
-  run: RunId.optional(),
-  regions: csv(RegionName).optional(),
-  targetRegion: RegionName.optional(),
-  json: z.boolean().default(false),
-});
+export const DrillFlags = z
+  .object({
+    bucket: StoreFlag,
+    run: RunId.optional(),
+    asOf: AsOfFlag.optional(),
+    regions: csv(RegionName).optional(),
+    targetRegion: RegionName.optional(),
+    json: z.boolean().default(false),
+  })
+  .superRefine(runOrAsOf(false));

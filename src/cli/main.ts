@@ -72,9 +72,13 @@ export function buildProgram(): Command {
     .action((flags) => exitWith(async () => (await commands()).backupCommand(flags)));
   program
     .command('verify')
-    .description('re-read every artifact of a run; exit 1 naming the damaged ones')
+    .description('re-read every artifact of a run (or a point in time); exit 1 naming the damaged ones')
     .requiredOption('--bucket <bucket>', 'backup store')
-    .requiredOption('--run <run>', 'run id')
+    .option('--run <run>', 'run id')
+    .option(
+      '--as-of <time>',
+      'a point in time (ISO 8601 such as 2026-11-25T14:00:00Z, or how long ago: 90m, 36h, 2d, 1w): per resource, the newest run at or before it',
+    )
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).verifyCommand(flags)));
   program
@@ -108,7 +112,11 @@ export function buildProgram(): Command {
       'restore functions and their triggers from a run (compares first; --dry-run prints the plan)',
     )
     .requiredOption('--bucket <bucket>', 'backup store')
-    .requiredOption('--run <run>', 'run id')
+    .option('--run <run>', 'run id (or --as-of)')
+    .option(
+      '--as-of <time>',
+      'a point in time (ISO 8601 such as 2026-11-25T14:00:00Z, or how long ago: 90m, 36h, 2d, 1w): per resource, the newest run at or before it',
+    )
     .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
     .option('--target-region <region>', 'restore into this region instead (one source region)')
     .option('--only <selectors>', 'comma-separated kind:name globs, such as lambda-function:orders-*')
@@ -133,6 +141,10 @@ export function buildProgram(): Command {
     )
     .requiredOption('--bucket <bucket>', 'backup store')
     .option('--run <run>', 'run id (default: the latest complete run)')
+    .option(
+      '--as-of <time>',
+      'a point in time (ISO 8601 such as 2026-11-25T14:00:00Z, or how long ago: 90m, 36h, 2d, 1w): per resource, the newest run at or before it',
+    )
     .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
     .option('--target-region <region>', 'restore into this scratch region instead (one source region)')
     .option('--json', 'machine-readable output')
@@ -143,6 +155,23 @@ export function buildProgram(): Command {
     .requiredOption('--bucket <bucket>', 'backup store')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).listCommand(flags)));
+  program
+    .command('find')
+    .description(
+      'which runs hold a function, trigger, object key or item key (a glob), and when it changed; exit 1: none',
+    )
+    .argument(
+      '<pattern>',
+      'glob (* and ?) on the whole name: function, trigger id or source, object key, item key',
+    )
+    .requiredOption('--bucket <bucket>', 'backup store')
+    .option('--what <kinds>', 'comma-separated: function,trigger,object,item (default: all)')
+    .option('--in <globs>', 'only in these functions (triggers), buckets (objects) or tables (items)')
+    .option('--regions <list>', 'comma-separated regions (default: all)')
+    .option('--json', 'machine-readable output')
+    .action((pattern, flags) =>
+      exitWith(async () => (await import('./find.js')).findCommand({ ...flags, pattern })),
+    );
   const policyCommands = () => import('./policy-commands.js');
   program
     .command('plan')
@@ -163,10 +192,11 @@ export function buildProgram(): Command {
     .action((flags) => exitWith(async () => (await policyCommands()).pruneCommand(flags)));
   program
     .command('report')
-    .description('write a self-contained HTML report of a run')
+    .description('write a self-contained HTML report of a run, or plots over the last N runs')
     .requiredOption('--bucket <bucket>', 'backup store')
-    .requiredOption('--run <run>', 'run id')
-    .option('--out <file>', 'HTML file to write (default: triggervault-report-RUN.html)')
+    .option('--run <run>', 'run id')
+    .option('--runs <n>', 'instead: the last N complete runs on one page, plotted run by run')
+    .option('--out <file>', 'HTML file to write (default: triggervault-report-RUN.html, -last-N.html)')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await policyCommands()).reportCommand(flags)));
   program

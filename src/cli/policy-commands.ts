@@ -8,6 +8,8 @@ import { DEFAULT_POLICY_FILE, findPolicy, loadPolicyFile } from '../policy/load.
 import { NO_POLICY, pruneStore } from '../policy/prune.js';
 import { renderRunReport } from '../report/html.js';
 import { readDrill, summarizeRun } from '../report/run-report.js';
+import { readTrend } from '../report/trend.js';
+import { renderTrendReport } from '../report/trend-html.js';
 import { openStore } from '../store/open.js';
 import { openCopyStore, replicateRun } from '../store/replicate.js';
 import { completeManifest } from './commands.js';
@@ -31,12 +33,21 @@ export const PruneFlags = z.object({
   json: z.boolean().default(false),
 });
 
-export const ReportFlags = z.object({
-  bucket: StoreFlag,
-  run: RunId,
-  out: z.string().min(1).optional(),
-  json: z.boolean().default(false),
-});
+export const ReportFlags = z
+  .object({
+    bucket: StoreFlag,
+    run: RunId.optional(),
+    /** The last N complete runs on one page, plotted (instead of one run). */
+    runs: z.coerce.number().int().min(1).max(1000).optional(),
+    out: z.string().min(1).optional(),
+    json: z.boolean().default(false),
+  })
+  .superRefine((flags, context) => {
+    if (flags.run !== undefined && flags.runs !== undefined)
+      context.addIssue({ code: 'custom', path: ['runs'], message: '--runs cannot be combined with --run' });
+    else if (flags.run === undefined && flags.runs === undefined)
+      context.addIssue({ code: 'custom', path: ['run'], message: 'give --run RUN or --runs N' });
+  });
 
 export const CopyFlags = z.object({
   bucket: StoreFlag,
@@ -116,16 +127,28 @@ export async function pruneCommand(rawFlags: unknown): Promise<number> {
   return 0;
 }
 
-/** `report`: one self-contained HTML page for a run. */
+/** `report`: one self-contained HTML page for a run, or plots over the last N runs (`--runs N`). */
 export async function reportCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(ReportFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
   const store = openStore(flags.bucket);
-  const manifest = await completeManifest(store, flags.run, out);
+  if (flags.runs !== undefined) {
+    const trend = await readTrend(store, flags.runs);
+    if (!trend.rows.length) {
+      out.error(`${store.url} holds no complete run`);
+      return 1;
+    }
+    const path = resolve(flags.out ?? `triggervault-report-last-${flags.runs}.html`);
+    await writeFile(path, renderTrendReport(trend));
+    out.result({ runs: trend.rows.map((row) => row.runId), report: path }, () => `wrote ${path}`);
+    return 0;
+  }
+  const runId = flags.run as string;
+  const manifest = await completeManifest(store, runId, out);
   if (!manifest) return 1;
-  const path = resolve(flags.out ?? `triggervault-report-${flags.run}.html`);
-  await writeFile(path, renderRunReport(summarizeRun(manifest, await readDrill(store, flags.run))));
-  out.result({ runId: flags.run, report: path }, () => `wrote ${path}`);
+  const path = resolve(flags.out ?? `triggervault-report-${runId}.html`);
+  await writeFile(path, renderRunReport(summarizeRun(manifest, await readDrill(store, runId))));
+  out.result({ runId, report: path }, () => `wrote ${path}`);
   return 0;
 }
 

@@ -7,7 +7,8 @@ import {
 } from '../../schemas/restore.js';
 import { InputValidationError } from '../errors.js';
 import type { RestoreReport, RestoreSummary } from '../restore/report.js';
-import { RunCatalog } from '../store/catalog.js';
+import { pointInTimeOf } from '../restore/sources.js';
+import { type PointInTime, RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { RestoreFlags } from './flags.js';
@@ -42,11 +43,27 @@ function itemLines(item: ItemOutcome): string[] {
   return lines;
 }
 
+/**
+ * A point in time in a line per run: which resources it gives, and those no run held ok by then.
+ */
+export function describePointInTime(picture: PointInTime): string[] {
+  const byRun = new Map<string, string[]>();
+  for (const resource of picture.resources) {
+    const run = resource.runId ?? '(none: nothing to restore from)';
+    byRun.set(run, [...(byRun.get(run) ?? []), `${resource.region} ${resource.kind} ${resource.name}`]);
+  }
+  return [
+    `as of ${picture.asOf.toISOString()}: ${picture.resources.length} resources from ${[...byRun.keys()].filter((run) => !run.startsWith('(')).length} runs (newest ${picture.latest.runId})`,
+    ...[...byRun].map(([run, names]) => `  ${run}: ${names.join(', ')}`),
+  ];
+}
+
 /** The report (or, in a dry run, the plan) as a diff per region and item, then the counts. */
-export function formatRestoreReport(report: RestoreReport): string {
+export function formatRestoreReport(report: RestoreReport, picture?: PointInTime): string {
+  const of = picture ? `point in time ${picture.asOf.toISOString()}` : `run ${report.run}`;
   const heading = report.dryRun
-    ? `restore plan ${report.restoreId} of run ${report.run} (dry run: nothing was changed)`
-    : `restore ${report.restoreId} of run ${report.run}: ${report.status}`;
+    ? `restore plan ${report.restoreId} of ${of} (dry run: nothing was changed)`
+    : `restore ${report.restoreId} of ${of}: ${report.status}`;
   const regions = [...new Set(report.items.map((item) => `${item.region} → ${item.target}`))];
   const body = regions.flatMap((region) => [
     region,
@@ -56,8 +73,26 @@ export function formatRestoreReport(report: RestoreReport): string {
       .map((line) => `  ${line}`),
   ]);
   const counts = Object.entries(report.counts).filter(([, count]) => count > 0);
-  return [heading, ...body, table(['action', 'items'], counts)].join('\n');
+  return [
+    heading,
+    ...(picture ? describePointInTime(picture) : []),
+    ...body,
+    table(['action', 'items'], counts),
+  ].join('\n');
 }
+
+/** A point in time as JSON output: per resource, the run it comes from. */
+export const pointInTimeJson = (picture: PointInTime) => ({
+  asOf: picture.asOf.toISOString(),
+  latestRun: picture.latest.runId,
+  resources: picture.resources.map(({ region, kind, name, runId, listedIn }) => ({
+    region,
+    kind,
+    name,
+    run: runId ?? null,
+    listedIn,
+  })),
+});
 
 /** The first InputValidationError in an error's cause chain (the state machine wraps task errors). */
 function inputError(error: unknown): InputValidationError | undefined {
@@ -87,6 +122,7 @@ export async function restoreCommand(rawFlags: unknown): Promise<number> {
     JSON.stringify({
       store: store.url,
       run: flags.run,
+      asOf: flags.asOf,
       regions: flags.regions,
       targetRegion: flags.targetRegion,
       only: flags.only?.map((selector) => `${selector.kind}:${selector.name}`),
@@ -99,9 +135,15 @@ export async function restoreCommand(rawFlags: unknown): Promise<number> {
     }),
   );
   parseOrThrow(RestoreInputSchema, input, 'flags');
-  await new RunCatalog(store).completeManifest(input.run);
+  // Fail fast on a run or time the store cannot restore (the state machine's Plan checks again).
+  const picture = flags.asOf
+    ? await pointInTimeOf(store, new Date(flags.asOf), '--as-of', flags.regions)
+    : undefined;
+  if (!picture) await new RunCatalog(store).completeManifest(flags.run as string);
   const { summary, report } = await runRestoreMachine<RestoreSummary, RestoreReport>(store, input);
-  out.result(report, () => formatRestoreReport(report));
+  out.result(picture ? { ...report, pointInTime: pointInTimeJson(picture) } : report, () =>
+    formatRestoreReport(report, picture),
+  );
   return summary.status === 'restored' ? 0 : 1;
 }
 

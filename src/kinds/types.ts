@@ -2,6 +2,7 @@ import type { KindName } from '../../schemas/common.js';
 import type { Artifact, ItemResult, WorkItem } from '../../schemas/work-item.js';
 import type { ArnNamePattern, NameKind } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
+import type { DataUnit } from '../store/catalog.js';
 import type { BackupStore } from '../store/store.js';
 
 /** What a kind's backup step produced; `done: false` asks the state machine to call again with `cursor`. */
@@ -36,6 +37,25 @@ export interface Wiring {
   invokerSources(): Promise<string[]>;
 }
 
+/** Entries of a resource's data that disappeared since an earlier run, as its backup counted them. */
+export interface DeletedSince {
+  /** The run the backup compared with. */
+  previousRun: string;
+  count: number;
+  /** Some of their names (object keys), for the alarm's message. */
+  sample: string[];
+}
+
+/**
+ * The data a kind stores, as the deletion alarm counts it: its artifacts count `unit` (in `counts`),
+ * and a backup that compared with an earlier run entry by entry says how many entries disappeared.
+ * Without `deletedSince`, deletions are the drop of the count between two runs.
+ */
+export interface KindData {
+  unit: DataUnit;
+  deletedSince?(item: ItemResult): DeletedSince | undefined;
+}
+
 /** One deletion of a drill's cleanup; `remove` answers false when there was nothing to delete. */
 export interface Deletion {
   resource: string;
@@ -53,6 +73,11 @@ export interface ResourceKind {
   discover(region: string, selection: { patterns: string[] }): Promise<string[]>;
   /** The resources of this kind the region's functions are wired to: backed up with them. */
   wiredTo?(wiring: Wiring): Promise<string[]>;
+  /**
+   * Change detection: for each discovered resource, a fingerprint of what one region-wide listing
+   * shows of it (Discover puts it in the work item; `backup` compares it with the previous run's).
+   */
+  fingerprints?(region: string, names: string[]): Promise<Record<string, string>>;
   backup(item: WorkItem, context: BackupContext): Promise<BackupStep>;
   /** A resource's tags (policies select by tags). */
   tags(region: string, name: string): Promise<Record<string, string>>;
@@ -65,6 +90,8 @@ export interface ResourceKind {
   teardown?(region: string, name: string, context: { storeBucket?: string }): Promise<Deletion[]>;
   /** What the kind needs from the deployed stack: its backup and restore Lambdas and their roles. */
   readonly stack: KindStack;
+  /** The data it stores (objects, items, records), for the deletion alarm; absent for configuration-only kinds. */
+  readonly data?: KindData;
   /**
    * Re-creates the resource from what the manifest recorded for it (`item.artifacts`), in
    * `context.targetRegion` under `context.mapper.mapName(…)`. Compares first: reports create /

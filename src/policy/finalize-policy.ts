@@ -1,11 +1,13 @@
-import type { ChangeReport, RecoveryPoint } from '../../schemas/audit.js';
+import type { ChangeReport, DeletionReport, RecoveryPoint } from '../../schemas/audit.js';
 import type { Manifest } from '../../schemas/manifest.js';
 import type { CopyTarget } from '../../schemas/policy.js';
 import type { RunPlan } from '../../schemas/run-input.js';
 import type { ItemResult } from '../../schemas/work-item.js';
 import { detectChanges } from '../audit/changes.js';
 import { attachWho } from '../audit/cloudtrail.js';
-import { recordRunMetrics } from '../metrics.js';
+import { countDeletions } from '../audit/deletions.js';
+import { runIndexOf, writeRunIndex } from '../audit/run-index.js';
+import { recordDeletionMetrics, recordRunMetrics } from '../metrics.js';
 import { type CopyOutcome, openCopyStore, replicateToTargets } from '../store/replicate.js';
 import type { BackupStore } from '../store/store.js';
 import { AwsBackupState } from './aws-backup.js';
@@ -44,18 +46,28 @@ export function recoveryPointsOf(items: ItemResult[]): RecoveryPoint[] {
   return points;
 }
 
-/** Manifest fields from the policy, the audit trail and AWS Backup. */
+/**
+ * Manifest fields from the policy, the audit trail and AWS Backup, and the run's index (written
+ * beside the run first) with what disappeared since the previous run.
+ */
 export async function manifestAdditions(
   store: BackupStore,
   plan: RunPlan,
   items: ItemResult[],
   deadline: number,
-): Promise<Pick<Manifest, 'policy' | 'changes' | 'recoveryPoints'>> {
+): Promise<Pick<Manifest, 'policy' | 'changes' | 'recoveryPoints' | 'index' | 'deletions'>> {
+  const { index, ref } = await writeRunIndex(store, plan.runId, items);
   const { report, previous } = await detectChanges(
     store,
     { runId: plan.runId, regions: plan.regions, include: plan.include, policy: plan.policy?.name },
     items,
   );
+  const deletions: DeletionReport | undefined = previous
+    ? countDeletions(
+        { manifest: previous, index: (await runIndexOf(store, previous)).index },
+        { regions: plan.regions, include: plan.include, items, index },
+      )
+    : undefined;
   if (previous && report.functions.length)
     report.cloudTrail = await attachWho(report.functions, {
       start: new Date(previous.startedAt),
@@ -67,14 +79,32 @@ export async function manifestAdditions(
     policy: plan.policy ? { name: plan.policy.name } : undefined,
     changes: report,
     recoveryPoints: recoveryPoints.length ? recoveryPoints : undefined,
+    index: ref,
+    deletions,
   };
 }
+
+/** Names per unit in the run summary (SNS); the manifest lists more, and the counts are exact. */
+const SUMMARY_NAMES = 10;
+
+/** The deletions as the run summary (SNS message) tells them: counts, the alarm's units, some names. */
+const summaryDeletions = (deletions: DeletionReport) => ({
+  ...deletions,
+  units: Object.fromEntries(
+    Object.entries(deletions.units).map(([unit, count]) => [
+      unit,
+      { ...count, names: count.names.slice(0, SUMMARY_NAMES) },
+    ]),
+  ),
+});
 
 export interface PolicyOutcome {
   changes?: { previousRunId?: string; total: number; functions: ChangeReport['functions'] };
   recoveryPoints?: number;
   copies?: Omit<CopyOutcome, 'damaged'>[];
   retention?: { deletedRuns: string[]; deletedBlobs: number; deferred?: string; error?: string };
+  /** What disappeared since the previous run; `massDeletion` names the units over a threshold. */
+  deletions?: ReturnType<typeof summaryDeletions>;
 }
 
 async function applyRetention(store: BackupStore, plan: RunPlan, copies: CopyOutcome[]) {
@@ -117,6 +147,7 @@ export async function afterManifest(
     totals: manifest.totals,
     damaged: manifest.verified.damaged.length,
   });
+  if (manifest.deletions) recordDeletionMetrics(manifest.deletions, plan.policy?.name);
   const copies = plan.policy?.copies.length
     ? await replicateToTargets(store, manifest.runId, plan.policy.copies, deadline)
     : [];
@@ -124,6 +155,7 @@ export async function afterManifest(
     copies: copies.length ? copies.map(({ damaged: _damaged, ...rest }) => rest) : undefined,
     retention: await applyRetention(store, plan, copies),
     recoveryPoints: manifest.recoveryPoints?.length,
+    deletions: manifest.deletions && summaryDeletions(manifest.deletions),
   };
   if (manifest.changes?.previousRunId)
     outcome.changes = {

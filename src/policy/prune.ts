@@ -47,6 +47,8 @@ interface StoredRun {
   policy: string;
   /** Blob keys the run references; undefined when they could not be read. */
   blobs?: Set<string>;
+  /** The units whose deletions reached the alarm's threshold in this run. */
+  massDeletion?: string[];
 }
 
 const blobPaths = (paths: string[]) => new Set(paths.filter((path) => path.startsWith(BLOB_PREFIX)));
@@ -61,6 +63,7 @@ async function readRun(store: BackupStore, runId: string): Promise<StoredRun> {
         complete: true,
         policy: manifest.policy?.name ?? NO_POLICY,
         blobs: blobPaths(manifest.items.flatMap((item) => item.artifacts.map((artifact) => artifact.path))),
+        massDeletion: manifest.deletions?.massDeletion,
       };
     }
   } catch {
@@ -82,6 +85,17 @@ export async function readRuns(store: BackupStore): Promise<StoredRun[]> {
   return mapLimit(await new RunCatalog(store).runIds(), 8, (runId) => readRun(store, runId));
 }
 
+/** Why a policy's runs are all kept: its newest complete run recorded a mass deletion (and it asks to hold). */
+function massDeletionHold(members: StoredRun[], retention: Retention): string | undefined {
+  if (!retention.holdOnMassDeletion) return undefined;
+  const newest = members
+    .filter((run) => run.complete && run.blobs)
+    .sort((a, b) => b.runId.localeCompare(a.runId))[0];
+  return newest?.massDeletion?.length
+    ? `held: run ${newest.runId} recorded a mass deletion of ${newest.massDeletion.join(', ')}`
+    : undefined;
+}
+
 function verdicts(runs: StoredRun[], options: PruneOptions, now: Date): RunVerdict[] {
   const groups = new Map<string, StoredRun[]>();
   for (const run of runs) groups.set(run.policy, [...(groups.get(run.policy) ?? []), run]);
@@ -92,6 +106,11 @@ function verdicts(runs: StoredRun[], options: PruneOptions, now: Date): RunVerdi
     if (!inScope) {
       const reason = retention ? 'another policy is being pruned' : 'no retention for this policy';
       result.push(...members.map((run) => ({ runId: run.runId, policy, keep: true, reasons: [reason] })));
+      continue;
+    }
+    const held = massDeletionHold(members, retention);
+    if (held) {
+      result.push(...members.map((run) => ({ runId: run.runId, policy, keep: true, reasons: [held] })));
       continue;
     }
     for (const decision of decideRetention(members, retention, now)) result.push({ ...decision, policy });

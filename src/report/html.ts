@@ -133,6 +133,22 @@ export function renderRunReport(report: RunReport): string {
       report.regions.map((row) => ({ label: row.region, value: row.bytes })),
       formatBytes,
     ),
+    '<h2>What the run holds</h2>',
+    `<p>regions <b data-testid="holds-regions">${html(report.holds.regions.join(', '))}</b> · kinds <b data-testid="holds-kinds">${html(report.holds.kinds.join(', '))}</b></p>`,
+    table(
+      'holds',
+      ['region', 'kind', 'resources', 'failed', 'objects', 'items', 'records'],
+      report.holds.holdings.map((row) => [
+        row.region,
+        row.kind,
+        row.resources,
+        row.failed,
+        row.units.objects ?? '-',
+        row.units.items ?? '-',
+        row.units.records ?? '-',
+      ]),
+      'nothing',
+    ),
     '<h2>Kinds</h2>',
     table(
       'kinds',

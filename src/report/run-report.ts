@@ -1,5 +1,6 @@
 import type { Manifest } from '../../schemas/manifest.js';
 import { restorePrefix } from '../restore/layout.js';
+import { holdingsOf, type RunHoldings } from '../store/catalog.js';
 import { runPrefix } from '../store/layout.js';
 import type { BackupStore } from '../store/store.js';
 
@@ -26,6 +27,8 @@ export interface RunReport {
   regions: RegionRow[];
   kinds: { kind: string; items: number; failed: number; bytes: number }[];
   failures: { region: string; kind: string; name: string; error: string }[];
+  /** What the run holds per region and kind (resources, objects, items, records). */
+  holds: RunHoldings;
   drill?: DrillStatus;
 }
 
@@ -79,6 +82,7 @@ export function summarizeRun(manifest: Manifest, drill?: DrillStatus): RunReport
         name: item.name,
         error: item.error ? `${item.error.name}: ${item.error.message}` : 'failed',
       })),
+    holds: holdingsOf(manifest),
     drill,
   };
 }

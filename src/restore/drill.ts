@@ -30,6 +30,7 @@ import type { BackupStore } from '../store/store.js';
 import { outcomePrefix, restorePlanKey, restorePrefix } from './layout.js';
 import { mapperOfRestore } from './mapper.js';
 import { type RestoreSummary, reportRestore } from './report.js';
+import { sourceRun } from './sources.js';
 import { contextFor } from './steps.js';
 
 /**
@@ -87,7 +88,7 @@ export async function drillOptions(raw: unknown): Promise<RestoreOptions> {
     {
       ...rest,
       store: store.url,
-      run: input.run ?? (await latestCompleteRun(store)),
+      run: input.run ?? (input.asOf ? undefined : await latestCompleteRun(store)),
       nameSuffix: `-drill-${randomBytes(3).toString('hex')}`,
     },
     'drill input',
@@ -141,7 +142,12 @@ async function notRewired(store: BackupStore, ref: RestoreRef, region: string): 
 export async function compareDrill(ref: RestoreRef, remainingMs: number) {
   const store = openStore(ref.store);
   const summary = await reportRestore({ ...ref, dryRun: false });
-  const manifest = await new RunCatalog(store).completeManifest(ref.run);
+  const catalog = new RunCatalog(store);
+  const manifests = new Map<string, ReturnType<RunCatalog['completeManifest']>>();
+  const manifestOf = (runId: string) => {
+    if (!manifests.has(runId)) manifests.set(runId, catalog.completeManifest(runId));
+    return manifests.get(runId) as ReturnType<RunCatalog['completeManifest']>;
+  };
   const directory = await mkdtemp(join(tmpdir(), 'tv-drill-'));
   const scratch = openStore(pathToFileURL(directory).href);
   const items: DrillItem[] = [];
@@ -153,9 +159,11 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
       const skipped = await notRewired(store, ref, regionPlan.source);
       const compared = await mapLimit(regionPlan.resources, 4, async ({ kind, name }): Promise<DrillItem> => {
         const base = { region: regionPlan.source, target: regionPlan.target, kind, name };
+        // A point-in-time drill compares each resource with the run it was restored from.
+        const runId = sourceRun(plan, regionPlan, kind, name);
         if (kind === 'lambda-function') {
           const copy = mapper.mapName('function', name);
-          const snapshot = await loadFunctionSnapshot(store, ref.run, regionPlan.source, name);
+          const snapshot = await loadFunctionSnapshot(store, runId, regionPlan.source, name);
           const expected = expectedPicture(
             {
               ...snapshot,
@@ -180,7 +188,7 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
           };
           return { ...base, copy, equal: diffs.length === 0, differences: diffs, details };
         }
-        const recorded = manifest.items.find(
+        const recorded = (await manifestOf(runId)).items.find(
           (entry) => entry.region === regionPlan.source && entry.kind === kind && entry.name === name,
         );
         const restore = KINDS[kind]?.restore;
@@ -188,7 +196,7 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
         if (!recorded || !restore)
           return { ...base, copy, equal: false, differences: [{ field: kind, current: 'not comparable' }] };
         // The kind's own compare-first restore, as a dry run against the copy: everything must be unchanged.
-        const context = { ...(await contextFor(loaded, remainingMs)), apply: false, force: false };
+        const context = { ...(await contextFor(loaded, remainingMs)), runId, apply: false, force: false };
         const result = await restore(recorded, context);
         const diffs = unsettled(result.changes);
         return { ...base, copy, equal: diffs.length === 0, differences: diffs, details: result.details };

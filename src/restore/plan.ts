@@ -1,6 +1,5 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parseOrThrow } from '../../schemas/common.js';
-import type { Manifest } from '../../schemas/manifest.js';
 import {
   type ArnMapSpec,
   type RegionPlan,
@@ -25,6 +24,7 @@ import type { TriggerRecord } from '../triggers/types.js';
 import { drillOptions, isDrillInput } from './drill.js';
 import { restorePlanKey } from './layout.js';
 import { mapperFor } from './mapper.js';
+import { pointInTimeOf, type SourcedItem, sourcedItems } from './sources.js';
 
 /** What the Plan state hands to the region Map: references only. */
 export interface PlannedRestore {
@@ -48,17 +48,22 @@ const groupKey = (record: TriggerRecord, mappedSource: string): string =>
 
 const typeOrder = (type: string): number => TRIGGER_TYPES.findIndex((candidate) => candidate.type === type);
 
-function selectItems(manifest: Manifest, region: string, only: RestoreOptions['only']) {
-  const all = manifest.items.filter((item) => item.region === region);
-  if (!only?.length) return all;
-  return all.filter((item) =>
+function selectItems(items: SourcedItem[], only: RestoreOptions['only']) {
+  if (!only?.length) return items;
+  return items.filter(({ item }) =>
     only.some((selector) => selector.kind === item.kind && matchesAny(item.name, [selector.name])),
   );
 }
 
+/** Why an item cannot be restored: failed in its run, or (a point in time) in every run that listed it. */
+const blockedReason = (item: SourcedItem, pointInTime: boolean) =>
+  pointInTime
+    ? `${item.item.status} in the newest run listing it, and no earlier run at or before the time holds it: nothing to restore from`
+    : `${item.item.status} in the backup run: nothing to restore from`;
+
 async function planRegion(
   store: BackupStore,
-  manifest: Manifest,
+  items: SourcedItem[],
   options: RestoreOptions,
   source: string,
   targetAccount: string,
@@ -66,12 +71,14 @@ async function planRegion(
   const target = options.targetRegion ?? source;
   const skipped: RegionPlan['skipped'] = [];
   const resources: RegionPlan['resources'] = [];
-  for (const item of selectItems(manifest, source, options.only)) {
-    if (item.status !== 'ok')
+  const pointInTime = options.asOf !== undefined;
+  for (const sourced of selectItems(items, options.only)) {
+    const { item } = sourced;
+    if (item.status !== 'ok' || sourced.run === undefined)
       skipped.push({
         kind: item.kind,
         name: item.name,
-        reason: `${item.status} in the backup run: nothing to restore from`,
+        reason: blockedReason(sourced, pointInTime),
         action: 'blocked',
       });
     else if (!KINDS[item.kind]?.restore)
@@ -81,16 +88,18 @@ async function planRegion(
         reason: `restoring ${item.kind} is not available yet`,
         action: 'skipped',
       });
-    else resources.push({ kind: item.kind, name: item.name });
+    else resources.push({ kind: item.kind, name: item.name, ...(pointInTime ? { run: sourced.run } : {}) });
   }
-  const functions = resources
-    .filter((resource) => resource.kind === 'lambda-function')
-    .map((resource) => resource.name);
-  const snapshots: FunctionSnapshot[] = await mapLimit(functions, 8, (name) =>
-    loadFunctionSnapshot(store, manifest.runId, source, name),
+  const functions = resources.filter((resource) => resource.kind === 'lambda-function');
+  const runOf = (name: string) =>
+    items.find(({ item }) => item.kind === 'lambda-function' && item.name === name)?.run as string;
+  const snapshots: FunctionSnapshot[] = await mapLimit(functions, 8, ({ name }) =>
+    loadFunctionSnapshot(store, runOf(name), source, name),
   );
   if (options.nameSuffix) {
-    const tooLong = functions.filter((name) => `${name}${options.nameSuffix}`.length > MAX_FUNCTION_NAME);
+    const tooLong = functions
+      .map(({ name }) => name)
+      .filter((name) => `${name}${options.nameSuffix}`.length > MAX_FUNCTION_NAME);
     if (tooLong.length)
       throw new InputValidationError(
         `nameSuffix: makes function names longer than ${MAX_FUNCTION_NAME}: ${tooLong.join(', ')}`,
@@ -113,7 +122,7 @@ async function planRegion(
     targetAccount,
     suffix: options.nameSuffix,
     restored: {
-      function: functions,
+      function: functions.map(({ name }) => name),
       layer: [
         ...new Set(
           snapshots.flatMap((snapshot) => snapshot.layers.map((layer) => layer.arn.split(':')[6] ?? '')),
@@ -146,6 +155,32 @@ async function planRegion(
   };
 }
 
+/** What a restore restores: one run, or a point in time (per resource, the newest run holding it). */
+async function restoreSource(store: BackupStore, options: RestoreOptions) {
+  if (options.asOf) {
+    const picture = await pointInTimeOf(
+      store,
+      new Date(options.asOf),
+      'invalid restore input: asOf',
+      options.regions,
+    );
+    return {
+      run: picture.latest.runId,
+      what: `the runs at or before ${options.asOf}`,
+      regions: picture.regions,
+      items: (region: string) => sourcedItems(picture, region),
+    };
+  }
+  const manifest = await new RunCatalog(store).completeManifest(options.run as string);
+  return {
+    run: manifest.runId,
+    what: `run ${manifest.runId}`,
+    regions: manifest.regions,
+    items: (region: string): SourcedItem[] =>
+      manifest.items.filter((item) => item.region === region).map((item) => ({ item, run: manifest.runId })),
+  };
+}
+
 /**
  * The Plan state: validates the input, reads the run's manifest and the selected snapshots, decides
  * names, ARN mapping and the order of the work, and stores the plan beside the run.
@@ -156,12 +191,12 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
     ? await drillOptions(rawInput)
     : parseOrThrow(RestoreInput, rawInput, 'restore input');
   const store = openStore(options.store);
-  const manifest = await new RunCatalog(store).completeManifest(options.run);
-  const regions = options.regions ?? manifest.regions;
-  const unknown = regions.filter((region) => !manifest.regions.includes(region));
+  const source = await restoreSource(store, options);
+  const regions = options.regions ?? source.regions;
+  const unknown = regions.filter((region) => !source.regions.includes(region));
   if (unknown.length)
     throw new InputValidationError(
-      `invalid restore input: regions: run ${options.run} did not back up ${unknown.join(', ')}`,
+      `invalid restore input: regions: ${source.what} did not back up ${unknown.join(', ')}`,
     );
   if (options.targetRegion && regions.length !== 1)
     throw new InputValidationError(
@@ -173,7 +208,8 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
   const plan: RestorePlan = {
     format: 1,
     restoreId: newRunId(),
-    run: options.run,
+    run: source.run,
+    ...(options.asOf ? { asOf: new Date(options.asOf).toISOString() } : {}),
     store: store.url,
     createdAt: new Date().toISOString(),
     options: {
@@ -185,7 +221,7 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
       ...(drill ? { drill } : {}),
     },
     regions: await Promise.all(
-      regions.map((region) => planRegion(store, manifest, options, region, targetAccount)),
+      regions.map((region) => planRegion(store, source.items(region), options, region, targetAccount)),
     ),
   };
   await store.putJson(

@@ -16,12 +16,12 @@ import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { restoreLayers } from '../kinds/lambda-function/layers.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import { overallAction } from '../reconcile/diff.js';
-import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
 import { layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
 import { mapperFor } from './mapper.js';
+import { recordedItem, sourceRun } from './sources.js';
 
 /** Leave this much of the Lambda time limit for writing the outcome. */
 const SAFETY_MARGIN_MS = 60_000;
@@ -104,7 +104,7 @@ export async function prepareRegion(ref: RestoreRegionRef, remainingMs: number) 
   const context = await contextFor(loaded, remainingMs);
   const functions = region.resources.filter((resource) => resource.kind === 'lambda-function');
   const snapshots = await Promise.all(
-    functions.map((fn) => loadFunctionSnapshot(store, plan.run, region.source, fn.name)),
+    functions.map((fn) => loadFunctionSnapshot(store, fn.run ?? plan.run, region.source, fn.name)),
   );
   const { layerVersions, changes } = await restoreLayers(
     snapshots.flatMap((snapshot) => snapshot.layers),
@@ -132,14 +132,10 @@ export async function restoreResource(item: RestoreResourceItem, remainingMs: nu
   const loaded = await loadPlan(item);
   const restore = KINDS[item.kind]?.restore;
   if (!restore) throw new InputValidationError(`restoring ${item.kind} is not available`);
-  const manifest = await new RunCatalog(loaded.store).completeManifest(item.run);
-  const recorded = manifest.items.find(
-    (candidate) =>
-      candidate.region === item.region && candidate.kind === item.kind && candidate.name === item.name,
-  );
-  if (!recorded)
-    throw new InputValidationError(`run ${item.run} has no ${item.kind} ${item.name} in ${item.region}`);
-  const context = { ...(await contextFor(loaded, remainingMs)), cursor: item.cursor };
+  // A point-in-time restore takes each resource from its own run (recorded in the plan).
+  const runId = sourceRun(loaded.plan, loaded.region, item.kind, item.name);
+  const recorded = await recordedItem(loaded.store, runId, item);
+  const context = { ...(await contextFor(loaded, remainingMs)), runId, cursor: item.cursor };
   const result = await restore(recorded, context);
   const done = result.done ?? true;
   const outcome = await writeOutcome(loaded, item.kind, item.name, result);
@@ -187,7 +183,12 @@ export async function restoreTriggerGroup(item: RestoreTriggerItem, remainingMs:
       changes.push({ resource, action: 'blocked', note: `function ${ref.function} was not restored` });
       continue;
     }
-    const snapshot = await loadFunctionSnapshot(store, plan.run, region.source, ref.function);
+    const snapshot = await loadFunctionSnapshot(
+      store,
+      sourceRun(plan, region, 'lambda-function', ref.function),
+      region.source,
+      ref.function,
+    );
     const record = snapshot.triggers.find((trigger) => trigger.type === ref.type && trigger.id === ref.id);
     const type = TRIGGER_TYPES.find((candidate) => candidate.type === ref.type);
     if (!record || !type) {

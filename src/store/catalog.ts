@@ -1,4 +1,4 @@
-import { parseOrThrow, RunId } from '../../schemas/common.js';
+import { KIND_NAMES, type KindName, parseOrThrow, RunId } from '../../schemas/common.js';
 import { Manifest } from '../../schemas/manifest.js';
 import { type Artifact, ItemResult } from '../../schemas/work-item.js';
 import { mapLimit } from '../concurrency.js';
@@ -18,16 +18,69 @@ export interface RunListing {
   items?: number;
   failed?: number;
   bytes?: number;
+  /** What a complete run holds: its regions and kinds, counted. */
+  holds?: RunHoldings;
   /** Why an invalid run's manifest was rejected. */
   problem?: string;
+}
+
+/** The units of data the kinds count in their artifacts (`counts`). */
+export const DATA_UNITS = ['objects', 'items', 'records'] as const;
+export type DataUnit = (typeof DATA_UNITS)[number];
+
+/** What one run holds in one region for one kind. */
+export interface Holding {
+  region: string;
+  kind: string;
+  resources: number;
+  failed: number;
+  /** Objects, items, records stored (summed from the artifacts' counts), where the kind counts them. */
+  units: Partial<Record<DataUnit, number>>;
+}
+
+/** What a run holds: the regions and kinds it covered, and per region and kind what it stored. */
+export interface RunHoldings {
+  regions: string[];
+  kinds: string[];
+  holdings: Holding[];
 }
 
 export interface LatestOptions {
   /** Only runs that started before this run id or time (run ids sort by their start time). */
   before?: string | Date;
+  /** Only runs that started at or before this time (a point in time, `--as-of`): inclusive. */
+  atOrBefore?: Date;
   /** Only runs made under this policy (`null`: made without one); any run when undefined. */
   policy?: string | null;
 }
+
+/** One resource as of a point in time, and the run a restore takes it from. */
+export interface HeldResource {
+  region: string;
+  kind: KindName;
+  name: string;
+  /** The newest run at or before the time that covered the resource's region and kind (and listed it). */
+  listedIn: string;
+  /** The newest run at or before the time that holds it `ok`; undefined when none does. */
+  runId?: string;
+  /** The item as `runId` recorded it, or (no run holds it ok) as `listedIn` recorded it. */
+  item: ItemResult;
+}
+
+/** What a store held at a point in time, resource by resource. */
+export interface PointInTime {
+  asOf: Date;
+  /** The newest complete run at or before the time (restores of the point in time are kept beside it). */
+  latest: { runId: string; startedAt: string };
+  /** Every region some run at or before the time covered (of those asked for). */
+  regions: string[];
+  resources: HeldResource[];
+  /** How many manifests were read to decide. */
+  manifestsRead: number;
+}
+
+/** Manifests read ahead while walking runs newest first. */
+const READ_AHEAD = 4;
 
 /** The run-id prefix of a time: every run started before `time` sorts before it. */
 const runIdAt = (time: Date): string =>
@@ -47,6 +100,39 @@ export function itemArtifacts(
     )?.artifacts ?? []
   );
 }
+
+/** Per region and kind, what a manifest lists: resources, failures, and the data units stored. */
+export function holdingsOf(manifest: Manifest): RunHoldings {
+  const byScope = new Map<string, Holding>();
+  for (const item of manifest.items) {
+    const key = `${item.region}|${item.kind}`;
+    const holding = byScope.get(key) ?? {
+      region: item.region,
+      kind: item.kind,
+      resources: 0,
+      failed: 0,
+      units: {},
+    };
+    byScope.set(key, holding);
+    holding.resources += 1;
+    if (item.status !== 'ok') holding.failed += 1;
+    for (const artifact of item.artifacts)
+      for (const unit of DATA_UNITS) {
+        const count = artifact.counts?.[unit];
+        if (count !== undefined) holding.units[unit] = (holding.units[unit] ?? 0) + count;
+      }
+  }
+  return {
+    regions: [...manifest.regions],
+    kinds: [...manifest.include],
+    holdings: [...byScope.values()].sort(
+      (a, b) => a.region.localeCompare(b.region) || a.kind.localeCompare(b.kind),
+    ),
+  };
+}
+
+const resourceKey = (item: { region: string; kind: string; name: string }) =>
+  `${item.region}|${item.kind}|${item.name}`;
 
 export class RunCatalog {
   constructor(readonly store: BackupStore) {}
@@ -79,7 +165,14 @@ export class RunCatalog {
         const manifest = await this.manifest(runId);
         if (!manifest) return { runId, status: 'incomplete' };
         const { status, totals } = manifest;
-        return { runId, status, items: totals.items, failed: totals.failed, bytes: totals.bytes };
+        return {
+          runId,
+          status,
+          items: totals.items,
+          failed: totals.failed,
+          bytes: totals.bytes,
+          holds: holdingsOf(manifest),
+        };
       } catch (error) {
         if (error instanceof InputValidationError)
           return { runId, status: 'invalid', problem: error.message };
@@ -88,20 +181,113 @@ export class RunCatalog {
     });
   }
 
-  /** The newest complete run that matches `options`, or undefined. Invalid manifests are passed over. */
-  async latestComplete(options: LatestOptions = {}): Promise<Manifest | undefined> {
+  /**
+   * The complete runs that match `options`, newest first (manifests read a few ahead). Invalid
+   * manifests are passed over. Every question about "which run" goes through here.
+   */
+  async *completeRuns(options: LatestOptions = {}): AsyncGenerator<Manifest> {
     const before = options.before instanceof Date ? runIdAt(options.before) : options.before;
-    const candidates = (await this.runIds()).filter((id) => before === undefined || id < before).reverse();
-    for (const runId of candidates) {
-      const manifest = await this.manifest(runId).catch((error) => {
+    const atOrBefore = options.atOrBefore;
+    // Run ids hold the start time to the second: the id filters cheaply, startedAt decides exactly.
+    const lastSecond = atOrBefore && runIdAt(atOrBefore);
+    const candidates = (await this.runIds())
+      .filter((id) => before === undefined || id < before)
+      .filter((id) => lastSecond === undefined || id.slice(0, lastSecond.length) <= lastSecond)
+      .reverse();
+    const read = (runId: string) =>
+      this.manifest(runId).catch((error) => {
         if (error instanceof InputValidationError) return undefined;
         throw error;
       });
-      if (!manifest) continue;
-      if (options.policy !== undefined && (manifest.policy?.name ?? null) !== options.policy) continue;
-      return manifest;
+    const ahead: Promise<Manifest | undefined>[] = [];
+    try {
+      for (let index = 0; index < candidates.length; index += 1) {
+        while (ahead.length < READ_AHEAD && index + ahead.length < candidates.length)
+          ahead.push(read(candidates[index + ahead.length] as string));
+        const manifest = await ahead.shift();
+        if (!manifest) continue;
+        if (options.policy !== undefined && (manifest.policy?.name ?? null) !== options.policy) continue;
+        if (atOrBefore && Date.parse(manifest.startedAt) > atOrBefore.getTime()) continue;
+        yield manifest;
+      }
+    } finally {
+      // The caller stopped early: reads still under way are not waited for, nor their errors raised.
+      for (const pendingRead of ahead) pendingRead.catch(() => undefined);
     }
+  }
+
+  /** The newest complete run that matches `options`, or undefined. Invalid manifests are passed over. */
+  async latestComplete(options: LatestOptions = {}): Promise<Manifest | undefined> {
+    for await (const manifest of this.completeRuns(options)) return manifest;
     return undefined;
+  }
+
+  /**
+   * What the store held at `asOf`, per region and resource. For each region and kind, the newest
+   * complete run started at or before `asOf` that covered them says which resources existed (a
+   * resource an older run holds but that run no longer lists was gone by then); each of those comes
+   * from the newest run at or before `asOf` that holds it `ok` (an older one when the newest failed
+   * it, or did not cover its region or kind). Undefined when no complete run started by `asOf`.
+   * With `regions` (and `kinds`), only those, and the walk stops once each of them is decided.
+   */
+  async pointInTime(options: {
+    asOf: Date;
+    policy?: string | null;
+    regions?: string[];
+    kinds?: readonly string[];
+  }): Promise<PointInTime | undefined> {
+    const wanted = options.regions && new Set(options.regions);
+    const decided = new Set<string>();
+    const resources = new Map<string, HeldResource>();
+    const pending = new Set<string>();
+    const regions = new Set<string>();
+    let latest: PointInTime['latest'] | undefined;
+    let manifestsRead = 0;
+    for await (const manifest of this.completeRuns({ atOrBefore: options.asOf, policy: options.policy })) {
+      manifestsRead += 1;
+      latest ??= { runId: manifest.runId, startedAt: manifest.startedAt };
+      const covered = manifest.regions.filter((region) => !wanted || wanted.has(region));
+      for (const region of covered) regions.add(region);
+      const fresh = new Set<string>();
+      for (const region of covered)
+        for (const kind of manifest.include) {
+          const scope = `${region}|${kind}`;
+          if (decided.has(scope)) continue;
+          decided.add(scope);
+          fresh.add(scope);
+        }
+      for (const item of manifest.items) {
+        if (options.kinds && !options.kinds.includes(item.kind)) continue;
+        const key = resourceKey(item);
+        if (fresh.has(`${item.region}|${item.kind}`)) {
+          const ok = item.status === 'ok';
+          resources.set(key, {
+            region: item.region,
+            kind: item.kind,
+            name: item.name,
+            listedIn: manifest.runId,
+            runId: ok ? manifest.runId : undefined,
+            item,
+          });
+          if (!ok) pending.add(key);
+        } else if (pending.has(key) && item.status === 'ok') {
+          Object.assign(resources.get(key) as HeldResource, { runId: manifest.runId, item });
+          pending.delete(key);
+        }
+      }
+      const kinds = options.kinds ?? KIND_NAMES;
+      const complete =
+        options.regions?.every((region) => kinds.every((kind) => decided.has(`${region}|${kind}`))) ?? false;
+      if (complete && pending.size === 0) break;
+    }
+    if (!latest) return undefined;
+    return {
+      asOf: options.asOf,
+      latest,
+      regions: [...regions].sort(),
+      resources: [...resources.values()].sort((a, b) => resourceKey(a).localeCompare(resourceKey(b))),
+      manifestsRead,
+    };
   }
 
   /** The item results a run has written so far (every item of a finished run), in a stable order. */

@@ -7,7 +7,15 @@ export const segment = (name: string): string =>
 export const runPrefix = (runId: string): string => `runs/${runId}/`;
 export const manifestKey = (runId: string): string => `runs/${runId}/manifest.json`;
 export const planKey = (runId: string): string => `runs/${runId}/plan.json`;
+/** The run's small search index (schemas/run-index.ts), written by Finalize before the manifest. */
+export const runIndexKey = (runId: string): string => `runs/${runId}/index.json`;
 export const workKey = (runId: string, region: string): string => `runs/${runId}/work/${region}.json`;
+/** A redrive's work list: the region's failed items, next to the run's own list (which stays). */
+export const redriveWorkKey = (runId: string, region: string): string =>
+  `runs/${runId}/work/${region}.redrive.json`;
+/** Where a region's Distributed Map writes its Map Run result files (ResultWriter). */
+export const mapResultsPrefix = (runId: string, region: string): string =>
+  `runs/${runId}/map-results/${region}`;
 export const itemResultPrefix = (runId: string): string => `runs/${runId}/items/`;
 export const itemResultKey = (runId: string, region: string, kind: KindName, name: string): string =>
   `runs/${runId}/items/${region}/${kind}/${segment(name)}.json`;

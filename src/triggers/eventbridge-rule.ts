@@ -5,6 +5,7 @@ import {
   EventBridgeClient,
   ListEventBusesCommand,
   ListRuleNamesByTargetCommand,
+  ListRulesCommand,
   ListTargetsByRuleCommand,
   PutRuleCommand,
   type PutRuleCommandInput,
@@ -19,7 +20,7 @@ import type { RestoreContext } from '../reconcile/context.js';
 import { pick, reconcile } from '../reconcile/diff.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
 import { cannotRestore, withPermissions } from './rewire.js';
-import { compact, fromEachSource, functionArns, regionMemo } from './shared.js';
+import { compact, fromEachSource, functionArns, policySources, regionMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 interface RuleRef {
@@ -45,10 +46,26 @@ async function rulesTargeting(region: string, bus: string, targetArn: string): P
   return names.map((name) => ({ bus, name }));
 }
 
-/** One record per target of the rule that invokes the function. */
-async function ruleRecords(fn: FunctionRef, { bus, name }: RuleRef): Promise<TriggerRecord[]> {
+/** What a rule's record keeps of the rule itself (DescribeRule and ListRules answer the same fields). */
+interface RuleDefinition {
+  Name?: string;
+  Arn?: string;
+  EventBusName?: string;
+  EventPattern?: string;
+  ScheduleExpression?: string;
+  State?: string;
+  Description?: string;
+  RoleArn?: string;
+}
+
+/** One record per target of the rule that invokes the function (the rule described when not given). */
+async function ruleRecords(
+  fn: FunctionRef,
+  { bus, name }: RuleRef,
+  described?: RuleDefinition,
+): Promise<TriggerRecord[]> {
   const events = client(EventBridgeClient, fn.region);
-  const rule = await events.send(new DescribeRuleCommand({ Name: name, EventBusName: bus }));
+  const rule = described ?? (await events.send(new DescribeRuleCommand({ Name: name, EventBusName: bus })));
   const targets = await paginate(async (NextToken) => {
     const page = await events.send(
       new ListTargetsByRuleCommand({ Rule: name, EventBusName: bus, NextToken }),
@@ -85,6 +102,61 @@ async function ruleRecords(fn: FunctionRef, { bus, name }: RuleRef): Promise<Tri
       }),
       permissions: permissionsFor(fn, 'events.amazonaws.com', rule.Arn),
     }));
+}
+
+/** Every rule of a bus with its definition (ListRules, 100 a page), for refreshing recorded rules. */
+const busRules = regionMemo(async (regionAndBus) => {
+  const [region = '', bus = ''] = regionAndBus.split('|');
+  const rules = await paginate(async (NextToken) => {
+    const page = await client(EventBridgeClient, region).send(
+      new ListRulesCommand({ EventBusName: bus, NextToken }),
+    );
+    return { items: page.Rules, next: page.NextToken };
+  });
+  return new Map(rules.map((rule) => [rule.Name as string, rule]));
+});
+
+/** `arn:aws:events:R:A:rule/name` (default bus) or `…:rule/bus/name`. */
+function ruleOfArn(arn: string): RuleRef | undefined {
+  if (!arn.startsWith('arn:aws:events:')) return undefined;
+  const path = arn.split(':rule/')[1];
+  if (!path) return undefined;
+  const parts = path.split('/');
+  return parts.length === 1
+    ? { bus: 'default', name: parts[0] as string }
+    : { bus: parts[0] as string, name: parts[1] as string };
+}
+
+const EVENTS_SERVICE = 'events.amazonaws.com';
+
+/**
+ * Refresh (see TriggerType.refresh): the rules recorded before and the rules the policy lets invoke
+ * the function, each re-read (ListTargetsByRule, and its definition from the bus's ListRules),
+ * instead of asking every bus for the rules that target each of the function's ARNs. A policy
+ * statement that names no single rule means any rule may be new: then the full listing runs.
+ */
+async function refreshRules(fn: FunctionRef, recorded: TriggerRecord[]): Promise<TriggerRecord[]> {
+  const named = policySources(fn, EVENTS_SERVICE, (sourceArn) =>
+    ruleOfArn(sourceArn) ? sourceArn : undefined,
+  );
+  if (named.listAll) return eventBridgeRuleTrigger.list(fn);
+  const rules = new Map<string, RuleRef>();
+  for (const record of recorded) {
+    const [bus = 'default', name = ''] = record.id.split('/');
+    rules.set(`${bus}/${name}`, { bus, name });
+  }
+  for (const arn of named.names) {
+    const rule = ruleOfArn(arn);
+    if (rule) rules.set(`${rule.bus}/${rule.name}`, rule);
+  }
+  return fromEachSource(
+    rules.values(),
+    (rule) => `rule ${rule.bus}/${rule.name}`,
+    async (rule) => {
+      const definition = (await busRules(`${fn.region}|${rule.bus}`)).get(rule.name);
+      return definition ? ruleRecords(fn, rule, definition) : [];
+    },
+  );
 }
 
 const RULE_FIELDS = ['EventPattern', 'ScheduleExpression', 'State', 'Description', 'RoleArn'] as const;
@@ -163,6 +235,7 @@ export const eventBridgeRuleTrigger: TriggerType = {
   },
 
   type: 'eventbridge-rule',
+  refresh: refreshRules,
   async list(fn: FunctionRef) {
     const arns = functionArns(fn);
     const lookups = (await regionBuses(fn.region)).flatMap((bus) => arns.map((arn) => ({ bus, arn })));

@@ -42,3 +42,24 @@ export async function listTriggers(fn: FunctionRef): Promise<TriggerRecord[]> {
   );
   return records.sort(byTypeThenId);
 }
+
+/**
+ * The triggers of a function whose resource policy (in AWS: its RevisionId) has not changed since
+ * `recorded` were listed: every type re-read, by `refresh` where the type has one, else `list`.
+ * Same order and failure rules as listTriggers.
+ */
+export async function refreshTriggers(fn: FunctionRef, recorded: TriggerRecord[]): Promise<TriggerRecord[]> {
+  const records = await fromEachSource(
+    TRIGGER_TYPES,
+    (type) => type.type,
+    (type) =>
+      type.refresh
+        ? type.refresh(
+            fn,
+            recorded.filter((record) => record.type === type.type),
+          )
+        : type.list(fn),
+    { skipNotFound: false },
+  );
+  return records.sort(byTypeThenId);
+}

@@ -14,7 +14,7 @@ import { reconcile } from '../reconcile/diff.js';
 import { sharedSourceSkip } from '../reconcile/results.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
 import { cannotRestore, withPermissions } from './rewire.js';
-import { compact, fromEachSource, regionMemo, sourcesToCheck } from './shared.js';
+import { compact, fromEachSource, regionMemo, sourceMemo, sourcesToCheck } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 const S3_SERVICE = 's3.amazonaws.com';
@@ -46,10 +46,13 @@ const regionBuckets = regionMemo(async (region) => {
   );
 });
 
+/** A bucket's notification configuration, read once for all the functions it notifies. */
+const bucketNotifications = sourceMemo((region, bucket) =>
+  client(S3Client, region).send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket })),
+);
+
 async function notificationsOf(fn: FunctionRef, bucket: string): Promise<TriggerRecord[]> {
-  const configuration = await client(S3Client, fn.region).send(
-    new GetBucketNotificationConfigurationCommand({ Bucket: bucket }),
-  );
+  const configuration = await bucketNotifications(fn.region, bucket);
   const source = bucketArn(bucket);
   return (configuration.LambdaFunctionConfigurations ?? [])
     .filter((notification) => targetsFunction(notification.LambdaFunctionArn, fn))

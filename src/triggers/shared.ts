@@ -91,6 +91,21 @@ export function regionMemo<T>(
   };
 }
 
+/**
+ * Memoizes a read of one source shared by many functions (a bucket's notification configuration,
+ * a topic's subscriptions) like regionMemo: the functions of a region sharing a source read it once.
+ */
+export function sourceMemo<T>(
+  load: (region: string, source: string) => Promise<T>,
+  ttlMs = LISTING_TTL_MS,
+): (region: string, source: string) => Promise<T> {
+  const memo = regionMemo((key) => {
+    const [region = '', source = ''] = key.split('\n');
+    return load(region, source);
+  }, ttlMs);
+  return (region, source) => memo(`${region}\n${source}`);
+}
+
 /** Forgets every memoized region-wide listing (tests, or a caller that must see fresh state). */
 export function clearListingMemos(): void {
   for (const cache of memos) cache.clear();

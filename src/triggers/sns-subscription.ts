@@ -17,7 +17,7 @@ import type { RestoreContext } from '../reconcile/context.js';
 import { pick, reconcile } from '../reconcile/diff.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
 import { cannotRestore, withPermissions } from './rewire.js';
-import { arnRegion, compact, fromEachSource, policySources, regionMemo } from './shared.js';
+import { arnRegion, compact, fromEachSource, policySources, regionMemo, sourceMemo } from './shared.js';
 import type { FunctionRef, TriggerRecord, TriggerType } from './types.js';
 
 const SNS_SERVICE = 'sns.amazonaws.com';
@@ -25,12 +25,16 @@ const topicOf = (sourceArn: string): string | undefined =>
   sourceArn.startsWith('arn:aws:sns:') ? sourceArn : undefined;
 
 /** Subscriptions of one topic, in the topic's own region (SNS delivers to Lambda across regions). */
-const topicSubscriptions = (topicArn: string): Promise<Subscription[]> =>
+const subscriptionsOfTopic = sourceMemo((region, topicArn) =>
   paginate(async (NextToken) => {
     const command = new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken });
-    const page = await client(SNSClient, arnRegion(topicArn)).send(command);
+    const page = await client(SNSClient, region).send(command);
     return { items: page.Subscriptions, next: page.NextToken };
-  });
+  }),
+);
+/** Read once for all the functions subscribed to the topic. */
+const topicSubscriptions = (topicArn: string): Promise<Subscription[]> =>
+  subscriptionsOfTopic(arnRegion(topicArn), topicArn);
 
 /** Every subscription of the region, for policies that do not name their topic. */
 const regionSubscriptions = regionMemo((region) =>

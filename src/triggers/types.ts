@@ -48,6 +48,12 @@ export interface TriggerType {
   readonly type: TriggerTypeName;
   list(fn: FunctionRef): Promise<TriggerRecord[]>;
   /**
+   * The triggers of this type of a function whose resource policy has not changed since `recorded`
+   * were listed (change detection): re-reads those and the sources the policy names, which can cost
+   * less than `list`. Without it, `list` runs.
+   */
+  refresh?(fn: FunctionRef, recorded: TriggerRecord[]): Promise<TriggerRecord[]>;
+  /**
    * Re-wires a recorded trigger to the restored function in `context.targetRegion`, every ARN
    * through `context.mapper`, with the invoke permission it needs. Compares first (create / update /
    * unchanged / differs), touches nothing when `context.apply` is false, and changes an existing

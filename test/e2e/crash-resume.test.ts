@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, watch } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
@@ -15,12 +16,13 @@ import { ItemResult } from '../../schemas/work-item.js';
 import { client } from '../../src/aws/clients.js';
 import { listRuns } from '../../src/cli/commands.js';
 import { runStateMachineLocally } from '../../src/local/runner.js';
-import { manifestKey } from '../../src/store/layout.js';
+import { itemResultKey, manifestKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';
 import { unique } from '../helpers/aws.js';
 import { readParts } from '../helpers/kinds.js';
 
-const REGION = 'af-south-1';
+// A GovCloud region (moto serves every partition): DynamoDB and a file store only, nothing partition-bound.
+const REGION = 'us-gov-west-1';
 const ITEMS = 1500;
 const table = unique('tv-crash');
 let directory: string;
@@ -58,31 +60,20 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-/** Resolves with the run id once a checkpoint shows the table export mid-way. */
-async function firstCheckpoint(abort: AbortSignal): Promise<string> {
-  for await (const event of watch(directory, { recursive: true, signal: abort })) {
-    const name = event.filename ?? '';
-    if (!name.endsWith(`dynamodb-table/${table}.json`)) continue;
-    const runId = name.split('/')[1] as string;
-    const stored = await openStore(`file://${directory}`)
-      .getJson(name)
-      .catch(() => undefined);
-    if (stored && parseOrThrow(ItemResult, stored, 'checkpoint').status === 'running') return runId;
-  }
-  throw new Error('watch ended');
-}
+/** The test-only preload that makes the CLI kill itself right after its first checkpoint. */
+const CRASH_AFTER_CHECKPOINT = pathToFileURL(resolve('test/helpers/crash-after-checkpoint.ts')).href;
 
 describe('crash and resume', () => {
   it('a backup killed mid-export resumes to exactly the items of the table, once each', async () => {
     // Prepare: the CLI exports in chunks of 100 items, so there are checkpoints to die between
-    const watching = new AbortController();
-    const checkpoint = firstCheckpoint(watching.signal);
     const cli = spawn(
       process.execPath,
       // One process (tsx as a loader): tsx's own CLI runs the program in a child that SIGKILL would miss.
       [
         '--import',
         'tsx',
+        '--import',
+        CRASH_AFTER_CHECKPOINT,
         'src/cli/main.ts',
         'backup',
         '--bucket',
@@ -97,24 +88,27 @@ describe('crash and resume', () => {
       ],
       {
         env: { ...process.env, TRIGGERVAULT_CHUNK_ITEMS: '100', TRIGGERVAULT_SCAN_SEGMENTS: '2' },
-        stdio: 'ignore',
+        stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
-    const exited = new Promise((resolve) => cli.once('exit', resolve));
-    // Act: SIGKILL at the first checkpoint, then resume
-    const runId = await checkpoint;
-    cli.kill('SIGKILL');
-    await exited;
-    watching.abort();
-    const beforeResume = (await listRuns(openStore(`file://${directory}`))).find(
-      (run) => run.runId === runId,
+    // Act: the CLI dies by SIGKILL right after its first checkpoint; then resume
+    const exit = await new Promise((settle) => cli.once('exit', (code, signal) => settle({ code, signal })));
+    const runs = await listRuns(openStore(`file://${directory}`));
+    const runId = runs[0]?.runId as string;
+    const checkpoint = await openStore(`file://${directory}`).getJson(
+      itemResultKey(runId, REGION, 'dynamodb-table', table),
     );
     const { summary } = await runStateMachineLocally('backup.asl.yaml', {
       store: `file://${directory}`,
       resume: runId,
     });
     // Assess
-    expect(beforeResume?.status).toBe('incomplete');
+    expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(runs.map((run) => [run.runId, run.status])).toEqual([[runId, 'incomplete']]);
+    expect(parseOrThrow(ItemResult, checkpoint, 'checkpoint')).toMatchObject({
+      status: 'running',
+      cursor: expect.anything(),
+    });
     expect(summary).toMatchObject({ runId, status: 'succeeded' });
     const store = openStore(`file://${directory}`);
     const manifest = parseOrThrow(Manifest, await store.getJson(manifestKey(runId)), 'manifest');

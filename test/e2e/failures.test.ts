@@ -11,8 +11,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseOrThrow } from '../../schemas/common.js';
 import { Manifest } from '../../schemas/manifest.js';
+import type { WorkItem } from '../../schemas/work-item.js';
 import { client } from '../../src/aws/clients.js';
-import { LOCAL_HANDLERS } from '../../src/local/handlers.js';
+import { type DiscoverInput, regionWork, saveWorkList } from '../../src/backup/discover.js';
 import { runStateMachineLocally } from '../../src/local/runner.js';
 import { manifestKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';
@@ -69,20 +70,17 @@ describe('a failed item', () => {
     );
     process.env.TRIGGERVAULT_TOPIC_ARN = topic;
     process.env.TRIGGERVAULT_DLQ_URL = deadLetters.url;
-    const discover = LOCAL_HANDLERS.discover as (
-      event: unknown,
-      context: unknown,
-    ) => Promise<{ items: Record<string, unknown>[] }>;
     // Act
     const { summary } = await runStateMachineLocally(
       'backup.asl.yaml',
       { store: `file://${directory}`, regions: [REGION], include: ['lambda-function'] },
       {
         handlers: {
-          discover: async (event, context) => {
-            const found = await discover(event, context);
-            const template = found.items[0] as Record<string, unknown>;
-            return { ...found, items: [...found.items, { ...template, name: vanished }] };
+          // The real Discover's list, plus the vanished function, saved as the work list.
+          discover: async (event) => {
+            const input = event as DiscoverInput;
+            const found = await regionWork(input);
+            return saveWorkList(input, [...found, { ...(found[0] as WorkItem), name: vanished }]);
           },
         },
       },

@@ -100,6 +100,14 @@ describe('triggervault report', () => {
     const regionRow = new RegExp(`<tr><td>${REGION}</td><td>3</td><td>2</td><td>1</td>`);
     expect(dom).toMatch(regionRow);
     expect(dom).toContain(`IntegrityError: code of ${names[2]} could not be fetched`);
+    // What the run holds, per region and kind.
+    expect(value('holds-regions')).toBe(REGION);
+    expect(value('holds-kinds')).toBe('lambda-function');
+    expect(dom).toMatch(
+      new RegExp(
+        `data-testid="holds"[\\s\\S]*?<tr><td>${REGION}</td><td>lambda-function</td><td>3</td><td>1</td>`,
+      ),
+    );
     expect(dom).toMatch(new RegExp(`<td>${names[0]}</td><td>modified</td><td>config: MemorySize</td>`));
     expect(dom).toMatch(/data-testid="chart-duration"/);
     expect(dom).toMatch(/data-testid="chart-bytes"[\s\S]*<rect/);

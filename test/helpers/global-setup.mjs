@@ -1,4 +1,7 @@
 // Jest loads global setup outside its transform pipeline, so the TypeScript launcher comes in through tsx.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 
 /** One moto server for the whole test run, on a free port; tests isolate by unique names. */
@@ -13,4 +16,6 @@ export default async function globalSetup() {
   // The bench smoke test reads the emulator's CPU time.
   process.env.TRIGGERVAULT_EMULATOR_PID = String(emulator.pid ?? '');
   globalThis.__emulator__ = emulator;
+  // Which test file owns which region, for this run (see test/helpers/region-claims.ts).
+  process.env.TRIGGERVAULT_TEST_REGION_CLAIMS = mkdtempSync(join(tmpdir(), 'tv-region-claims-'));
 }

@@ -15,8 +15,9 @@ import { unique } from '../helpers/aws.js';
 import { runIdAt, suiteFileStore } from '../helpers/kinds.js';
 
 // A policy with critical [config] ("config-only for large buckets"): each data kind writes its
-// configuration and stops, without reading a single item, object or record.
-const REGION = 'ap-southeast-4';
+// configuration and stops, without reading a single item, object or record. A China region (moto
+// serves every partition): named resources, read within their partition, and a file store.
+const REGION = 'cn-north-1';
 const files = suiteFileStore();
 const names = {
   bucket: unique('tv-config-only'),

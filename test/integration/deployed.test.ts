@@ -7,7 +7,8 @@ import { InputValidationError } from '../../src/errors.js';
 import { loadStateMachine } from '../../src/local/state-machine.js';
 import { lambdaRole, unique } from '../helpers/aws.js';
 
-const REGION = 'eu-central-1';
+// The shared home region: this file only creates named state machines and a stack, and lists nothing.
+const REGION = 'us-east-1';
 
 /** Collects what a command prints on stdout. */
 function captureStdout() {

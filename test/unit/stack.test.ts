@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { unzipSync } from 'fflate';
 import { HANDLERS, type MachineName } from '../../deploy/handlers.js';
+import { DELETION_UNITS } from '../../schemas/audit.js';
 import { KIND_NAMES } from '../../schemas/common.js';
 import { LAMBDA_INVOKE, loadStateMachine } from '../../src/local/state-machine.js';
 
@@ -534,6 +535,42 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     });
   });
 
+  it('alarms on mass deletion per unit at the parameterised share or count, notifying the topic', () => {
+    // Prepare
+    const [topicId] = only('AWS::SNS::Topic');
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const finalize = template.Resources.FinalizeLambdaFunction.Properties.Environment.Variables;
+    // Assess: one alarm per unit Finalize counts, on its two metrics, with the defaults (10 %, count off)
+    for (const unit of DELETION_UNITS) {
+      const alarm = alarms.find((candidate) =>
+        candidate.Metrics?.some(
+          (metric: Cfn) =>
+            metric.MetricStat?.Metric.MetricName === 'DeletedShare' &&
+            metric.MetricStat.Metric.Dimensions[1].Value === unit,
+        ),
+      );
+      expect(alarm).toMatchObject({ AlarmActions: [{ Ref: topicId }], Threshold: 1 });
+      const metrics = Object.fromEntries(alarm.Metrics.map((metric: Cfn) => [metric.Id, metric]));
+      expect(metrics.deleted.MetricStat.Metric).toEqual({
+        Namespace: 'Triggervault',
+        MetricName: 'Deleted',
+        // Exactly the dimensions Finalize's EMF carries (test/unit/deletions.test.ts), or no data arrives.
+        Dimensions: [
+          { Name: 'service', Value: 'triggervault' },
+          { Name: 'unit', Value: unit },
+        ],
+      });
+      expect(metrics.mass).toMatchObject({
+        ReturnData: true,
+        Expression: 'IF(deleted > 0 && (share >= 10 || (0 > 0 && deleted >= 0)), 1, 0)',
+      });
+    }
+    expect(finalize).toMatchObject({
+      TRIGGERVAULT_MASS_DELETION_SHARE: '10',
+      TRIGGERVAULT_MASS_DELETION_COUNT: '0',
+    });
+  });
+
   it('allows no "*" or "service:*" action in any policy, and "Resource: *" only for List/Describe/Get', () => {
     // Prepare
     const identity = identityStatements();
@@ -814,14 +851,20 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     },
   );
 
-  it('lets only the handler roles (through S3, SNS, SQS) use the key; the account only administers it', () => {
+  it('lets only the handler roles and the backup state machine (through S3, SNS, SQS) use the key; the account only administers it', () => {
     // Prepare
     const [keyId, key] = backupKey();
     const statements = asList(resolveIfs(key.Properties.KeyPolicy).Statement) as Statement[];
     const decrypting = statements.filter(
       (statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('kms:Decrypt'),
     );
-    const handlerRoles = [...functionsByName().values()].map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0]);
+    // The backup state machine's Distributed Map reads the work lists (ItemReader) and writes the Map
+    // Run's results (ResultWriter) in the SSE-KMS store itself.
+    const [, machine] = stateMachine();
+    const handlerRoles = [
+      ...[...functionsByName().values()].map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0]),
+      machine.Properties.RoleArn['Fn::GetAtt'][0],
+    ];
     const awsPrincipals = decrypting.flatMap((statement) => asList(statement.Principal?.AWS));
     // Assess
     expect(keyId).toBeDefined();

@@ -24,4 +24,5 @@ export const dynamodbTable: ResourceKind = {
   tags: tableTags,
   awsBackupArn: tableArn,
   teardown: tableTeardown,
+  data: { unit: 'items' },
 };

@@ -8,10 +8,12 @@ import { captures, configurationOnly } from '../shared/attributes.js';
 import { envNumber, mapOrdered, StepBudget } from '../shared/pacing.js';
 import type { BackupContext, BackupStep } from '../types.js';
 import { type CopyJob, copyObject } from './copy-object.js';
-import { BackupCursor, type ObjectEntry } from './format.js';
+import { BackupCursor, DELETED_KEYS_SAMPLE, type LargeCopy, type ObjectEntry } from './format.js';
+import { CopyPausedError, LargeCopies } from './large-copy.js';
 import {
   type Listed,
   listAfter,
+  type Passed,
   PreviousIndex,
   previousIndexParts,
   previousRun,
@@ -63,6 +65,9 @@ async function firstStep(
     reused: 0,
     skipped: 0,
     bytesCopied: 0,
+    deleted: 0,
+    deletedKeys: [],
+    deletedComplete: true,
   };
 }
 
@@ -77,8 +82,16 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
     };
   }
   const source = client(S3Client, item.region);
-  const job: CopyJob = { bucket: item.name, runId: item.runId, source, store: context.store, target };
   const budget = new StepBudget(context.deadline, context.chunkItems);
+  const job: CopyJob = {
+    bucket: item.name,
+    runId: item.runId,
+    source,
+    store: context.store,
+    target,
+    large: new LargeCopies(context.store, item, budget),
+  };
+  const paused: LargeCopy[] = [];
   const artifacts: Artifact[] = [];
   const resumed =
     item.cursor === undefined ? undefined : parseOrThrow(BackupCursor, item.cursor, 's3-bucket cursor');
@@ -87,7 +100,18 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
   const start: BackupCursor = begun;
   const chunk = start.chunk + 1;
   const parts = await previousIndexParts(context.store, start.previous.runId, item);
-  const previous = new PreviousIndex(context.store, parts, start.previous.part);
+  const previous = new PreviousIndex(
+    context.store,
+    parts,
+    start.previous.part,
+    start.after,
+    DELETED_KEYS_SAMPLE,
+  );
+  const deleted = { count: start.deleted, keys: [...start.deletedKeys] };
+  const countDeleted = (passed: Passed) => {
+    deleted.count += passed.count;
+    deleted.keys.push(...passed.sample.slice(0, DELETED_KEYS_SAMPLE - deleted.keys.length));
+  };
   const state = {
     exhausted: false,
     stopped: false,
@@ -122,9 +146,11 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
     try {
       entry = await copyObject(job, listed.object);
     } catch (error) {
-      // The step fails: objects still queued behind this one must not start.
+      // Objects still queued behind this one must not start: the step ends (paused) or fails.
       state.stopped = true;
-      throw error;
+      if (!(error instanceof CopyPausedError)) throw error;
+      paused.push(error.copy);
+      return STOPPED;
     }
     if (entry?.storedAt) {
       counts.copied += 1;
@@ -148,6 +174,7 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
       }
       state.after = outcome.listed.object.Key;
       state.part = outcome.listed.part;
+      countDeleted(outcome.listed.passed);
       if (outcome.entry) {
         counts.objects += 1;
         yield outcome.entry;
@@ -163,6 +190,8 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
       extraCounts: () => ({ copied: counts.copied, reused: counts.reused }),
     });
     if (part) artifacts.push(part);
+    // The whole bucket was listed: what is left of the earlier index was deleted since.
+    if (state.exhausted && !state.stopped) countDeleted(await previous.drain());
   } finally {
     await previous.close();
   }
@@ -176,14 +205,31 @@ export async function backupBucket(item: WorkItem, context: BackupContext): Prom
     reused: start.reused + counts.reused,
     skipped: start.skipped + counts.skipped,
     bytesCopied: start.bytesCopied + counts.bytesCopied,
+    deleted: deleted.count,
+    deletedKeys: deleted.keys,
+    deletedComplete: start.deletedComplete && previous.intact,
+    ...(paused.length ? { largeCopies: paused } : {}),
   };
-  const { chunk: _chunk, after: _after, previous: _previous, ...totals } = next;
+  const {
+    chunk: _chunk,
+    after: _after,
+    previous: _previous,
+    deleted: _deleted,
+    deletedKeys: _deletedKeys,
+    deletedComplete,
+    largeCopies: _open,
+    ...totals
+  } = next;
+  // Deletions are reported only when counted against a whole, readable earlier index.
+  const deletions =
+    start.previous.runId && deletedComplete ? { deleted: deleted.count, deletedKeys: deleted.keys } : {};
   return {
     done,
     cursor: done ? undefined : next,
     artifacts,
     summary: {
       ...totals,
+      ...deletions,
       previousRun: start.previous.runId,
       mode: target ? 'server-side copy' : 'streamed',
     },

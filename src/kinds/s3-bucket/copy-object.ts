@@ -12,9 +12,10 @@ import { errorName, httpStatus, isMissingObject } from '../../aws/errors.js';
 import { IntegrityError } from '../../errors.js';
 import type { BackupStore, S3Location } from '../../store/store.js';
 import type { ObjectEntry } from './format.js';
+import { isGoneUpload, type LargeCopies } from './large-copy.js';
 import { encodeTags, fullSha256, headersOf } from './object-attributes.js';
 import { objectBlobKey, sourceFields } from './objects-index.js';
-import { copiedInParts, copyInParts, copySource } from './server-side-copy.js';
+import { copiedInParts, copyInPartsResumable, copySource, type PartsCopy } from './server-side-copy.js';
 
 /**
  * Backup: copies one object of a bucket into the store. With an S3 store each copied object costs
@@ -34,6 +35,8 @@ export interface CopyJob {
   store: BackupStore;
   /** The store's bucket, for server-side copies; undefined for a file:// store. */
   target?: S3Location;
+  /** Copies in parts: paced by the step's deadline, saved after each wave (large-copy.ts). */
+  large: LargeCopies;
 }
 
 /** What a copy adds to the listed fields of an entry. */
@@ -62,7 +65,11 @@ async function refresh(job: CopyJob, key: string): Promise<_Object | undefined> 
   }
 }
 
-/** Copies an object above the single-copy limit in parts; metadata and tags must be set explicitly. */
+/**
+ * Copies an object above the single-copy limit in parts; metadata and tags must be set explicitly.
+ * Resumes the upload an earlier step saved for this object version; throws CopyPausedError when
+ * the step's deadline comes first (the step ends, the next one continues the same upload).
+ */
 async function copyLargeObject(
   job: CopyJob,
   target: S3Location,
@@ -75,7 +82,7 @@ async function copyLargeObject(
   const tagging = await job.source.send(
     new GetObjectTaggingCommand({ Bucket, Key, VersionId: head.VersionId }),
   );
-  await copyInParts({
+  const copy: PartsCopy = {
     s3: client(S3Client, target.region),
     destination: { Bucket: target.bucket, Key: target.key(storedAt) },
     source: copySource(Bucket, Key, head.VersionId),
@@ -87,7 +94,17 @@ async function copyLargeObject(
       Tagging: encodeTags(tagging.TagSet),
     },
     ifMatch: object.ETag,
-  });
+  };
+  const version = { key: Key, etag: object.ETag ?? '', size: object.Size ?? 0 };
+  const resume = await job.large.resume(storedAt, version);
+  let outcome: Awaited<ReturnType<typeof copyInPartsResumable>>;
+  try {
+    outcome = await copyInPartsResumable(copy, job.large.pacing(storedAt, version, resume));
+  } catch (error) {
+    if (!resume || !isGoneUpload(error)) throw error;
+    outcome = await copyInPartsResumable(copy, job.large.pacing(storedAt, version));
+  }
+  if (!outcome.done) throw job.large.paused(storedAt, Key, outcome.progress);
   return { versionId: head.VersionId, attributes: 'copy' };
 }
 

@@ -92,6 +92,16 @@ export function objectEntryOf(line: unknown, where: () => string): ObjectEntry {
   return parsed.success ? parsed.data : parseOrThrow(ObjectEntry, line, where());
 }
 
+/** A copy in parts (an object above 5 GB) a step left open; its parts are in the checkpoint (large-copy.ts). */
+export const LargeCopy = z.object({
+  key: z.string(),
+  uploadId: z.string(),
+  partsDone: z.number().int().nonnegative(),
+  /** Store key of the checkpoint holding the upload and its copied parts. */
+  checkpoint: z.string(),
+});
+export type LargeCopy = z.infer<typeof LargeCopy>;
+
 /** Where a backup that returned `done: false` continues. */
 export const BackupCursor = z.object({
   chunk: z.number().int().nonnegative(),
@@ -105,8 +115,18 @@ export const BackupCursor = z.object({
   /** Objects listed but not copyable (archived in Glacier classes): in the index without `storedAt`. */
   skipped: z.number().int().nonnegative().default(0),
   bytesCopied: z.number().int().nonnegative(),
+  /** Keys of the earlier index no longer listed (deleted objects), with some of them. */
+  deleted: z.number().int().nonnegative().default(0),
+  deletedKeys: z.array(z.string()).default([]),
+  /** False once the earlier index turned out unreadable: `deleted` is then a lower bound. */
+  deletedComplete: z.boolean().default(true),
+  /** Copies in parts left open by the step (resumed from their checkpoints by the next one). */
+  largeCopies: z.array(LargeCopy).optional(),
 });
 export type BackupCursor = z.infer<typeof BackupCursor>;
+
+/** How many deleted keys a summary names (the count is exact). */
+export const DELETED_KEYS_SAMPLE = 20;
 
 /** The parts of a backup's summary (in the manifest) that a restore reads. */
 export const BackupSummary = z.looseObject({
@@ -119,3 +139,17 @@ export const BackupSummary = z.looseObject({
   skipped: z.union([z.number(), z.string()]).optional(),
 });
 export type BackupSummary = z.infer<typeof BackupSummary>;
+
+const DeletionSummary = z.looseObject({
+  previousRun: z.string(),
+  deleted: z.number().int().nonnegative(),
+  deletedKeys: z.array(z.string()).default([]),
+});
+
+/** The objects a bucket's backup found gone since the run it compared with (undefined: it compared with none). */
+export function deletedObjects(item: { summary?: Record<string, unknown> }) {
+  const summary = DeletionSummary.safeParse(item.summary ?? {});
+  if (!summary.success) return undefined;
+  const { previousRun, deleted, deletedKeys } = summary.data;
+  return { previousRun, count: deleted, sample: deletedKeys };
+}

@@ -4,6 +4,7 @@ import { errorName } from '../../aws/errors.js';
 import type { ResourceKind } from '../types.js';
 import { backupBucket } from './backup-bucket.js';
 import { bucketsWiredTo, discoverBuckets } from './discover.js';
+import { deletedObjects } from './format.js';
 import { tagRecord } from './object-attributes.js';
 import { restoreBucket } from './restore-bucket.js';
 import { s3BucketStack } from './stack.js';
@@ -36,6 +37,8 @@ export const s3Bucket: ResourceKind = {
   },
 
   teardown: teardownBucket,
+  // The backup reads the previous run's objects index beside the listing: it counts the keys that went.
+  data: { unit: 'objects', deletedSince: deletedObjects },
 };
 
 export default s3Bucket;

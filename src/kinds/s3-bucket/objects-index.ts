@@ -101,15 +101,31 @@ export async function previousIndexParts(
   }
 }
 
-/** Reads an earlier objects index in step with the listing (both in key order). */
+/** Keys of the earlier index that the listing passed over: objects deleted since that run. */
+export interface Passed {
+  count: number;
+  sample: string[];
+}
+
+/**
+ * Reads an earlier objects index in step with the listing (both in key order). An earlier entry the
+ * listing passes over is an object deleted since: counted (with a few of its keys) and handed out
+ * with the listed object that passed it, so a step counts only what it finished. Entries at or before
+ * `after` (where a resumed step continues) were accounted for by an earlier step.
+ */
 export class PreviousIndex {
   private reader: AsyncGenerator<unknown> | undefined;
   private current: ObjectEntry | undefined;
+  private passed: Passed = { count: 0, sample: [] };
+  /** False once the earlier index turned out unreadable (passed-over counts are then a lower bound). */
+  intact = true;
 
   constructor(
     private readonly store: BackupStore,
     private parts: string[],
     private part: number,
+    private readonly after?: string,
+    private readonly sampleSize = 20,
   ) {}
 
   /** The part holding the next entry: where a later step resumes reading. */
@@ -123,10 +139,39 @@ export class PreviousIndex {
       this.current ??= await this.advance();
       if (!this.current) return undefined;
       const order = compareKeys(this.current.key, key);
-      if (order === 0) return this.current;
+      if (order === 0) {
+        // Consumed: the next lookup must not take it for a key the listing passed over.
+        const found = this.current;
+        this.current = undefined;
+        return found;
+      }
       if (order > 0) return undefined;
+      this.pass(this.current.key);
       this.current = undefined;
     }
+  }
+
+  /** The entries passed over since the last call. */
+  takePassed(): Passed {
+    const passed = this.passed;
+    this.passed = { count: 0, sample: [] };
+    return passed;
+  }
+
+  /** At the end of the listing: every entry not reached yet was deleted. */
+  async drain(): Promise<Passed> {
+    for (;;) {
+      this.current ??= await this.advance();
+      if (!this.current) return this.takePassed();
+      this.pass(this.current.key);
+      this.current = undefined;
+    }
+  }
+
+  private pass(key: string): void {
+    if (this.after !== undefined && compareKeys(key, this.after) <= 0) return;
+    this.passed.count += 1;
+    if (this.passed.sample.length < this.sampleSize) this.passed.sample.push(key);
   }
 
   /** The next entry, or undefined at the end (or when the earlier index turned out damaged). */
@@ -146,6 +191,7 @@ export class PreviousIndex {
         await this.reader?.return(undefined).catch(() => undefined);
         this.parts = [];
         this.reader = undefined;
+        this.intact = false;
         return undefined;
       }
       this.reader = undefined;
@@ -165,6 +211,8 @@ export interface Listed {
   previous?: ObjectEntry;
   /** Where the earlier index stood after this object's lookup. */
   part: number;
+  /** Earlier entries this object's lookup passed over: deleted objects just before it. */
+  passed: Passed;
 }
 
 /**
@@ -198,7 +246,7 @@ export async function* listAfter(
       if (object.Key === undefined) continue;
       listed += 1;
       const entry = await previous.lookup(object.Key);
-      yield { object, previous: entry, part: previous.position };
+      yield { object, previous: entry, part: previous.position, passed: previous.takePassed() };
     }
     if (!page.IsTruncated || !page.NextContinuationToken) {
       state.exhausted = true;

@@ -6,6 +6,7 @@ import {
   type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import { isTransient } from '../../aws/errors.js';
 import { mapLimit } from '../../concurrency.js';
 import { envNumber } from '../shared/pacing.js';
 
@@ -45,43 +46,123 @@ export interface PartsCopy {
   ifMatch?: string;
 }
 
-/** Copies an object above the single-copy limit in parts; a failed copy aborts its upload. */
-export async function copyInParts(copy: PartsCopy): Promise<void> {
-  const { s3, destination, size } = copy;
-  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ ...destination, ...copy.create }));
-  const partBytes = Math.max(
+/** One part copied: what CompleteMultipartUpload needs of it. */
+export interface CopiedPart {
+  PartNumber: number;
+  ETag?: string;
+  ChecksumSHA256?: string;
+}
+
+/** Where a copy in parts stands: its upload, its part size and the parts already copied. */
+export interface PartsProgress {
+  uploadId: string;
+  partBytes: number;
+  parts: CopiedPart[];
+}
+
+/** How a resumable copy in parts is paced and saved. */
+export interface PartsPacing {
+  /** Continue this upload (its parts are not copied again). */
+  resume?: PartsProgress;
+  /** True while another wave of parts (taking about `ms`) still ends before the step's deadline. */
+  hasTime: (ms: number) => boolean;
+  /** Saves the progress after each wave of parts, so that even a crash resumes from the last wave. */
+  checkpoint: (progress: PartsProgress) => Promise<void>;
+}
+
+/** Assumed server-side copy throughput of one part, to decide whether another wave still fits. */
+const PART_BYTES_PER_MS = 50 * 1024;
+
+const partSize = (size: number): number =>
+  Math.max(
     envNumber('TRIGGERVAULT_S3_COPY_PART_BYTES', DEFAULT_COPY_PART_BYTES),
     Math.ceil(size / MAX_PARTS),
   );
+
+/**
+ * Copies an object above the single-copy limit in parts, in waves of PARTS_IN_FLIGHT, saving the
+ * progress after each wave. Returns `{done: false, progress}` when the next wave would not end
+ * before the deadline (at least one wave runs per call, so every call makes progress); the upload
+ * is then left open for the next call. A failure that is not transient aborts the upload.
+ */
+export async function copyInPartsResumable(
+  copy: PartsCopy,
+  pacing: PartsPacing,
+): Promise<{ done: true } | { done: false; progress: PartsProgress }> {
+  const { s3, destination, size } = copy;
+  const progress: PartsProgress = pacing.resume
+    ? { ...pacing.resume, parts: [...pacing.resume.parts] }
+    : {
+        uploadId: (await s3.send(new CreateMultipartUploadCommand({ ...destination, ...copy.create })))
+          .UploadId as string,
+        partBytes: partSize(size),
+        parts: [],
+      };
+  const { uploadId: UploadId, partBytes } = progress;
   const count = Math.ceil(size / partBytes);
   const withChecksums = copy.create.ChecksumAlgorithm === 'SHA256';
+  const inFlight = envNumber('TRIGGERVAULT_S3_COPY_PARTS_IN_FLIGHT', PARTS_IN_FLIGHT);
+  const copied = new Set(progress.parts.map((part) => part.PartNumber));
+  const waiting = Array.from({ length: count }, (_, index) => index + 1).filter(
+    (number) => !copied.has(number),
+  );
   try {
-    const parts = await mapLimit(
-      Array.from({ length: count }, (_, index) => index),
-      PARTS_IN_FLIGHT,
-      async (index) => {
+    for (let wave = 0; waiting.length > 0; wave += 1) {
+      const batch = waiting.splice(0, inFlight);
+      if (wave > 0 && !pacing.hasTime(partBytes / PART_BYTES_PER_MS)) {
+        waiting.unshift(...batch);
+        break;
+      }
+      const parts = await mapLimit(batch, inFlight, async (number) => {
         const response = await s3.send(
           new UploadPartCopyCommand({
             ...destination,
             UploadId,
-            PartNumber: index + 1,
+            PartNumber: number,
             CopySource: copy.source,
-            CopySourceRange: `bytes=${index * partBytes}-${Math.min(size, (index + 1) * partBytes) - 1}`,
+            CopySourceRange: `bytes=${(number - 1) * partBytes}-${Math.min(size, number * partBytes) - 1}`,
             CopySourceIfMatch: copy.ifMatch,
           }),
         );
         return {
-          PartNumber: index + 1,
+          PartNumber: number,
           ETag: response.CopyPartResult?.ETag,
           ...(withChecksums ? { ChecksumSHA256: response.CopyPartResult?.ChecksumSHA256 } : {}),
         };
-      },
-    );
+      });
+      progress.parts.push(...parts);
+      await pacing.checkpoint(progress);
+    }
+    if (waiting.length > 0) return { done: false, progress };
+    const Parts = [...progress.parts].sort((a, b) => a.PartNumber - b.PartNumber);
     await s3.send(
-      new CompleteMultipartUploadCommand({ ...destination, UploadId, MultipartUpload: { Parts: parts } }),
+      new CompleteMultipartUploadCommand({ ...destination, UploadId, MultipartUpload: { Parts } }),
     );
+    return { done: true };
   } catch (error) {
-    await s3.send(new AbortMultipartUploadCommand({ ...destination, UploadId })).catch(() => undefined);
+    // A transient failure keeps the upload: the step is retried and resumes from the last checkpoint.
+    if (!isTransient(error))
+      await s3.send(new AbortMultipartUploadCommand({ ...destination, UploadId })).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Copies an object above the single-copy limit in parts, in one go (restores); a failed copy aborts its upload. */
+export async function copyInParts(copy: PartsCopy): Promise<void> {
+  const { s3, destination } = copy;
+  let uploadId: string | undefined;
+  try {
+    await copyInPartsResumable(copy, {
+      hasTime: () => true,
+      checkpoint: async (progress) => {
+        uploadId = progress.uploadId;
+      },
+    });
+  } catch (error) {
+    if (uploadId)
+      await s3
+        .send(new AbortMultipartUploadCommand({ ...destination, UploadId: uploadId }))
+        .catch(() => undefined);
     throw error;
   }
 }

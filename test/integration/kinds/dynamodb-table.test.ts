@@ -3,6 +3,7 @@ import {
   BatchWriteItemCommand,
   CreateTableCommand,
   DynamoDBClient,
+  type ScanCommandInput,
   TagResourceCommand,
   UpdateContinuousBackupsCommand,
   UpdateTimeToLiveCommand,
@@ -190,12 +191,17 @@ describe('dynamodb-table backup', () => {
   });
 
   it('makes one request per segment and stops when the deadline has passed', async () => {
-    // Prepare
+    // Prepare: pages of 10 items, as DynamoDB's 1 MB page limit cuts a large table, so that no
+    // segment can end with its first request and only the deadline decides when the step stops.
     process.env.TRIGGERVAULT_SCAN_SEGMENTS = '4';
+    const PAGE = 10;
     const scans: number[] = [];
     dynamo.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === 'ScanCommand') scans.push(Date.now());
+        if (context.commandName === 'ScanCommand') {
+          scans.push(Date.now());
+          (args.input as ScanCommandInput).Limit = PAGE;
+        }
         return next(args);
       },
       { step: 'initialize', name: 'countScans' },
@@ -207,13 +213,19 @@ describe('dynamodb-table backup', () => {
         { ...item, store: files.store.url, kind: 'dynamodb-table' },
         { store: files.store, runId: item.runId, deadline: Date.now() - 1 },
       );
-      // Assess
+      // Assess: one page per segment, then a stop with a cursor that holds every segment's position
       expect(scans).toHaveLength(4);
       const written = first.artifacts
         .filter((a) => a.role === 'data')
         .reduce((sum, a) => sum + (a.counts?.items ?? 0), 0);
-      expect(first.done).toBe(written === ITEMS);
-      if (!first.done) expect(first.cursor).toBeDefined();
+      expect(written).toBe(4 * PAGE);
+      expect(first.done).toBe(false);
+      expect(first.cursor).toMatchObject({
+        mode: 'scan',
+        items: 4 * PAGE,
+        segments: Array.from({ length: 4 }, () => ({ done: false, key: expect.any(Object) })),
+      });
+      expect(first.summary).toMatchObject({ totalSegments: 4, segmentsDone: 0 });
     } finally {
       dynamo.middlewareStack.remove('countScans');
       delete process.env.TRIGGERVAULT_SCAN_SEGMENTS;

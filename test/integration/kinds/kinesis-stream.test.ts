@@ -18,7 +18,8 @@ import type { BackupStore } from '../../../src/store/store.js';
 import { unique } from '../../helpers/aws.js';
 import { backupToEnd, measured, readParts, runIdAt, s3Store, suiteFileStore } from '../../helpers/kinds.js';
 
-const REGION = 'ap-southeast-2';
+// A GovCloud region (moto serves every partition): streams only; the stores stay in us-east-1.
+const REGION = 'us-gov-east-1';
 const kinesis = client(KinesisClient, REGION);
 
 interface Written {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
@@ -9,6 +10,7 @@ import {
   PutBucketPolicyCommand,
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
@@ -223,6 +225,50 @@ describe('s3-bucket backup into an S3 store (server-side copies)', () => {
     });
     expect(await indexOf(store, second.result)).toEqual(await indexOf(store, first));
     expect(first.artifacts.filter((a) => a.role === 'config')).toHaveLength(1);
+  });
+
+  it('counts the objects deleted since the previous run exactly, across chunks and steps stopped early', async () => {
+    // Prepare: 12 objects; then the first, a middle and the last key (UTF-8 order) go, and two change.
+    const objects = sampleObjects();
+    const bucket = await createSourceBucket(objects);
+    const { store } = await s3Store();
+    const run1Id = runIdAt(new Date(Date.now() - 60_000));
+    const first = await backupToEnd(
+      s3Bucket,
+      { store, runId: run1Id, region: REGION, name: bucket },
+      { chunkItems: 3 },
+    );
+    await finish(store, run1Id, bucket, first.artifacts);
+    const ordered = utf8Order(TRICKY_KEYS);
+    const gone = [ordered[0], ordered[5], ordered[11]] as string[];
+    for (const key of gone) await source.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    for (const key of [ordered[2], ordered[8]] as string[])
+      await source.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `changed ${key}` }));
+    // Act: in chunks of 2, and with a deadline already passed (one copy per step, listed objects
+    // beyond it are looked up in the earlier index but not finished: the next step sees them again).
+    const chunked = await backupToEnd(
+      s3Bucket,
+      { store, runId: runIdAt(), region: REGION, name: bucket },
+      {
+        chunkItems: 2,
+      },
+    );
+    const stopped = await backupToEnd(
+      s3Bucket,
+      { store, runId: runIdAt(new Date(Date.now() + 1000)), region: REGION, name: bucket },
+      { deadline: () => Date.now() - 1 },
+    );
+    // Assess
+    expect(chunked.steps.length).toBeGreaterThanOrEqual(5);
+    expect(stopped.steps.length).toBeGreaterThanOrEqual(2);
+    for (const run of [chunked, stopped]) {
+      expect(run.summary).toMatchObject({ previousRun: run1Id, deleted: 3, deletedKeys: gone, objects: 9 });
+      expect(s3Bucket.data?.deletedSince?.({ summary: run.summary } as never)).toEqual({
+        previousRun: run1Id,
+        count: 3,
+        sample: gone,
+      });
+    }
   });
 
   it('stops at a passed deadline after one object and continues from the cursor', async () => {

@@ -52,8 +52,8 @@ import {
 import { s3Store } from '../../helpers/kinds.js';
 import { deleteBucket, runRestore } from '../../helpers/restore.js';
 
-// The data kinds are backed up, deleted and restored here, under unique names. No other test file
-// uses the region but drill.test.ts, whose drills leave names with a drill suffix only.
+// The data kinds are backed up, deleted and restored here, under unique names, in a region of this
+// file's own (test/helpers/region-claims.ts).
 const REGION = 'ap-east-1';
 const dynamo = client(DynamoDBClient, REGION);
 const s3 = client(S3Client, REGION);

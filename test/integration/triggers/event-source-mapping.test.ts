@@ -10,7 +10,7 @@ import { clearListingMemos } from '../../../src/triggers/shared.js';
 import { createTestFunction, unique } from '../../helpers/aws.js';
 import { publishLiveAlias } from '../../helpers/triggers.js';
 
-const REGION = 'eu-central-1';
+const REGION = 'ap-southeast-4';
 const lambda = () => client(LambdaClient, REGION);
 
 async function createQueue(): Promise<string> {

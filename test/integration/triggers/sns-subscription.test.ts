@@ -7,7 +7,7 @@ import { snsSubscriptionTrigger } from '../../../src/triggers/sns-subscription.j
 import { ACCOUNT_ID, createTestFunction, unique } from '../../helpers/aws.js';
 import { allowInvoke } from '../../helpers/triggers.js';
 
-const REGION = 'eu-west-3';
+const REGION = 'eu-west-1';
 const SNS = 'sns.amazonaws.com';
 const sns = () => client(SNSClient, REGION);
 
