@@ -23,6 +23,7 @@ import {
   storeRemoveTemporaries,
   storeWriteBlobs,
   storeWriteRuns,
+  storeWriteVerifyResults,
 } from './permissions.js';
 import { deleteScratchCopy, readScratchCopy, rewireTriggers } from './restore-permissions.js';
 
@@ -191,8 +192,8 @@ export const HANDLERS: readonly HandlerSpec[] = [
     memorySize: 1024,
     timeout: 900,
     machine: 'backup',
-    roleNote: 'reads the store only',
-    permissions: [storeList, storeRead],
+    roleNote: 'reads the store; writes only its own check results',
+    permissions: [storeList, storeRead, storeWriteVerifyResults],
   },
   {
     name: 'finalize',

@@ -67,6 +67,13 @@ export const storeWriteRuns: Statement = {
   Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
   Resource: '${BackupBucket.Arn}/runs/*',
 };
+/** Verify's own results (one document per chunk of checks), never the run's artifacts. */
+export const storeWriteVerifyResults: Statement = {
+  Sid: 'StoreWriteVerifyResults',
+  Effect: 'Allow',
+  Action: 's3:PutObject',
+  Resource: '${BackupBucket.Arn}/runs/*/verify/*',
+};
 export const storeWriteBlobs: Statement = {
   Sid: 'StoreWriteBlobs',
   Effect: 'Allow',

@@ -1,7 +1,7 @@
 /** Figures, their targets, and the table `npm run bench` prints. */
 
 export interface Target {
-  cmp: '>=' | '<=' | '=';
+  cmp: '>=' | '<=' | '<' | '=';
   value: number;
 }
 
@@ -14,6 +14,8 @@ export interface Figure {
   target?: Target;
   /** Free text printed after the figure: the absolute numbers behind a ratio, or why it is missing. */
   note?: string;
+  /** What limits this figure (CPU, latency, a service limit, an emulator gap), measured. */
+  limit?: string;
 }
 
 export type Verdict = 'PASS' | 'MISS' | 'n/a' | '';
@@ -23,7 +25,13 @@ export function verdict(figure: Figure): Verdict {
   if (figure.value === null || !Number.isFinite(figure.value)) return 'n/a';
   const { cmp, value } = figure.target;
   const ok =
-    cmp === '>=' ? figure.value >= value : cmp === '<=' ? figure.value <= value : figure.value === value;
+    cmp === '>='
+      ? figure.value >= value
+      : cmp === '<='
+        ? figure.value <= value
+        : cmp === '<'
+          ? figure.value < value
+          : figure.value === value;
   return ok ? 'PASS' : 'MISS';
 }
 
@@ -45,10 +53,10 @@ export function formatValue(value: number | null, unit: string): string {
 
 const formatTarget = (figure: Figure): string =>
   figure.target
-    ? `${figure.target.cmp === '=' ? '=' : figure.target.cmp === '>=' ? '≥' : '≤'} ${formatValue(figure.target.value, figure.unit)}`
+    ? `${{ '=': '=', '>=': '≥', '<=': '≤', '<': '<' }[figure.target.cmp]} ${formatValue(figure.target.value, figure.unit)}`
     : '';
 
-/** A plain-text table: section, figure, value, target, PASS/MISS, note. */
+/** A plain-text table: section, figure, value, target, PASS/MISS, note, what limits it. */
 export function formatTable(figures: Figure[]): string {
   const rows = figures.map((figure) => [
     figure.section,
@@ -57,8 +65,9 @@ export function formatTable(figures: Figure[]): string {
     formatTarget(figure),
     verdict(figure),
     figure.note ?? '',
+    figure.limit ?? '',
   ]);
-  const header = ['section', 'figure', 'value', 'target', 'result', 'note'];
+  const header = ['section', 'figure', 'value', 'target', 'result', 'note', 'limited by'];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] as string).length)),
   );

@@ -14,6 +14,8 @@ export const MOTO_MISSING_HELP =
 export interface Emulator {
   endpoint: string;
   port: number;
+  /** The moto process (its CPU time is the emulator's, read by the benchmarks). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export async function startEmulator(options: { port?: number; timeoutMs?: number
   const port = await waitForReady(child, options.timeoutMs ?? 30_000, () => stderr);
   const endpoint = `http://127.0.0.1:${port}`;
   await waitForHealthy(endpoint);
-  return { endpoint, port, stop: () => stopChild(child) };
+  return { endpoint, port, pid: child.pid, stop: () => stopChild(child) };
 }
 
 function waitForReady(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<number> {

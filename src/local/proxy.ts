@@ -9,29 +9,29 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Readable, Transform } from 'node:stream';
+import {
+  type FaultKind,
+  type FaultOptions,
+  faultChooser,
+  faultResponse,
+  type InjectedFault,
+} from './proxy-faults.js';
+import { classify, QUERY_ACTION } from './proxy-operations.js';
+import type { Route, Routing } from './proxy-routes.js';
 
 /**
  * A loopback HTTP proxy in front of the emulator, for benchmarks and fault-injection tests.
  *
- * Every request is forwarded to `target` after a fixed delay (`latencyMs`), bodies streamed both
- * ways (never buffered whole) over keep-alive connections. Requests are counted by AWS service (the
- * SigV4 credential scope) and operation (X-Amz-Target, the Query protocol's Action, S3's REST
- * shape, or method plus path template for the other REST services). With `faults`, a seeded PRNG
- * decides per eligible request whether to answer with an injected failure instead of forwarding:
- * the same seed and the same request sequence give the same faults.
+ * Every request is forwarded after a fixed delay (`latencyMs`), bodies streamed both ways (never
+ * buffered whole) over keep-alive connections. Requests are counted by AWS service and operation
+ * (see proxy-operations.ts). With `routing`, each request goes to the backend its operation is
+ * routed to (see proxy-routes.ts); a mirrored request is buffered, sent to its backend and, once
+ * that answered 2xx, to the mirror, and fails with 502 when the mirror disagrees. With `faults`, a
+ * seeded PRNG decides per eligible request whether to answer with an injected failure instead
+ * (see proxy-faults.ts).
  */
 
-export type FaultKind = '500' | '503' | 'throttle' | 'slowdown' | 'reset';
-
-export interface FaultOptions {
-  /** Probability (0..1) that an eligible request gets a fault. */
-  rate: number;
-  /** The faults to choose from, uniformly. */
-  kinds: FaultKind[];
-  /** Only requests to these services (SigV4 scope names: `s3`, `dynamodb`, …) are eligible; default all. */
-  services?: string[];
-  seed: number;
-}
+export type { FaultKind, FaultOptions, InjectedFault };
 
 export interface ProxyOptions {
   /** The upstream, e.g. the emulator's `http://127.0.0.1:PORT`. Loopback only. */
@@ -39,6 +39,21 @@ export interface ProxyOptions {
   /** Fixed delay added to every request before it is forwarded (or answered with a fault). */
   latencyMs?: number;
   faults?: FaultOptions;
+  /** Other loopback backends, and which requests go where; without it, everything goes to `target`. */
+  routing?: Routing;
+  /** Sees a copy of every request and response body of these services (e.g. to check pacing). */
+  observe?: { services: string[]; exchange(observed: ObservedExchange): void };
+}
+
+export interface ObservedExchange {
+  service: string;
+  operation?: string;
+  /** Epoch ms when the request reached the proxy (before the added latency) and when its answer ended. */
+  received: number;
+  answered: number;
+  status: number;
+  request: Buffer;
+  response: Buffer;
 }
 
 export interface ProxyStats {
@@ -46,15 +61,9 @@ export interface ProxyStats {
   byService: Record<string, number>;
   /** Keyed `service:Operation`, e.g. `s3:CopyObject`, `dynamodb:Scan`, `lambda:GET /2015-03-31/functions/{}`. */
   byOperation: Record<string, number>;
+  /** With routing only: requests each backend answered (`default` is the target), mirrored ones included. */
+  byBackend?: Record<string, number>;
   faults: { total: number; byKind: Partial<Record<FaultKind, number>> };
-}
-
-export interface InjectedFault {
-  /** 1-based number of the request among all requests the proxy received since start or reset. */
-  request: number;
-  kind: FaultKind;
-  service: string;
-  operation: string;
 }
 
 export interface LoopbackProxy {
@@ -66,10 +75,6 @@ export interface LoopbackProxy {
   reset(): void;
   stop(): Promise<void>;
 }
-
-/** Requests to the emulator's code bridge are unsigned; they count under this service name. */
-export const CODE_BRIDGE_SERVICE = 'triggervault';
-export const CODE_BRIDGE_PREFIX = '/__triggervault/';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
 const HOP_BY_HOP = new Set([
@@ -83,207 +88,8 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 const FAULT_LOG_LIMIT = 100_000;
-
-/** mulberry32: small, fast, good enough for choosing faults, and reproducible from a 32-bit seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
-/** The service of a SigV4-signed request: the 4th field of the credential scope (header or presigned query). */
-export function serviceOf(headers: IncomingHttpHeaders, url: URL): string {
-  if (url.pathname.startsWith(CODE_BRIDGE_PREFIX)) return CODE_BRIDGE_SERVICE;
-  const authorization = header(headers, 'authorization') ?? '';
-  const credential =
-    /Credential=([^,\s]+)/.exec(authorization)?.[1] ?? url.searchParams.get('X-Amz-Credential') ?? '';
-  return credential.split('/')[3] || 'unknown';
-}
-
-const S3_BUCKET_GET: Record<string, string> = {
-  location: 'GetBucketLocation',
-  versioning: 'GetBucketVersioning',
-  notification: 'GetBucketNotificationConfiguration',
-  lifecycle: 'GetBucketLifecycleConfiguration',
-  cors: 'GetBucketCors',
-  encryption: 'GetBucketEncryption',
-  tagging: 'GetBucketTagging',
-  policy: 'GetBucketPolicy',
-  'object-lock': 'GetObjectLockConfiguration',
-  publicAccessBlock: 'GetPublicAccessBlock',
-  ownershipControls: 'GetBucketOwnershipControls',
-  acl: 'GetBucketAcl',
-  website: 'GetBucketWebsite',
-  logging: 'GetBucketLogging',
-  replication: 'GetBucketReplication',
-  uploads: 'ListMultipartUploads',
-  versions: 'ListObjectVersions',
-};
-
-const subresource = (url: URL, table: Record<string, string>): string | undefined => {
-  for (const name of url.searchParams.keys()) if (name in table) return name;
-  return undefined;
-};
-
-/** The S3 operation of a path-style request, from its method, path depth, query and headers. */
-export function s3Operation(method: string, url: URL, headers: IncomingHttpHeaders): string {
-  const segments = url.pathname.split('/').filter(Boolean);
-  const query = url.searchParams;
-  if (segments.length === 0) return method === 'GET' ? 'ListBuckets' : `${method} /`;
-  if (segments.length === 1) {
-    const sub = subresource(url, S3_BUCKET_GET);
-    switch (method) {
-      case 'GET':
-        if (sub) return S3_BUCKET_GET[sub] as string;
-        return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
-      case 'PUT':
-        return sub ? (S3_BUCKET_GET[sub] as string).replace(/^Get/, 'Put') : 'CreateBucket';
-      case 'DELETE':
-        return sub ? (S3_BUCKET_GET[sub] as string).replace(/^Get/, 'Delete') : 'DeleteBucket';
-      case 'POST':
-        return query.has('delete') ? 'DeleteObjects' : 'POST bucket';
-      case 'HEAD':
-        return 'HeadBucket';
-      default:
-        return `${method} bucket`;
-    }
-  }
-  const copy = header(headers, 'x-amz-copy-source') !== undefined;
-  switch (method) {
-    case 'PUT':
-      if (query.has('partNumber')) return copy ? 'UploadPartCopy' : 'UploadPart';
-      if (query.has('tagging')) return 'PutObjectTagging';
-      if (query.has('acl')) return 'PutObjectAcl';
-      return copy ? 'CopyObject' : 'PutObject';
-    case 'GET':
-      if (query.has('tagging')) return 'GetObjectTagging';
-      if (query.has('uploadId')) return 'ListParts';
-      if (query.has('attributes')) return 'GetObjectAttributes';
-      return 'GetObject';
-    case 'HEAD':
-      return 'HeadObject';
-    case 'DELETE':
-      if (query.has('uploadId')) return 'AbortMultipartUpload';
-      if (query.has('tagging')) return 'DeleteObjectTagging';
-      return 'DeleteObject';
-    case 'POST':
-      if (query.has('uploads')) return 'CreateMultipartUpload';
-      if (query.has('uploadId')) return 'CompleteMultipartUpload';
-      return 'POST object';
-    default:
-      return `${method} object`;
-  }
-}
-
-const VERSION_SEGMENT = /^(\d{4}-\d{2}-\d{2}|v\d+)$/;
-
-/**
- * `METHOD /path` with the variable segments replaced by `{}`: after an API-version segment (a date or
- * `v2`), REST paths alternate collection and identifier (`/2015-03-31/functions/{}/policy`).
- */
-export function restOperation(method: string, pathname: string): string {
-  const segments = pathname.split('/').filter(Boolean);
-  let position = 0;
-  const template = segments.map((segment) => {
-    if (position === 0 && VERSION_SEGMENT.test(segment)) return segment;
-    position += 1;
-    return position % 2 === 1 ? segment : '{}';
-  });
-  return `${method} /${template.join('/')}${pathname.endsWith('/') && segments.length ? '/' : ''}`;
-}
-
-/** Query-protocol services (SNS, IAM, STS, EC2, …) name the operation in the form body's Action. */
-const QUERY_ACTION = /(?:^|&)Action=([A-Za-z0-9]+)/;
-
-interface Classified {
-  service: string;
-  /** Known from the headers; undefined when it must be read from the body's first bytes. */
-  operation?: string;
-  protocol: 'json' | 'rest-json' | 'xml' | 'query' | 'other';
-}
-
-function classify(request: IncomingMessage, url: URL): Classified {
-  const service = serviceOf(request.headers, url);
-  const method = request.method ?? 'GET';
-  if (service === CODE_BRIDGE_SERVICE) return { service, operation: 'CodeDownload', protocol: 'other' };
-  const target = header(request.headers, 'x-amz-target');
-  if (target) return { service, operation: target.split('.').pop() ?? target, protocol: 'json' };
-  if (service === 's3')
-    return { service, operation: s3Operation(method, url, request.headers), protocol: 'xml' };
-  const type = header(request.headers, 'content-type') ?? '';
-  if (method === 'POST' && type.startsWith('application/x-www-form-urlencoded'))
-    return { service, protocol: 'query' };
-  return { service, operation: restOperation(method, url.pathname), protocol: 'rest-json' };
-}
-
-const JSON_THROTTLE: Record<string, { status: number; type: string }> = {
-  dynamodb: { status: 400, type: 'ProvisionedThroughputExceededException' },
-  kinesis: { status: 400, type: 'ProvisionedThroughputExceededException' },
-  lambda: { status: 429, type: 'TooManyRequestsException' },
-};
-
-interface FaultResponse {
-  status: number;
-  headers: OutgoingHttpHeaders;
-  body: string;
-}
-
-/** The error a real AWS endpoint of this service would send for `kind` (not `reset`). */
-export function faultResponse(kind: Exclude<FaultKind, 'reset'>, classified: Classified): FaultResponse {
-  const { service, protocol } = classified;
-  const requestId = 'triggervault-proxy-fault';
-  const throttling = kind === 'throttle' || kind === 'slowdown';
-  // Lambda code locations are S3 (pre-signed) URLs in AWS, so the code bridge fails the way S3 does.
-  if (service === 's3' || service === CODE_BRIDGE_SERVICE || (kind === 'slowdown' && protocol === 'xml')) {
-    const [status, code, message] = throttling
-      ? [503, 'SlowDown', 'Please reduce your request rate.']
-      : kind === '500'
-        ? [500, 'InternalError', 'We encountered an internal error. Please try again.']
-        : [503, 'ServiceUnavailable', 'Service is unable to handle request.'];
-    return {
-      status,
-      headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${requestId}</RequestId></Error>`,
-    };
-  }
-  let status: number;
-  let type: string;
-  if (throttling) {
-    ({ status, type } = JSON_THROTTLE[service] ?? { status: 400, type: 'ThrottlingException' });
-    if (protocol === 'query') type = 'Throttling';
-  } else if (kind === '500') {
-    [status, type] = [500, protocol === 'query' ? 'InternalFailure' : 'InternalFailure'];
-  } else {
-    [status, type] = [503, 'ServiceUnavailable'];
-  }
-  if (protocol === 'query') {
-    const side = status >= 500 ? 'Receiver' : 'Sender';
-    return {
-      status,
-      headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
-      body: `<ErrorResponse><Error><Type>${side}</Type><Code>${type}</Code><Message>injected by the triggervault proxy</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
-    };
-  }
-  return {
-    status,
-    headers: {
-      'content-type': protocol === 'json' ? 'application/x-amz-json-1.0' : 'application/json',
-      'x-amzn-errortype': type,
-      'x-amzn-requestid': requestId,
-    },
-    body: JSON.stringify({ __type: type, message: 'injected by the triggervault proxy' }),
-  };
-}
+/** Mirrored requests (bucket and table creation, item and record writes) are small; this bounds them. */
+const MIRROR_BODY_LIMIT = 32 * 1024 * 1024;
 
 const forwardHeaders = (headers: IncomingHttpHeaders): OutgoingHttpHeaders => {
   const forwarded: OutgoingHttpHeaders = {};
@@ -293,22 +99,47 @@ const forwardHeaders = (headers: IncomingHttpHeaders): OutgoingHttpHeaders => {
   return forwarded;
 };
 
+const loopbackUrl = (url: string): URL => {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' || !LOOPBACK.test(parsed.hostname))
+    throw new Error(`proxy target must be a loopback http:// URL, got ${url}`);
+  return parsed;
+};
+
+async function readAll(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error(`mirrored body above ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+interface Buffered {
+  status: number;
+  message?: string;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+}
+
 /** Starts the proxy on 127.0.0.1 (a free port) in front of a loopback `target`. */
 export async function startProxy(options: ProxyOptions): Promise<LoopbackProxy> {
-  const target = new URL(options.target);
-  if (target.protocol !== 'http:' || !LOOPBACK.test(target.hostname))
-    throw new Error(`proxy target must be a loopback http:// URL, got ${options.target}`);
+  const backends: Record<string, URL> = { default: loopbackUrl(options.target) };
+  for (const [name, url] of Object.entries(options.routing?.backends ?? {}))
+    backends[name] = loopbackUrl(url);
+  const route = (service: string, operation?: string): Route =>
+    options.routing?.route({ service, operation }) ?? { to: 'default' };
   const latencyMs = Math.max(0, options.latencyMs ?? 0);
-  const faults = options.faults;
-  if (faults && (faults.rate < 0 || faults.rate > 1 || faults.kinds.length === 0))
-    throw new Error('faults need a rate between 0 and 1 and at least one kind');
-  const random = seededRandom(faults?.seed ?? 0);
+  const chooseFault = faultChooser(options.faults);
   const agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
 
   let stats: ProxyStats;
   let log: InjectedFault[];
   const zero = () => {
     stats = { requests: 0, byService: {}, byOperation: {}, faults: { total: 0, byKind: {} } };
+    if (options.routing) stats.byBackend = {};
     log = [];
   };
   zero();
@@ -316,18 +147,125 @@ export async function startProxy(options: ProxyOptions): Promise<LoopbackProxy> 
     const key = `${service}:${operation}`;
     stats.byOperation[key] = (stats.byOperation[key] ?? 0) + 1;
   };
+  const countBackend = (name: string) => {
+    if (stats.byBackend) stats.byBackend[name] = (stats.byBackend[name] ?? 0) + 1;
+  };
 
-  /** Draws for every eligible request (two numbers, always), so the sequence depends on the seed only. */
-  const chooseFault = (service: string): FaultKind | undefined => {
-    if (!faults || (faults.services && !faults.services.includes(service))) return undefined;
-    const hit = random() < faults.rate;
-    const pick = faults.kinds[Math.floor(random() * faults.kinds.length)] as FaultKind;
-    return hit ? pick : undefined;
+  const upstreamRequest = (name: string, request: IncomingMessage) => {
+    const target = backends[name] as URL;
+    countBackend(name);
+    return httpRequest({
+      agent,
+      host: target.hostname,
+      port: target.port,
+      method: request.method,
+      path: request.url,
+      headers: forwardHeaders(request.headers),
+    });
+  };
+
+  /** Streams the request to one backend and its answer back (copying both when observed). */
+  const forward = (
+    name: string,
+    request: IncomingMessage,
+    body: Readable,
+    response: ServerResponse,
+    observed?: Omit<ObservedExchange, 'answered' | 'status' | 'request' | 'response'>,
+  ) => {
+    const upstream = upstreamRequest(name, request);
+    const sent: Buffer[] = [];
+    if (observed) body.on('data', (chunk: Buffer) => sent.push(chunk));
+    upstream.on('response', (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardHeaders(answer.headers));
+      answer.pipe(response);
+      answer.on('error', () => response.destroy());
+      if (observed) {
+        const received: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => received.push(chunk));
+        answer.on('end', () =>
+          options.observe?.exchange({
+            ...observed,
+            answered: Date.now(),
+            status: answer.statusCode ?? 502,
+            request: Buffer.concat(sent),
+            response: Buffer.concat(received),
+          }),
+        );
+      }
+    });
+    upstream.on('error', () => {
+      if (!response.headersSent) {
+        response.writeHead(502, { 'content-type': 'text/plain' });
+        response.end('proxy: upstream failed');
+      } else response.destroy();
+    });
+    request.on('error', () => upstream.destroy());
+    response.on('close', () => {
+      if (!response.writableFinished) upstream.destroy();
+    });
+    // Headers go out now: an upstream may answer before the body (or its first byte) exists.
+    upstream.flushHeaders();
+    body.pipe(upstream);
+  };
+
+  /** Sends buffered bytes to one backend and buffers its answer. */
+  const exchange = (name: string, request: IncomingMessage, bytes: Buffer) =>
+    new Promise<Buffered>((resolve, reject) => {
+      const upstream = upstreamRequest(name, request);
+      upstream.on('response', (answer) => {
+        readAll(answer, Number.POSITIVE_INFINITY).then(
+          (body) =>
+            resolve({
+              status: answer.statusCode ?? 502,
+              message: answer.statusMessage,
+              headers: forwardHeaders(answer.headers),
+              body,
+            }),
+          reject,
+        );
+      });
+      upstream.on('error', reject);
+      upstream.end(bytes);
+    });
+
+  /** A mirrored request: to its backend, then (when that succeeded) to the mirror, which must agree. */
+  const forwardMirrored = async (
+    routed: Route & { mirror: string },
+    operation: string,
+    request: IncomingMessage,
+    body: Readable,
+    response: ServerResponse,
+  ) => {
+    try {
+      const bytes = await readAll(body, MIRROR_BODY_LIMIT);
+      const primary = await exchange(routed.to, request, bytes);
+      let answer = primary;
+      if (primary.status < 300) {
+        const mirrored = await exchange(routed.mirror, request, bytes);
+        if (mirrored.status >= 300) {
+          const text = `proxy: ${operation} succeeded on ${routed.to} but ${routed.mirror} answered ${mirrored.status}: ${mirrored.body.toString('utf8', 0, 500)}`;
+          answer = { status: 502, headers: { 'content-type': 'text/plain' }, body: Buffer.from(text) };
+        }
+      }
+      if (response.destroyed) return;
+      response.writeHead(answer.status, answer.message, {
+        ...answer.headers,
+        'content-length': answer.body.length,
+      });
+      response.end(answer.body);
+    } catch (error) {
+      if (response.headersSent || response.destroyed) response.destroy();
+      else {
+        response.writeHead(502, { 'content-type': 'text/plain' });
+        response.end(`proxy: mirrored ${operation} failed: ${(error as Error).message}`);
+      }
+    }
   };
 
   const sockets = new Set<Socket>();
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
+    const received = Date.now();
     const url = new URL(request.url ?? '/', 'http://proxy.invalid');
     const classified = classify(request, url);
     stats.requests += 1;
@@ -336,17 +274,15 @@ export async function startProxy(options: ProxyOptions): Promise<LoopbackProxy> 
     let entry: InjectedFault | undefined;
     // Query protocol: the SDKs put Action first; it is read from the first chunk as it streams by.
     let body: Readable = request;
-    let settleOperation: ((operation: string) => void) | undefined;
     if (classified.operation) countOperation(classified.service, classified.operation);
     else {
       let settled = false;
-      settleOperation = (operation) => {
+      const settle = (operation: string) => {
         if (settled) return;
         settled = true;
         countOperation(classified.service, operation);
         if (entry) entry.operation = operation;
       };
-      const settle = settleOperation;
       body = request.pipe(
         new Transform({
           transform(chunk: Buffer, _encoding, done) {
@@ -397,35 +333,28 @@ export async function startProxy(options: ProxyOptions): Promise<LoopbackProxy> 
         else body.once('end', send);
         return;
       }
-      const upstream = httpRequest(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          method: request.method,
-          path: request.url,
-          headers: forwardHeaders(request.headers),
-        },
-        (answer) => {
-          const headers = forwardHeaders(answer.headers);
-          response.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
-          answer.pipe(response);
-          answer.on('error', () => response.destroy());
-        },
-      );
-      upstream.on('error', () => {
-        if (!response.headersSent) {
-          response.writeHead(502, { 'content-type': 'text/plain' });
-          response.end('proxy: upstream failed');
-        } else response.destroy();
-      });
-      request.on('error', () => upstream.destroy());
-      response.on('close', () => {
-        if (!response.writableFinished) upstream.destroy();
-      });
-      // Headers go out now: an upstream may answer before the body (or its first byte) exists.
-      upstream.flushHeaders();
-      body.pipe(upstream);
+      const routed = route(classified.service, classified.operation);
+      const unknown = [routed.to, routed.mirror].find((name) => name !== undefined && !backends[name]);
+      if (unknown !== undefined) {
+        body.resume();
+        response.writeHead(502, { 'content-type': 'text/plain' });
+        response.end(`proxy: routing names an unknown backend "${unknown}"`);
+        return;
+      }
+      if (routed.mirror) {
+        void forwardMirrored(
+          { ...routed, mirror: routed.mirror },
+          classified.operation ?? 'request',
+          request,
+          body,
+          response,
+        );
+      } else {
+        const observed = options.observe?.services.includes(classified.service)
+          ? { service: classified.service, operation: classified.operation, received }
+          : undefined;
+        forward(routed.to, request, body, response, observed);
+      }
     };
     if (latencyMs > 0) setTimeout(proceed, latencyMs);
     else proceed();

@@ -44,6 +44,30 @@ const stateError = (name: string, message: string) => Object.assign(new Error(me
 type TaskOverride = (input: unknown) => Promise<unknown>;
 type Definition = Parameters<typeof prepareDistributedMaps>[0];
 
+interface LoadedMachine extends Omit<ReturnType<typeof loadStateMachine>, 'definition'> {
+  /** The definition with each Distributed Map replaced by a Map Run task (distributed-map.ts). */
+  prepared: Definition;
+  maps: ReturnType<typeof prepareDistributedMaps>['maps'];
+}
+const loadedMachines = new Map<string, LoadedMachine>();
+
+/**
+ * An ASL file loaded, validated and prepared once per process: the file as it deploys must pass the
+ * library's validation (asl-validator), Distributed Maps included; that costs about a second of CPU,
+ * which deployed, Step Functions spends once, at deploy time, not per run.
+ */
+export function localStateMachine(file: string): LoadedMachine {
+  let entry = loadedMachines.get(file);
+  if (!entry) {
+    const { definition, taskHandlers, invokeTasks } = loadStateMachine(file);
+    new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    const { definition: prepared, maps } = prepareDistributedMaps(definition as Definition);
+    entry = { taskHandlers, invokeTasks, prepared, maps };
+    loadedMachines.set(file, entry);
+  }
+  return entry;
+}
+
 /**
  * Runs the deployable ASL in-process, every Lambda task bound to the real handler: a
  * `Fn::GetAtt: [name, Arn]` Task to the handler of that name, a `lambda:invoke` Task to the handler
@@ -56,10 +80,7 @@ export async function runStateMachineLocally(
   input: unknown,
   options: LocalRunOptions = {},
 ): Promise<LocalRunResult> {
-  const { definition, taskHandlers, invokeTasks } = loadStateMachine(file);
-  // The file as it deploys must pass the library's validation (asl-validator), Distributed Maps included.
-  new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  const { definition: prepared, maps } = prepareDistributedMaps(definition as Definition);
+  const { taskHandlers, invokeTasks, prepared, maps } = localStateMachine(file);
   const progress = new ProgressTracker(options.onProgress);
   const handlerOf = (name: string) => options.handlers?.[name] ?? LOCAL_HANDLERS[name];
   for (const [stateName, handlerName] of Object.entries(taskHandlers))

@@ -10,12 +10,12 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
-  PutObjectCommand,
   paginateListObjectsV2,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { client } from '../../src/aws/clients.js';
 import { mapLimit } from '../../src/concurrency.js';
+import { putObjects } from '../../src/local/seeding/data.js';
 
 /** Sample data for the data kinds (tables, buckets, streams) and how tests read it back. */
 
@@ -126,18 +126,18 @@ export function sampleObjects(): SourceObject[] {
 const tagging = (tags: SourceObject['tags']) =>
   tags.map((tag) => `${encodeURIComponent(tag.Key)}=${encodeURIComponent(tag.Value)}`).join('&');
 
+/** Puts one sample object (`s3` names the region the bucket is in). */
 export async function putObject(s3: S3Client, bucket: string, object: SourceObject): Promise<void> {
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: object.key,
-      Body: object.body,
+  await putObjects(await s3.config.region(), bucket, [
+    {
+      key: object.key,
+      body: object.body,
       ContentType: object.contentType,
       Metadata: object.metadata,
       Tagging: object.tags.length ? tagging(object.tags) : undefined,
       ...object.headers,
-    }),
-  );
+    },
+  ]);
 }
 
 /** A live object as a test compares it: every byte, content type, metadata, headers and tags. */

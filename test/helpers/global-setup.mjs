@@ -25,6 +25,8 @@ export default async function globalSetup() {
   process.env.AWS_DEFAULT_REGION = 'us-east-1';
   process.env.TRIGGERVAULT_TEST_RUN = randomUUID();
   process.env.TRIGGERVAULT_CALL_LOG = mkdtempSync(join(tmpdir(), 'triggervault-calls-'));
+  // The bench smoke test reads the emulator's CPU time.
+  process.env.TRIGGERVAULT_EMULATOR_PID = String(emulator.pid ?? '');
   globalThis.__emulator__ = emulator;
   // Which test file owns which region, for this run (see test/helpers/region-claims.ts).
   process.env.TRIGGERVAULT_TEST_REGION_CLAIMS = mkdtempSync(join(tmpdir(), 'tv-region-claims-'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import type { BenchContext, Sizes } from '../../bench/lib/sections/context.js';
 import { itemLookupSection } from '../../bench/lib/sections/item-lookup.js';
-import type { Sizes } from '../../bench/lib/sections.js';
 import type { LoopbackProxy } from '../../src/local/proxy.js';
 import { unique } from '../helpers/aws.js';
 
@@ -12,9 +12,11 @@ import { unique } from '../helpers/aws.js';
 describe('bench: item lookup', () => {
   it('finds one item reading a small share of the table, and the whole table without lookups', async () => {
     // Act
+    // Only the direct routing is used: here, moto itself.
+    const direct = { endpoint: process.env.AWS_ENDPOINT_URL as string } as LoopbackProxy;
     const { figures, details } = await itemLookupSection({
-      emulator: process.env.AWS_ENDPOINT_URL as string,
-      proxy: undefined as unknown as LoopbackProxy,
+      direct,
+      proxy: direct,
       latencyMs: 0,
       sizes: { dynamoItems: 1500, dynamoItemBytes: 512 } as Sizes,
       names: {
@@ -25,7 +27,7 @@ describe('bench: item lookup', () => {
       },
       workDir: '/tmp',
       log: () => undefined,
-    });
+    } as unknown as BenchContext);
     // Assess
     const { indexed, whole } = details as {
       indexed: { found: boolean; read: { bytes: number }; stats: { blocks: number; blocksRead: number } };

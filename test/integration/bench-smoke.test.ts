@@ -3,22 +3,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { versionOf } from '../../bench/lib/env.js';
+import { type BackendSet, startBackends } from '../../bench/lib/backends.js';
+import { requireRclone } from '../../bench/lib/env.js';
+import { PacingRecorder } from '../../bench/lib/kinesis-pacing.js';
 import { type Figure, formatTable, verdict } from '../../bench/lib/report.js';
-import {
-  type BenchContext,
-  dynamoSection,
-  kinesisSection,
-  lambdaSection,
-  type Sizes,
-  s3Section,
-} from '../../bench/lib/sections.js';
-import { KINDS } from '../../src/kinds/index.js';
+import type { BenchContext, Sizes } from '../../bench/lib/sections/context.js';
+import { dynamoSection } from '../../bench/lib/sections/dynamodb.js';
+import { kinesisSection } from '../../bench/lib/sections/kinesis.js';
+import { lambdaSection } from '../../bench/lib/sections/lambda.js';
+import { s3Section } from '../../bench/lib/sections/s3.js';
 import { type LoopbackProxy, startProxy } from '../../src/local/proxy.js';
 
 /**
- * The bench's own building blocks (the sections `npm run bench` runs) on tiny data, so the bench
- * code cannot rot unnoticed. Asserts structure and counts, never timings.
+ * Every bench section on tiny data, on the bench's own routing (fauxqs, dynalite and kinesalite
+ * started here in front of the tests' moto), so the bench cannot rot unnoticed. Asserts what each
+ * tool did (counts, routing, pacing), never timings. rclone is a peer of the S3 section: found, or
+ * installed by scripts/ensure-rclone.sh, or this suite fails saying so.
  */
 
 const TINY: Sizes = {
@@ -32,19 +32,35 @@ const TINY: Sizes = {
   dynamoItemBytes: 256,
   kinesisShards: 2,
   kinesisPerShard: 10,
-  ceilingCopies: 5,
-  ceilingConcurrency: 4,
+  copyConcurrency: 4,
 };
 
+let backends: BackendSet;
+let direct: LoopbackProxy;
 let proxy: LoopbackProxy;
 let workDir: string;
 let context: BenchContext;
 
 beforeAll(async () => {
-  proxy = await startProxy({ target: process.env.AWS_ENDPOINT_URL as string, latencyMs: 1 });
+  const rclone = requireRclone();
+  backends = await startBackends({
+    mode: 'routed',
+    moto: {
+      endpoint: process.env.AWS_ENDPOINT_URL as string,
+      pid: Number(process.env.TRIGGERVAULT_EMULATOR_PID) || undefined,
+    },
+  });
+  const pacing = new PacingRecorder();
+  direct = await startProxy({ target: backends.moto.endpoint, routing: backends.routing });
+  proxy = await startProxy({
+    target: backends.moto.endpoint,
+    routing: backends.routing,
+    latencyMs: 1,
+    observe: pacing.observe,
+  });
   workDir = await mkdtemp(join(tmpdir(), 'tv-bench-smoke-'));
   context = {
-    emulator: process.env.AWS_ENDPOINT_URL as string,
+    direct,
     proxy,
     latencyMs: 1,
     sizes: TINY,
@@ -56,14 +72,18 @@ beforeAll(async () => {
       suffix: `-${randomBytes(3).toString('hex')}`,
     },
     workDir,
-    rclone: versionOf('rclone', ['version']),
+    rclone,
+    mode: 'routed',
+    backendCpuMs: backends.cpuMs,
+    pacing,
     log: () => undefined,
   };
-});
+}, 120_000);
 
 afterAll(async () => {
-  await proxy.stop();
-  await rm(workDir, { recursive: true, force: true });
+  await Promise.all([direct?.stop(), proxy?.stop()]);
+  await backends?.stop();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 const find = (figures: Figure[], label: string): Figure => {
@@ -72,77 +92,104 @@ const find = (figures: Figure[], label: string): Figure => {
   return figure;
 };
 
-describe('bench building blocks on tiny data', () => {
+type Run = { requests: number; byOperation: Record<string, number>; byBackend: Record<string, number> };
+
+describe('bench sections on tiny data, routed by operation', () => {
+  it('starts the npm backends on loopback beside moto', () => {
+    // Assess
+    expect(backends.others.map((backend) => backend.name)).toEqual(['fauxqs', 'dynalite', 'kinesalite']);
+    for (const backend of backends.others) expect(backend.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(Object.keys(backends.cpuMs())).toEqual(['moto', 'fauxqs', 'dynalite', 'kinesalite']);
+  });
+
   it('lambda: captures every function, the baseline its subset, and the second run downloads no code', async () => {
     // Act
     const { figures, details } = await lambdaSection(context);
     // Assess
-    const ours = details.ours as { captured: number; stateTransitions: number; maxRssKb: number };
-    const baseline = details.baseline as { functions: number; downloads: number; requests: number };
+    const ours = details.ours as Run & {
+      captured: number;
+      run: { stateTransitions: number; maxRssKb: number };
+    };
+    const baseline = details.baseline as Run & { functions: number; downloads: number; cpuMs: number };
     expect(ours.captured).toBe(3);
-    expect(ours.stateTransitions).toBeGreaterThan(0);
-    expect(ours.maxRssKb).toBeGreaterThan(0);
+    expect(ours.run.stateTransitions).toBeGreaterThan(0);
+    expect(ours.run.maxRssKb).toBeGreaterThan(0);
     expect(baseline.functions).toBe(2);
+    expect(baseline.cpuMs).toBeGreaterThan(0);
     // Two code versions per function plus the shared layer, each fetched once.
     expect(baseline.downloads).toBe(5);
+    expect(ours.byOperation['triggervault:CodeDownload']).toBe(3 * 2 + 1);
+    expect(verdict(find(figures, 'code downloads per distinct package'))).toBe('PASS');
     expect(find(figures, 'lambda: code downloads in the second run').value).toBe(0);
-    expect(verdict(find(figures, 'lambda: code downloads in the second run'))).toBe('PASS');
     expect(find(figures, 'ours / sequential baseline').target).toEqual({ cmp: '>=', value: 5 });
-    expect(find(figures, 'lambda: state transitions at 10× / 1×').value).not.toBeNull();
   }, 240_000);
 
-  it('s3: the raw ceiling and the peers copy everything; ours copies once and not again', async () => {
+  it('s3: every tool copies every object through the object backend; ours copies once and not again', async () => {
     // Act
     const { figures, details } = await s3Section(context);
     // Assess
     expect(details.objects).toBe(6);
-    const ceiling = details.ceiling as { best: { requests: number }; measured: unknown[] };
-    expect(ceiling.best.requests).toBe(5);
-    expect(ceiling.measured).toHaveLength(KINDS['s3-bucket'] ? 2 : 1);
+    const raw = details.raw as (Run & { copied: number; withChecksum: number })[];
+    expect(raw.map((run) => run.copied)).toEqual([6, 6]);
     expect((details.awsS3Sync as { copied: number }).copied).toBe(6);
-    if (context.rclone) expect((details.rclone as { copied: number }).copied).toBe(6);
-    expect(find(figures, 'requests per object copied').target).toEqual({ cmp: '<=', value: 1.02 });
-    if (KINDS['s3-bucket']) {
-      const ours = details.ours as {
-        direct: { copied: number };
-        proxy: { copied: number; requests: number };
-      };
-      expect(ours.direct.copied).toBe(6);
-      expect(ours.proxy.copied).toBe(6);
-      expect((details.incremental as { copied: number; reused: number }).copied).toBe(0);
-      expect((details.incremental as { copied: number; reused: number }).reused).toBe(6);
-      expect(find(figures, 's3: objects copied in the second run').value).toBe(0);
-      expect(find(figures, 'requests per object copied').value).toBe(ours.proxy.requests / 6);
-    } else {
-      expect(find(figures, 'ours, direct').value).toBeNull();
-    }
+    expect((details.rclone as { copied: number }).copied).toBe(6);
+    const ours = details.ours as {
+      proxy: Run & { copied: number; sha256: { with: number; without: number } };
+    };
+    expect(ours.proxy.copied).toBe(6);
+    // Object operations went to fauxqs, the bucket configuration reads to moto.
+    expect(ours.proxy.byBackend.fauxqs).toBeGreaterThanOrEqual(6);
+    expect(ours.proxy.byBackend.default).toBeGreaterThan(0);
+    expect(ours.proxy.byOperation['s3:CopyObject']).toBe(6);
+    // fauxqs's known gaps, measured: no checksum in CopyObject results, CopySourceIfMatch ignored.
+    expect(details.gaps).toEqual({ copyChecksum: false, ifMatchHonoured: false });
+    expect(ours.proxy.sha256).toEqual({ with: 0, without: 6 });
+    expect(raw.map((run) => run.withChecksum)).toEqual([0, 0]);
+    const incremental = details.incremental as Run & { copied: number; reused: number };
+    expect(incremental.copied).toBe(0);
+    expect(incremental.reused).toBe(6);
+    expect(incremental.byOperation['s3:CopyObject'] ?? 0).toBe(0);
+    expect(find(figures, 's3: objects copied in the second run').value).toBe(0);
+    expect(find(figures, 'requests per object copied').value).toBe(ours.proxy.requests / 6);
+    expect(find(figures, 'ours / rclone copy').target).toEqual({ cmp: '>=', value: 4 });
   }, 240_000);
 
-  it('dynamodb: the CLI scan and ours export every item', async () => {
+  it('dynamodb: the CLI scan and ours read every item from the scan backend', async () => {
     // Act
     const { figures, details } = await dynamoSection(context);
     // Assess
-    expect((details.awsScan as { items: number }).items).toBe(40);
-    if (KINDS['dynamodb-table']) {
-      expect((details.ours as { items: number }).items).toBe(40);
-      expect((details.oneX as { items: number }).items).toBe(4);
-      expect(find(figures, 'ours / aws dynamodb scan').value).not.toBeNull();
-    } else {
-      expect(find(figures, 'ours, ').value).toBeNull();
+    const aws = details.awsScan as Run & { items: number };
+    const ours = details.ours as Run & { items: number };
+    expect(aws.items).toBe(40);
+    expect(ours.items).toBe(40);
+    expect((details.oneX as { items: number }).items).toBe(4);
+    for (const run of [aws, ours]) {
+      expect(run.byOperation['dynamodb:Scan']).toBeGreaterThan(0);
+      // Every Scan (and nothing else of DynamoDB) went to dynalite.
+      expect(run.byBackend.dynalite).toBe(run.byOperation['dynamodb:Scan']);
     }
+    expect(find(figures, 'ours / aws dynamodb scan').value).toBeGreaterThan(0);
   }, 240_000);
 
-  it('kinesis: parallel and one-shard-at-a-time exports read every record', async () => {
+  it('kinesis: parallel and one-shard-at-a-time exports read every record, paced per shard', async () => {
     // Act
     const { figures, details } = await kinesisSection(context);
     // Assess
-    if (KINDS['kinesis-stream']) {
-      expect((details.parallel as { records: number }).records).toBe(20);
-      expect((details.sequential as { records: number }).records).toBe(20);
-      expect(find(figures, 'parallel / one shard at a time').value).not.toBeNull();
-    } else {
-      expect(find(figures, 'all shards in parallel').value).toBeNull();
+    type Paced = Run & { records: number; pacing: { shards: number; calls: number; unattributed: number } };
+    const parallel = details.parallel as Paced;
+    const sequential = details.sequential as Paced;
+    expect(parallel.records).toBe(20);
+    expect(sequential.records).toBe(20);
+    for (const run of [parallel, sequential]) {
+      expect(run.pacing.shards).toBe(2);
+      expect(run.pacing.calls).toBeGreaterThanOrEqual(2);
+      expect(run.pacing.unattributed).toBe(0);
+      expect(run.byBackend.kinesalite).toBe(
+        (run.byOperation['kinesis:GetRecords'] ?? 0) + (run.byOperation['kinesis:GetShardIterator'] ?? 0),
+      );
     }
+    expect(verdict(find(figures, 'GetRecords per shard, peak in any second'))).toBe('PASS');
+    expect(find(figures, 'parallel / one shard at a time').value).toBeGreaterThan(0);
   }, 240_000);
 
   it('prints every figure with its target and verdict', () => {
@@ -150,16 +197,20 @@ describe('bench building blocks on tiny data', () => {
     const figures: Figure[] = [
       { section: 's3', label: 'ratio', value: 2, unit: '×', target: { cmp: '>=', value: 1.5 } },
       { section: 's3', label: 'requests', value: 1.1, unit: '', target: { cmp: '<=', value: 1.02 } },
-      { section: 'kinesis', label: 'rate', value: null, unit: 'rec/s', note: 'not there' },
+      { section: 'lambda', label: 'fewer', value: 0.9, unit: '×', target: { cmp: '<', value: 1 } },
+      { section: 'kinesis', label: 'rate', value: null, unit: 'rec/s', note: 'not there', limit: 'CPU' },
     ];
     // Act
     const table = formatTable(figures);
     // Assess
     const lines = table.split('\n');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines[2]).toContain('PASS');
     expect(lines[3]).toContain('MISS');
-    expect(lines[4]).toContain('not available');
+    expect(lines[4]).toContain('< 1.00×');
+    expect(lines[4]).toContain('PASS');
+    expect(lines[5]).toContain('not available');
+    expect(lines[5]).toContain('CPU');
     expect(new Set(lines.map((line) => line.length)).size).toBe(1);
   });
 });

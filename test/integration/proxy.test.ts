@@ -22,13 +22,10 @@ import {
 import { CreateTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { clientConfig, resolveCodeLocation } from '../../src/aws/clients.js';
-import {
-  type FaultKind,
-  type LoopbackProxy,
-  restOperation,
-  seededRandom,
-  startProxy,
-} from '../../src/local/proxy.js';
+import { type FaultKind, type LoopbackProxy, startProxy } from '../../src/local/proxy.js';
+import { seededRandom } from '../../src/local/proxy-faults.js';
+import { restOperation } from '../../src/local/proxy-operations.js';
+import { routeByOperation } from '../../src/local/proxy-routes.js';
 import { createTestFunction, unique } from '../helpers/aws.js';
 
 // A region no other test file uses, so the listings below see only what this file created.
@@ -48,7 +45,7 @@ function via<C>(
 }
 
 const proxies: LoopbackProxy[] = [];
-async function proxy(options: Omit<Parameters<typeof startProxy>[0], 'target'> = {}): Promise<LoopbackProxy> {
+async function proxy(options: Partial<Parameters<typeof startProxy>[0]> = {}): Promise<LoopbackProxy> {
   const started = await startProxy({ target: emulator(), ...options });
   proxies.push(started);
   return started;
@@ -388,5 +385,212 @@ describe('REST operation templates', () => {
     );
     expect(restOperation('GET', '/v2/apis/abc123/integrations')).toBe('GET /v2/apis/{}/integrations');
     expect(restOperation('GET', '/2015-03-31/functions/')).toBe('GET /2015-03-31/functions/');
+  });
+});
+
+describe('routing by operation', () => {
+  /** A fake backend that records what it received and answers `status` with its own name. */
+  interface Fake {
+    url: string;
+    seen: { method: string; path: string; body: string }[];
+    status: number;
+    close(): Promise<void>;
+  }
+  const fakes: Fake[] = [];
+  async function fake(name: string): Promise<Fake> {
+    const state: Fake = { url: '', seen: [], status: 200, close: async () => undefined };
+    const server = createServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        state.seen.push({ method: request.method ?? '', path: request.url ?? '', body });
+        response.writeHead(state.status, { 'content-type': 'text/plain' });
+        response.end(name);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    fakes.push(state);
+    return state;
+  }
+  afterEach(async () => {
+    await Promise.all(fakes.splice(0).map((entry) => entry.close()));
+  });
+
+  /** A request shaped as the SDK signs it: the credential scope names the service. */
+  const send = async (
+    endpoint: string,
+    service: string,
+    method: string,
+    path: string,
+    options: { target?: string; body?: string; headers?: Record<string, string> } = {},
+  ) => {
+    const response = await fetch(`${endpoint}${path}`, {
+      method,
+      body: options.body,
+      headers: {
+        authorization: `AWS4-HMAC-SHA256 Credential=testing/20261130/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+        ...(options.target ? { 'x-amz-target': options.target } : {}),
+        ...options.headers,
+      },
+    });
+    return { status: response.status, text: await response.text() };
+  };
+
+  async function routed() {
+    const moto = await fake('moto');
+    const fauxqs = await fake('fauxqs');
+    const dynalite = await fake('dynalite');
+    const kinesalite = await fake('kinesalite');
+    const started = await proxy({
+      target: moto.url,
+      routing: routeByOperation({
+        s3Objects: fauxqs.url,
+        dynamoScan: dynalite.url,
+        kinesisReads: kinesalite.url,
+      }),
+    });
+    return { moto, fauxqs, dynalite, kinesalite, started };
+  }
+
+  it('sends S3 object operations and listings to the object backend, bucket and object configuration to moto', async () => {
+    // Prepare
+    const { moto, fauxqs, started } = await routed();
+    const copy = { 'x-amz-copy-source': '/src/a.txt' };
+    // Act
+    const answers = [
+      await send(started.endpoint, 's3', 'GET', '/src?list-type=2'),
+      await send(started.endpoint, 's3', 'PUT', '/dst/a.txt', { headers: copy }),
+      await send(started.endpoint, 's3', 'PUT', '/dst/b.txt', { body: 'b' }),
+      await send(started.endpoint, 's3', 'HEAD', '/dst/b.txt'),
+      await send(started.endpoint, 's3', 'PUT', '/dst/big?partNumber=1&uploadId=u', { headers: copy }),
+      await send(started.endpoint, 's3', 'GET', '/src?versioning'),
+      await send(started.endpoint, 's3', 'GET', '/src?tagging'),
+      await send(started.endpoint, 's3', 'GET', '/src/a.txt?tagging'),
+      await send(started.endpoint, 's3', 'PUT', '/src/a.txt?tagging', { body: '<Tagging/>' }),
+      await send(started.endpoint, 's3', 'GET', '/src?uploads'),
+      await send(started.endpoint, 's3', 'GET', '/'),
+    ];
+    // Assess
+    expect(answers.map((answer) => answer.text)).toEqual([
+      'fauxqs',
+      'fauxqs',
+      'fauxqs',
+      '',
+      'fauxqs',
+      'moto',
+      'moto',
+      'moto',
+      'moto',
+      'moto',
+      'moto',
+    ]);
+    expect(fauxqs.seen.map((entry) => `${entry.method} ${entry.path}`)).toEqual([
+      'GET /src?list-type=2',
+      'PUT /dst/a.txt',
+      'PUT /dst/b.txt',
+      'HEAD /dst/b.txt',
+      'PUT /dst/big?partNumber=1&uploadId=u',
+    ]);
+    expect(moto.seen).toHaveLength(6);
+    expect(started.stats().byBackend).toEqual({ fauxqs: 5, default: 6 });
+    expect(started.stats().byOperation['s3:GetObjectTagging']).toBe(1);
+    expect(started.stats().byOperation['s3:PutObjectTagging']).toBe(1);
+  });
+
+  it('creates buckets and tables in both backends, answering with moto', async () => {
+    // Prepare
+    const { moto, fauxqs, dynalite, started } = await routed();
+    const table = '{"TableName":"t"}';
+    // Act
+    const bucket = await send(started.endpoint, 's3', 'PUT', '/new-bucket', { body: '<Create/>' });
+    const created = await send(started.endpoint, 'dynamodb', 'POST', '/', {
+      target: 'DynamoDB_20120810.CreateTable',
+      body: table,
+    });
+    const written = await send(started.endpoint, 'dynamodb', 'POST', '/', {
+      target: 'DynamoDB_20120810.BatchWriteItem',
+      body: '{"RequestItems":{}}',
+    });
+    const scanned = await send(started.endpoint, 'dynamodb', 'POST', '/', {
+      target: 'DynamoDB_20120810.Scan',
+      body: table,
+    });
+    const described = await send(started.endpoint, 'dynamodb', 'POST', '/', {
+      target: 'DynamoDB_20120810.DescribeTable',
+      body: table,
+    });
+    // Assess
+    expect([bucket, created, written, scanned, described].map((answer) => answer.text)).toEqual([
+      'moto',
+      'moto',
+      'moto',
+      'dynalite',
+      'moto',
+    ]);
+    expect(fauxqs.seen).toEqual([{ method: 'PUT', path: '/new-bucket', body: '<Create/>' }]);
+    expect(dynalite.seen.map((entry) => entry.body)).toEqual([table, '{"RequestItems":{}}', table]);
+    expect(moto.seen.map((entry) => entry.body)).toEqual(['<Create/>', table, '{"RequestItems":{}}', table]);
+  });
+
+  it('fails a mirrored request loudly when the mirror disagrees, and does not mirror a failure', async () => {
+    // Prepare
+    const { moto, fauxqs, started } = await routed();
+    fauxqs.status = 500;
+    // Act
+    const disagreed = await send(started.endpoint, 's3', 'PUT', '/bucket-a');
+    moto.status = 409;
+    const refused = await send(started.endpoint, 's3', 'PUT', '/bucket-b');
+    // Assess
+    expect(disagreed.status).toBe(502);
+    expect(disagreed.text).toMatch(/CreateBucket succeeded on default but fauxqs answered 500/);
+    expect(refused).toEqual({ status: 409, text: 'moto' });
+    expect(fauxqs.seen.map((entry) => entry.path)).toEqual(['/bucket-a']);
+  });
+
+  it('sends Kinesis reads to the stream backend and mirrors stream writes', async () => {
+    // Prepare
+    const { moto, kinesalite, started } = await routed();
+    const kinesis = (operation: string) =>
+      send(started.endpoint, 'kinesis', 'POST', '/', {
+        target: `Kinesis_20131202.${operation}`,
+        body: '{}',
+      });
+    // Act
+    const answers = [
+      await kinesis('CreateStream'),
+      await kinesis('PutRecords'),
+      await kinesis('ListShards'),
+      await kinesis('GetShardIterator'),
+      await kinesis('GetRecords'),
+    ];
+    // Assess
+    expect(answers.map((answer) => answer.text)).toEqual([
+      'moto',
+      'moto',
+      'moto',
+      'kinesalite',
+      'kinesalite',
+    ]);
+    expect(moto.seen).toHaveLength(3);
+    expect(kinesalite.seen).toHaveLength(4);
+  });
+
+  it('keeps everything on the target without routing, and Query-protocol requests on it with routing', async () => {
+    // Prepare
+    const { moto, started } = await routed();
+    // Act
+    const answer = await send(started.endpoint, 'sns', 'POST', '/', {
+      body: 'Action=ListTopics&Version=2010-03-31',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    // Assess
+    expect(answer.text).toBe('moto');
+    expect(moto.seen).toHaveLength(1);
+    expect(started.stats().byOperation).toEqual({ 'sns:ListTopics': 1 });
   });
 });

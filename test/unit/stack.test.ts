@@ -708,7 +708,14 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       const role = (byName.get(name) as [string, Cfn])[1].Properties.Role['Fn::GetAtt'][0];
       return statements.filter((s) => s.roles.includes(role)).flatMap(actionsOf);
     };
-    expect(actionsOfRole('verify')).not.toContain('s3:PutObject');
+    // Verify writes only its own check results, never a run's artifacts or manifest.
+    const verifyRole = (byName.get('verify') as [string, Cfn])[1].Properties.Role['Fn::GetAtt'][0];
+    const verifyWrites = statements
+      .filter((s) => s.roles.includes(verifyRole) && actionsOf(s).includes('s3:PutObject'))
+      .map((s) => JSON.stringify(s.Resource));
+    expect(verifyWrites).toHaveLength(1);
+    expect(verifyWrites[0]).toMatch(/\/runs\/\*\/verify\/\*"/);
+    expect(actionsOfRole('verify')).not.toContain('s3:DeleteObject');
     expect(actionsOfRole('publish')).toEqual(expect.arrayContaining(['sns:Publish', 'sqs:SendMessage']));
     expect(actionsOfRole('plan')).toContain('ec2:DescribeRegions');
     expect(actionsOfRole('plan')).not.toContain('sns:Publish');

@@ -8,14 +8,12 @@ import {
 } from '@aws-sdk/client-lambda';
 import { client } from '../../../src/aws/clients.js';
 import { HISTORY_EVENT_QUOTA, PAYLOAD_QUOTA_BYTES } from '../../../src/local/history.js';
-import type { ProxyStats } from '../../../src/local/proxy.js';
-import type { ChildResult } from '../../child.js';
+import type { BackupResult } from '../../child.js';
 import type { BudgetSummary } from '../budget-summary.js';
 import { runOurs } from '../ours.js';
 import { type Figure, ratio } from '../report.js';
-import type { BenchContext, SectionResult } from '../sections.js';
-import { tenth } from '../sections.js';
 import { seedBucket, seedFunctions, seedStream, seedTable } from '../seed.js';
+import { type BenchContext, measure, type SectionResult, tenth, withEndpoint } from './context.js';
 
 /**
  * Step Functions budgets and change detection, measured on the real kinds (see BENCHMARKS.md,
@@ -59,9 +57,9 @@ async function seedAccount(context: BenchContext, region: string, scale: (value:
   };
 }
 
-const budgetOf = (run: ChildResult): BudgetSummary => run.budgets;
+const budgetOf = (run: BackupResult): BudgetSummary => run.budgets;
 
-function budgetFigures(one: ChildResult, ten: ChildResult): Figure[] {
+function budgetFigures(one: BackupResult, ten: BackupResult): Figure[] {
   const [a, b] = [budgetOf(one), budgetOf(ten)];
   const figures: Figure[] = [
     {
@@ -128,47 +126,43 @@ async function changeThree(region: string, names: string[]): Promise<string[]> {
   return [configured, aliased, ruled];
 }
 
-async function counted<T>(
-  context: BenchContext,
-  work: () => Promise<T>,
-): Promise<{ result: T; stats: ProxyStats }> {
-  context.proxy.reset();
-  const result = await work();
-  return { result, stats: context.proxy.stats() };
-}
-
 export async function budgetsSection(context: BenchContext): Promise<SectionResult> {
   const { log, sizes } = context;
   const P = `${context.latencyMs} ms proxy`;
   const env = { TRIGGERVAULT_CHUNK_ITEMS: String(CHUNK) };
   log(`budgets: seeding every kind at 1× and 10× (${sizes.functions} functions at 10×)`);
-  const oneInput = await seedAccount(context, REGIONS.oneX, tenth);
-  const tenInput = await seedAccount(context, REGIONS.tenX, (value) => value);
+  const direct = context.direct.endpoint;
+  const oneInput = await withEndpoint(direct, () => seedAccount(context, REGIONS.oneX, tenth));
+  const tenInput = await withEndpoint(direct, () => seedAccount(context, REGIONS.tenX, (value) => value));
   log('budgets: ours at 1× and 10×, every kind');
-  const direct = { endpoint: context.emulator, directEndpoint: context.emulator, env };
-  const one = await runOurs({ ...direct, input: oneInput, region: REGIONS.oneX });
-  const ten = await runOurs({ ...direct, input: tenInput, region: REGIONS.tenX });
+  const one = await runOurs(oneInput, {
+    endpoint: direct,
+    directEndpoint: direct,
+    env,
+    region: REGIONS.oneX,
+  });
+  const ten = await runOurs(tenInput, {
+    endpoint: direct,
+    directEndpoint: direct,
+    env,
+    region: REGIONS.tenX,
+  });
 
   log(`budgets: change detection, ${sizes.functions} functions, ${P}`);
-  const seeded = await seedFunctions(REGIONS.changes, sizes.functions, 'changes');
+  const seeded = await withEndpoint(direct, () => seedFunctions(REGIONS.changes, sizes.functions, 'changes'));
   const input = {
     store: `file://${join(context.workDir, 'changes-store')}`,
     regions: [REGIONS.changes],
     include: ['lambda-function'],
   };
   const ours = () =>
-    runOurs({
-      input,
-      endpoint: context.proxy.endpoint,
-      directEndpoint: context.emulator,
-      region: REGIONS.changes,
-    });
-  const first = await counted(context, ours);
-  const again = await counted(context, ours);
-  const changed = await changeThree(REGIONS.changes, seeded.names);
-  const third = await counted(context, ours);
+    runOurs(input, { endpoint: context.proxy.endpoint, directEndpoint: direct, region: REGIONS.changes });
+  const first = await measure(context, context.proxy, ours);
+  const again = await measure(context, context.proxy, ours);
+  const changed = await withEndpoint(direct, () => changeThree(REGIONS.changes, seeded.names));
+  const third = await measure(context, context.proxy, ours);
   const recaptured = third.result.items.filter((item) => item.summary?.change !== 'unchanged');
-  const describe = (items: ChildResult['items']) =>
+  const describe = (items: BackupResult['items']) =>
     items.map(
       (item) =>
         `${item.name} (${item.summary?.change}: ${(item.summary?.reasons as string[] | undefined)?.join(',')})`,

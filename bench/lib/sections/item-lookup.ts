@@ -7,8 +7,8 @@ import { S3Backend } from '../../../src/store/s3-backend.js';
 import { BackupStore, type StoreBackend } from '../../../src/store/store.js';
 import { runOurs } from '../ours.js';
 import type { Figure } from '../report.js';
-import type { BenchContext, SectionResult } from '../sections.js';
 import { ensureBucket, seedTable } from '../seed.js';
+import { type BenchContext, type SectionResult, withEndpoint } from './context.js';
 
 /**
  * Item lookup: the bytes a one-item restore reads from the store in a table of `sizes.dynamoItems`
@@ -16,9 +16,7 @@ import { ensureBucket, seedTable } from '../seed.js';
  * without them (a run of an older version: every data part read whole). Bytes are counted by a store
  * backend that wraps the S3 one and counts what every read and ranged read returns, whatever the code
  * under measurement says it read.
- *
- * Hook (bench/run.ts): `['item-lookup', itemLookupSection]` in the list of sections, and
- * 'item-lookup' in `order`.
+ * Runs on the direct routing (no latency proxy): it counts bytes, not time.
  */
 
 /** A backend that counts the bytes its reads return, per store key. */
@@ -71,59 +69,57 @@ class CountingBackend implements StoreBackend {
 const kib = (bytes: number) => bytes / 1024;
 
 export async function itemLookupSection(context: BenchContext): Promise<SectionResult> {
-  const { sizes, names, log } = context;
+  const { sizes, names, direct, log } = context;
   const region = names.dataRegion;
   const table = `bench-lookup${names.suffix}`;
   const bucket = `bench-lookup-store${names.suffix}`;
   const prefix = 'lookup';
   log(`item-lookup: seeding ${sizes.dynamoItems} items of ~${sizes.dynamoItemBytes} B`);
-  await seedTable(region, table, sizes.dynamoItems, { itemBytes: sizes.dynamoItemBytes });
-  await ensureBucket(region, bucket);
-  log('item-lookup: backing the table up');
-  const run = await runOurs({
-    input: {
-      store: `s3://${bucket}/${prefix}`,
-      regions: [region],
-      include: ['dynamodb-table'],
-      tables: [table],
-    },
-    endpoint: context.emulator,
-    directEndpoint: context.emulator,
-    region,
+  await withEndpoint(direct.endpoint, async () => {
+    await seedTable(region, table, sizes.dynamoItems, { itemBytes: sizes.dynamoItemBytes });
+    await ensureBucket(region, bucket);
   });
+  log('item-lookup: backing the table up');
+  const run = await runOurs(
+    { store: `s3://${bucket}/${prefix}`, regions: [region], include: ['dynamodb-table'], tables: [table] },
+    { endpoint: direct.endpoint, directEndpoint: direct.endpoint, region },
+  );
   const wanted = `item#${String(Math.floor(sizes.dynamoItems / 2)).padStart(7, '0')}`;
 
   /** A dry-run restore of the one item from `runId`, its bytes read as the counting backend saw them. */
-  const lookUp = async (runId: string) => {
-    const backend = new CountingBackend(new S3Backend(bucket, prefix, region));
-    const report = await restoreItems(new BackupStore(backend), {
-      run: runId,
-      only: { kind: 'dynamodb-table', name: table },
-      selection: { kind: 'dynamodb-table', keys: [{ pk: wanted }] },
-      dryRun: true,
-      force: false,
+  const lookUp = (runId: string) =>
+    withEndpoint(direct.endpoint, async () => {
+      const backend = new CountingBackend(new S3Backend(bucket, prefix, region));
+      const report = await restoreItems(new BackupStore(backend), {
+        run: runId,
+        only: { kind: 'dynamodb-table', name: table },
+        selection: { kind: 'dynamodb-table', keys: [{ pk: wanted }] },
+        dryRun: true,
+        force: false,
+      });
+      const outcome = report.items[0];
+      return {
+        found: outcome?.changes.map((change) => change.action).join(',') === 'unchanged',
+        stats: outcome?.details?.lookup as LookupStats,
+        read: backend.dataRead(),
+      };
     });
-    const outcome = report.items[0];
-    return {
-      found: outcome?.changes.map((change) => change.action).join(',') === 'unchanged',
-      stats: outcome?.details?.lookup as LookupStats,
-      read: backend.dataRead(),
-    };
-  };
 
   log(`item-lookup: one item (${wanted}) with the lookups`);
   const indexed = await lookUp(run.runId);
   // The same run as an older version wrote it: no lookup documents, so every part is read whole.
-  const plain = new BackupStore(new S3Backend(bucket, prefix, region));
-  const manifest = (await plain.getJson(manifestKey(run.runId))) as Manifest;
   const older = `${run.runId.slice(0, -6)}zzzzzz`;
-  await plain.putJson(manifestKey(older), {
-    ...manifest,
-    runId: older,
-    items: manifest.items.map((item) => ({
-      ...item,
-      artifacts: item.artifacts.filter((artifact) => artifact.role !== 'lookup'),
-    })),
+  await withEndpoint(direct.endpoint, async () => {
+    const plain = new BackupStore(new S3Backend(bucket, prefix, region));
+    const manifest = (await plain.getJson(manifestKey(run.runId))) as Manifest;
+    await plain.putJson(manifestKey(older), {
+      ...manifest,
+      runId: older,
+      items: manifest.items.map((item) => ({
+        ...item,
+        artifacts: item.artifacts.filter((artifact) => artifact.role !== 'lookup'),
+      })),
+    });
   });
   log('item-lookup: one item from the same run without lookups (full read)');
   const whole = await lookUp(older);

@@ -9,7 +9,7 @@ import { StepBudget } from '../shared/pacing.js';
 import type { BackupContext, BackupStep } from '../types.js';
 import { BackupCursor } from './format.js';
 import { continueExport, startExport } from './native-export.js';
-import { planScan, scanChunk } from './scan.js';
+import { planScan, probeTable, scanChunk } from './scan.js';
 import { describeTable, readTableConfig } from './table-config.js';
 
 /**
@@ -34,12 +34,15 @@ export async function backupTable(item: WorkItem, context: BackupContext): Promi
     const key = artifactKey(item.runId, item.region, KIND, item.name, 'schema.json');
     artifacts.push(await writeJsonArtifact(context.store, key, 'schema', config));
     if (!captures(item, 'data')) return configurationOnly(artifacts);
-    cursor = (await startExport(dynamo, item, context, config)) ?? planScan(config.description);
+    cursor =
+      (await startExport(dynamo, item, context, config)) ??
+      planScan(config.description, 0, await probeTable(dynamo, config.description));
   }
   if (cursor.mode === 'export') {
     const step = await continueExport(dynamo, context, budget, cursor);
     if (step) return { ...step, artifacts: [...artifacts, ...step.artifacts] };
-    cursor = planScan(await describeTable(dynamo, item.name), cursor.chunk);
+    const description = await describeTable(dynamo, item.name);
+    cursor = planScan(description, cursor.chunk, await probeTable(dynamo, description));
   }
   const step = await scanChunk(dynamo, item, context, budget, cursor);
   return { ...step, artifacts: [...artifacts, ...step.artifacts] };

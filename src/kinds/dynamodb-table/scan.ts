@@ -16,7 +16,7 @@ import { Backoff, envNumber, RateLimiter, type StepBudget, sleep } from '../shar
 import type { BackupContext, BackupStep } from '../types.js';
 import type { ItemLine, ScanCursor } from './format.js';
 import { keyValueText } from './item-keys.js';
-import { fromJsonItem, toJsonItem } from './json.js';
+import { fromJsonItem, type JsonItem, toJsonItem } from './json.js';
 import { billingModeOf } from './table-config.js';
 
 /**
@@ -34,14 +34,22 @@ const TRUE = /^(1|true|yes|on)$/i;
 
 type SegmentState = ScanCursor['segments'][number];
 
+/** What a sample Scan suggests of a table's size (see `probeTable`). */
+export interface TableSample {
+  items: number;
+  bytes: number;
+}
+
 /**
  * Scan plan: about one segment per 64 MB, at least a few for many items (parallelism pays per
- * request), 1..16 (TRIGGERVAULT_SCAN_SEGMENTS overrides). Read cap: TRIGGERVAULT_READ_FRACTION
- * (default 0.5) of provisioned read capacity; on-demand tables are not capped.
+ * request), 1..16 (TRIGGERVAULT_SCAN_SEGMENTS overrides). The size is the larger of DescribeTable's
+ * (ItemCount and TableSizeBytes are refreshed about every six hours, and are 0 on a new table) and
+ * `sample`'s, when a sample was taken. Read cap: TRIGGERVAULT_READ_FRACTION (default 0.5) of
+ * provisioned read capacity; on-demand tables are not capped.
  */
-export function planScan(table: TableDescription, chunk = 0): ScanCursor {
-  const bytes = table.TableSizeBytes ?? 0;
-  const count = table.ItemCount ?? 0;
+export function planScan(table: TableDescription, chunk = 0, sample?: TableSample): ScanCursor {
+  const bytes = Math.max(table.TableSizeBytes ?? 0, sample?.bytes ?? 0);
+  const count = Math.max(table.ItemCount ?? 0, sample?.items ?? 0);
   const automatic = Math.min(
     MAX_AUTO_SEGMENTS,
     Math.max(1, Math.ceil(bytes / SEGMENT_BYTES), Math.min(4, Math.ceil(count / ITEMS_PER_SEGMENT))),
@@ -62,7 +70,40 @@ export function planScan(table: TableDescription, chunk = 0): ScanCursor {
   };
 }
 
-interface ScanWorker {
+/** The segments a sample Scan covers one of. */
+export const SAMPLE_SEGMENTS = MAX_AUTO_SEGMENTS;
+
+/**
+ * Samples an on-demand table whose DescribeTable figures would give it one segment (they may be
+ * stale): one Scan page of segment 0 of 16, scaled up. A complete segment gives an estimate; a
+ * segment with more than a page gives a lower bound (16 pages' worth). Undefined, with no request,
+ * when DescribeTable already asks for more than one segment, when TRIGGERVAULT_SCAN_SEGMENTS fixes
+ * the segments, or on a provisioned table (its reads are capped: a sample page could take seconds of
+ * its capacity); undefined too when the sample is throttled (the plan then trusts DescribeTable).
+ */
+export async function probeTable(
+  dynamo: DynamoDBClient,
+  table: TableDescription,
+): Promise<TableSample | undefined> {
+  const plan = planScan(table);
+  if (process.env.TRIGGERVAULT_SCAN_SEGMENTS || plan.segments.length > 1 || plan.rate !== null)
+    return undefined;
+  let page: ScanCommandOutput;
+  try {
+    page = await dynamo.send(
+      new ScanCommand({ TableName: table.TableName, Segment: 0, TotalSegments: SAMPLE_SEGMENTS }),
+    );
+  } catch (error) {
+    if (isThrottle(error)) return undefined;
+    throw error;
+  }
+  const items = page.Items ?? [];
+  // DynamoDB JSON of the items: close to what DynamoDB counts as their size, and what the parts hold.
+  const bytes = items.reduce((sum, item) => sum + JSON.stringify(toJsonItem(item)).length, 0);
+  return { items: items.length * SAMPLE_SEGMENTS, bytes: bytes * SAMPLE_SEGMENTS };
+}
+
+export interface ScanWorker {
   dynamo: DynamoDBClient;
   table: string;
   cursor: ScanCursor;
@@ -71,24 +112,22 @@ interface ScanWorker {
 }
 
 /**
- * Scans one segment page by page until it ends, the part is full or time runs out. Always makes one
- * request (progress even when a step starts late); backs off and lowers the shared rate when
- * throttled. `state` is advanced only after a page's items were handed on.
+ * Asks for one page of a segment, waiting for the rate limiter and backing off (and lowering the
+ * shared rate) when throttled. Resolves to null when the step has no time left for it; `first`
+ * always makes its request (progress even when a step starts late).
  */
-async function* scanSegment(
+async function requestPage(
   worker: ScanWorker,
-  state: SegmentState,
   segment: number,
-): AsyncGenerator<ItemLine> {
+  startKey: JsonItem | undefined,
+  room: number,
+  first: boolean,
+): Promise<ScanCommandOutput | null> {
   const { dynamo, cursor, budget, limiter } = worker;
   const backoff = new Backoff();
   // One read unit covers 4 KB strongly consistent or 8 KB eventually consistent.
   const unitBytes = cursor.consistent ? 4096 : 8192;
-  let held = 0;
-  let requests = 0;
-  while (!state.done) {
-    const room = budget.maxItems - held;
-    if (room <= 0) break;
+  for (;;) {
     // Under a cap, a page holds about one second of the allowed rate.
     const byRate = limiter.limited
       ? Math.max(1, Math.floor((limiter.currentRate * unitBytes) / cursor.itemBytes))
@@ -96,45 +135,79 @@ async function* scanSegment(
     const limit = Math.min(room, byRate);
     const reserved = limiter.limited ? Math.max(0.5, (limit * cursor.itemBytes) / unitBytes) : 0;
     const wait = limiter.reserve(reserved);
-    if (requests > 0 && !budget.hasTime(wait)) {
+    if (!first && !budget.hasTime(wait)) {
       limiter.settle(reserved, 0);
-      break;
+      return null;
     }
     if (wait > 0) await sleep(wait);
-    let page: ScanCommandOutput;
     try {
-      page = await budget.timed(() =>
+      const page = await budget.timed(() =>
         dynamo.send(
           new ScanCommand({
             TableName: worker.table,
             Segment: segment,
             TotalSegments: cursor.segments.length,
-            ExclusiveStartKey: state.key ? fromJsonItem(state.key) : undefined,
+            ExclusiveStartKey: startKey ? fromJsonItem(startKey) : undefined,
             Limit: Number.isFinite(limit) ? limit : undefined,
             ConsistentRead: cursor.consistent,
             ReturnConsumedCapacity: 'TOTAL',
           }),
         ),
       );
+      limiter.settle(reserved, page.ConsumedCapacity?.CapacityUnits ?? reserved);
+      return page;
     } catch (error) {
       if (!isThrottle(error)) throw error;
       limiter.throttled(reserved);
       const delay = backoff.next();
       logger.debug('scan throttled', { table: worker.table, segment, delay });
-      if (!budget.hasTime(delay)) break;
+      if (!budget.hasTime(delay)) return null;
       await sleep(delay);
-      continue;
+      first = false;
     }
-    requests += 1;
-    backoff.reset();
-    limiter.settle(reserved, page.ConsumedCapacity?.CapacityUnits ?? reserved);
-    for (const item of page.Items ?? []) {
-      held += 1;
-      yield { Item: toJsonItem(item) };
+  }
+}
+
+/**
+ * Scans one segment page by page until it ends, the part is full or time runs out. The next page is
+ * asked for as soon as a page arrives, while its items are converted and compressed (read-ahead of
+ * one page). `state` is advanced only after a page's items were handed on, so a page read ahead and
+ * never handed on is read again by the next step.
+ */
+export async function* scanSegment(
+  worker: ScanWorker,
+  state: SegmentState,
+  segment: number,
+): AsyncGenerator<ItemLine> {
+  const maxItems = worker.budget.maxItems;
+  let held = 0;
+  let ahead: Promise<ScanCommandOutput | null> | undefined;
+  try {
+    if (state.done || maxItems <= 0) return;
+    ahead = requestPage(worker, segment, state.key, maxItems, true);
+    while (ahead) {
+      const page = await ahead;
+      ahead = undefined;
+      if (!page) return;
+      const items = page.Items ?? [];
+      const last: Record<string, AttributeValue> | undefined = page.LastEvaluatedKey;
+      const lastKey = last ? toJsonItem(last) : undefined;
+      const room = maxItems - held - items.length;
+      if (lastKey && room > 0 && worker.budget.hasTime()) {
+        ahead = requestPage(worker, segment, lastKey, room, false);
+        // Settled below, or abandoned with the generator (see finally).
+        ahead.catch(() => undefined);
+      }
+      for (const item of items) {
+        held += 1;
+        yield { Item: toJsonItem(item) };
+      }
+      state.key = lastKey;
+      state.done = !lastKey;
     }
-    const last: Record<string, AttributeValue> | undefined = page.LastEvaluatedKey;
-    state.key = last ? toJsonItem(last) : undefined;
-    state.done = !last;
+  } finally {
+    // A page read ahead and never handed on: let its request finish quietly.
+    await ahead?.catch(() => undefined);
   }
 }
 

@@ -16,6 +16,15 @@ import type { RecordLine, ShardState } from './format.js';
 const MAX_GET_RECORDS = 10_000;
 /** GetRecords allows 5 calls per second per shard. */
 const MIN_CALL_INTERVAL_MS = 200;
+/**
+ * And 2 MB of data per second per shard: a call may return up to 10 MB, after which the shard's next
+ * call must wait (AWS throttles calls within 5 s of a 10 MB read). Counted in bytes of record data.
+ */
+const MAX_BYTES_PER_SECOND = 2_000_000;
+
+/** How long after a call that returned `bytes` of data the shard's next call may go. */
+export const readInterval = (bytes: number): number =>
+  Math.max(MIN_CALL_INTERVAL_MS, Math.ceil((bytes / MAX_BYTES_PER_SECOND) * 1000));
 
 export interface ShardReader {
   kinesis: KinesisClient;
@@ -54,9 +63,9 @@ async function shardIterator(
 
 /**
  * Reads one shard in order until it is finished, the part is full or time runs out; always makes
- * one call (progress even when a step starts late). Paced to the shard's 5 calls per second, backs
- * off when throttled, and renews an expired iterator from the last stored sequence number. Updates
- * `state` as it goes.
+ * one call (progress even when a step starts late). Paced to the shard's 5 calls and 2 MB per second
+ * (see `readInterval`), backs off when throttled, and renews an expired iterator from the last
+ * stored sequence number. Updates `state` as it goes.
  */
 export async function* readShard(
   reader: ShardReader,
@@ -69,10 +78,11 @@ export async function* readShard(
   let held = 0;
   let calls = 0;
   let lastCall = 0;
+  let interval = MIN_CALL_INTERVAL_MS;
   while (!state.done) {
     const room = budget.maxItems - held;
     if (room <= 0) break;
-    const pace = calls > 0 ? Math.max(0, MIN_CALL_INTERVAL_MS - (Date.now() - lastCall)) : 0;
+    const pace = calls > 0 ? Math.max(0, interval - (Date.now() - lastCall)) : 0;
     if (calls > 0 && !budget.hasTime(pace)) break;
     if (pace > 0) await sleep(pace);
     try {
@@ -89,6 +99,7 @@ export async function* readShard(
       calls += 1;
       backoff.reset();
       const records = response.Records ?? [];
+      interval = readInterval(records.reduce((sum, record) => sum + (record.Data?.byteLength ?? 0), 0));
       for (const record of records) {
         held += 1;
         yield toLine(record);

@@ -7,6 +7,7 @@ import {
   GetFunctionConcurrencyCommand,
   GetFunctionUrlConfigCommand,
   GetLayerVersionCommand,
+  type GetLayerVersionCommandOutput,
   GetPolicyCommand,
   LambdaClient,
   paginateListAliases,
@@ -139,13 +140,31 @@ async function provisionedConcurrency(region: string, name: string) {
   }
 }
 
+/**
+ * A layer version is immutable, and the functions of a run share a few: its GetLayerVersion answer
+ * is kept for a minute (well inside the ten minutes its code location stays valid), so a layer used
+ * by 200 functions is described once, not 200 times. The code is still checked against the store.
+ */
+const LAYER_ANSWER_MS = 60_000;
+const layerAnswers = new Map<string, { at: number; answer: Promise<GetLayerVersionCommandOutput> }>();
+
+function describeLayerVersion(region: string, layerArn: string, version: number) {
+  const key = `${region} ${layerArn}:${version}`;
+  const cached = layerAnswers.get(key);
+  if (cached && Date.now() - cached.at < LAYER_ANSWER_MS) return cached.answer;
+  const answer = lambda(region).send(
+    new GetLayerVersionCommand({ LayerName: layerArn, VersionNumber: version }),
+  );
+  layerAnswers.set(key, { at: Date.now(), answer });
+  answer.catch(() => layerAnswers.delete(key));
+  return answer;
+}
+
 async function storeLayer(store: BackupStore, region: string, layerVersionArn: string) {
   // GetLayerVersionByArn answers with an empty body on moto; name + number works on both.
   const [, , , layerRegion = region, , , layerName = '', version = ''] = layerVersionArn.split(':');
   const layerArn = layerVersionArn.slice(0, layerVersionArn.lastIndexOf(':'));
-  const layer = await lambda(layerRegion).send(
-    new GetLayerVersionCommand({ LayerName: layerArn, VersionNumber: Number(version) }),
-  );
+  const layer = await describeLayerVersion(layerRegion, layerArn, Number(version));
   if (!layer.Content?.Location || !layer.Content.CodeSha256)
     throw new IntegrityError(`layer ${layerName}:${version}: no content location`);
   return {
