@@ -71,6 +71,10 @@ export interface HandlerSpec {
   kind?: KindName;
 }
 
+/** What each kind adds to a shared handler's role (Discover, drill compare, drill cleanup), in registry order. */
+const sharedStatements = (handler: 'discover' | 'drillCompare' | 'drillCleanup'): Statement[] =>
+  KIND_NAMES.flatMap((kind) => KINDS[kind].stack.shared?.[handler] ?? []);
+
 /**
  * `backup-<kind>` / `restore-<kind>`: the item Task of the state machine invokes it by name
  * (`<taskPrefix>-backup-<kind>`), so a new kind needs no ASL state, no handler file and no stack edit.
@@ -146,6 +150,14 @@ export const HANDLERS: readonly HandlerSpec[] = [
       },
       { Sid: 'FunctionPolicies', Effect: 'Allow', Action: 'lambda:GetPolicy', Resource: accountFunctions },
       { Sid: 'BucketRegions', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: anyBucket },
+      // The images of image-packaged functions (GetFunction, every version), for the ecr-image kind.
+      {
+        Sid: 'FunctionImages',
+        Effect: 'Allow',
+        Action: ['lambda:GetFunction', 'lambda:ListVersionsByFunction'],
+        Resource: accountFunctions,
+      },
+      ...sharedStatements('discover'),
     ],
   },
   // backup-<kind>: one per kind, each with its own role (deploy/kinds/<kind>.ts).
@@ -273,7 +285,13 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 900,
     machine: 'restore',
     roleNote: 'reads the scratch copy; changes nothing',
-    permissions: [...restoreStore, readFunctionsAndTriggers, listTriggerSources, ...readScratchCopy],
+    permissions: [
+      ...restoreStore,
+      readFunctionsAndTriggers,
+      listTriggerSources,
+      ...readScratchCopy,
+      ...sharedStatements('drillCompare'),
+    ],
   },
   {
     name: 'drillCleanup',
@@ -283,7 +301,13 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 900,
     machine: 'restore',
     roleNote: "deletes only the drill's -drill-xxxxxx copies and their triggers",
-    permissions: [...restoreStore, readFunctionsAndTriggers, listTriggerSources, ...deleteScratchCopy],
+    permissions: [
+      ...restoreStore,
+      readFunctionsAndTriggers,
+      listTriggerSources,
+      ...deleteScratchCopy,
+      ...sharedStatements('drillCleanup'),
+    ],
   },
   {
     name: 'drillPublish',

@@ -4,15 +4,17 @@ import { dynamodbTable } from './dynamodb-table/index.js';
 import { kinesisStream } from './kinesis-stream/index.js';
 import { lambdaFunction } from './lambda-function/index.js';
 import { s3Bucket } from './s3-bucket/index.js';
+import { sqsQueue } from './sqs-queue/index.js';
 import type { ResourceKind } from './types.js';
 
 /** Every resource kind, by name. Adding a kind is one folder and one line here. */
-export const KINDS: Record<KindName, ResourceKind> = {
+export const KINDS = {
   'lambda-function': lambdaFunction,
   'dynamodb-table': dynamodbTable,
   's3-bucket': s3Bucket,
   'kinesis-stream': kinesisStream,
-};
+  'sqs-queue': sqsQueue,
+} as Record<KindName, ResourceKind>;
 
 export function kindModule(kind: KindName): ResourceKind {
   return KINDS[kind];

@@ -16,6 +16,19 @@ export interface ArnNamePattern {
   nameKind: NameKind;
   service: string;
   resource: RegExp;
+  /** An ending the name must keep when renamed (`.fifo` of a FIFO queue or topic): the suffix goes before it. */
+  keepEnding?: RegExp;
+}
+
+/**
+ * `mapped` (the name with the restore's suffix appended) with `ending` kept last: `jobs.fifo` under
+ * `-drill-1` is `jobs-drill-1.fifo`. Unchanged when the name was not renamed or has no such ending.
+ */
+export function keepingEnding(name: string, mapped: string, ending: RegExp | undefined): string {
+  const found = ending?.exec(name);
+  if (!found || mapped === name || !mapped.startsWith(name)) return mapped;
+  const base = name.slice(0, found.index);
+  return `${base}${mapped.slice(name.length)}${name.slice(found.index)}`;
 }
 
 export interface ArnMapper {
@@ -76,8 +89,10 @@ export function createArnMapper(spec: ArnMapSpec, patterns: readonly ArnNamePatt
           (_all, kind: string, id: string) => `/${kind}/${apiId(id)}`,
         );
       case 'events':
-        // rule/NAME or rule/BUS/NAME
+        // event-bus/NAME, rule/NAME or rule/BUS/NAME (a custom bus a restore re-creates is renamed too)
+        if (at(0) === 'event-bus') return `event-bus/${mapName('eventbridge-bus', at(2))}`;
         if (at(0) !== 'rule') return rest;
+        if (parts.length > 3) parts[2] = mapName('eventbridge-bus', at(2));
         parts[parts.length - 1] = mapName('rule', parts[parts.length - 1] ?? '');
         return parts.join('');
       case 'scheduler':
@@ -92,7 +107,8 @@ export function createArnMapper(spec: ArnMapSpec, patterns: readonly ArnNamePatt
           const name = match?.[1];
           if (match && name !== undefined) {
             const end = match.index + match[0].length;
-            return `${rest.slice(0, end - name.length)}${mapName(pattern.nameKind, name)}${rest.slice(end)}`;
+            const mapped = keepingEnding(name, mapName(pattern.nameKind, name), pattern.keepEnding);
+            return `${rest.slice(0, end - name.length)}${mapped}${rest.slice(end)}`;
           }
         }
         return rest;

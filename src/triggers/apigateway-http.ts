@@ -145,7 +145,12 @@ const routeSettings = (route: Route) =>
  */
 async function restoreIntegration(record: TriggerRecord, context: RestoreContext) {
   const config = record.config as { ApiId: string; Name?: string; IntegrationId: string; Routes: Route[] };
-  const skip = sharedSourceSkip(context, false, 'the API would send its requests to the scratch function');
+  // Under a name suffix, only an API this restore re-created (a scratch copy) is wired to the scratch function.
+  const skip = sharedSourceSkip(
+    context,
+    context.mapper.isRestored('apigateway-http-api', config.ApiId),
+    'the API would send its requests to the scratch function',
+  );
   if (skip) return cannotRestore(record, 'skipped', skip);
   const ApiId = context.mapper.spec.apiIds[config.ApiId];
   if (!ApiId)

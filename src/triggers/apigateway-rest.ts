@@ -186,7 +186,12 @@ const integrationSettings = (integration: object) => pick(integration, INTEGRATI
  */
 async function restoreMethod(record: TriggerRecord, context: RestoreContext) {
   const config = record.config as RestConfig;
-  const skip = sharedSourceSkip(context, false, 'the API would send its requests to the scratch function');
+  // Under a name suffix, only an API this restore re-created (a scratch copy) is wired to the scratch function.
+  const skip = sharedSourceSkip(
+    context,
+    context.mapper.isRestored('apigateway-rest-api', config.restApiId),
+    'the API would send its requests to the scratch function',
+  );
   if (skip) return cannotRestore(record, 'skipped', skip);
   const restApiId = context.mapper.spec.apiIds[config.restApiId];
   if (!restApiId)

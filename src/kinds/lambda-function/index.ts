@@ -62,6 +62,7 @@ export const lambdaFunction: ResourceKind = {
   stack: lambdaFunctionStack,
   kind: 'lambda-function',
   nameKind: 'function',
+  restoreTier: 'functions',
   discover,
   backup,
   restore: restoreFunction,
