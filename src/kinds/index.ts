@@ -4,6 +4,7 @@ import { dynamodbTable } from './dynamodb-table/index.js';
 import { kinesisStream } from './kinesis-stream/index.js';
 import { lambdaFunction } from './lambda-function/index.js';
 import { s3Bucket } from './s3-bucket/index.js';
+import { snsTopic } from './sns-topic/index.js';
 import { sqsQueue } from './sqs-queue/index.js';
 import type { ResourceKind } from './types.js';
 
@@ -14,6 +15,7 @@ export const KINDS = {
   's3-bucket': s3Bucket,
   'kinesis-stream': kinesisStream,
   'sqs-queue': sqsQueue,
+  'sns-topic': snsTopic,
 } as Record<KindName, ResourceKind>;
 
 export function kindModule(kind: KindName): ResourceKind {
