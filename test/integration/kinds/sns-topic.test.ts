@@ -179,7 +179,7 @@ describe('sns-topic', () => {
     expect(results[0]?.notes.join(' ')).toMatch(/https .*must confirm/);
     for (const name of Object.values(names))
       expectSameFields(originals[name] as never, await pictureOf(name));
-    expect((originals[names.orders]?.subscriptions as unknown[]).length).toBe(3);
+    expect(originals[names.orders]?.subscriptions).toHaveLength(3);
   });
 
   it('compares first: differs without force, updated with force, then unchanged', async () => {
