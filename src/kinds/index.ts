@@ -1,6 +1,7 @@
 import type { KindName } from '../../schemas/common.js';
 import type { ArnNamePattern } from '../reconcile/arn-map.js';
 import { dynamodbTable } from './dynamodb-table/index.js';
+import { iamRole } from './iam-role/index.js';
 import { kinesisStream } from './kinesis-stream/index.js';
 import { lambdaFunction } from './lambda-function/index.js';
 import { s3Bucket } from './s3-bucket/index.js';
@@ -16,6 +17,7 @@ export const KINDS = {
   'kinesis-stream': kinesisStream,
   'sqs-queue': sqsQueue,
   'sns-topic': snsTopic,
+  'iam-role': iamRole,
 } as Record<KindName, ResourceKind>;
 
 export function kindModule(kind: KindName): ResourceKind {
