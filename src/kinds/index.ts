@@ -1,5 +1,6 @@
 import type { KindName } from '../../schemas/common.js';
 import type { ArnNamePattern } from '../reconcile/arn-map.js';
+import { apiGatewayRestApi } from './apigateway-rest-api/index.js';
 import { dynamodbTable } from './dynamodb-table/index.js';
 import { iamRole } from './iam-role/index.js';
 import { kinesisStream } from './kinesis-stream/index.js';
@@ -18,6 +19,7 @@ export const KINDS = {
   'sqs-queue': sqsQueue,
   'sns-topic': snsTopic,
   'iam-role': iamRole,
+  'apigateway-rest-api': apiGatewayRestApi,
 } as Record<KindName, ResourceKind>;
 
 export function kindModule(kind: KindName): ResourceKind {

@@ -40,6 +40,13 @@ export interface ArnMapper {
   /** Rewrites region, account and restored names (and API ids, layer and function versions) of one ARN. */
   mapArn(arn: string): string;
   mapArn(arn: string | undefined): string | undefined;
+  /**
+   * An ECR image URI (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY:TAG|@DIGEST`) in the target:
+   * account and region mapped, the repository renamed when this restore re-creates an image of it
+   * (ecr-image names are `REPOSITORY@DIGEST`). Anything else is returned as it is.
+   */
+  mapImageUri(uri: string): string;
+  mapImageUri(uri: string | undefined): string | undefined;
   /** A copy with every string that is an ARN (or a Lambda integration URI) mapped. */
   mapDeep<T>(value: T): T;
   /** The version number a stored version of a function got when it was republished. */
@@ -48,6 +55,7 @@ export interface ArnMapper {
   derive(patch: Partial<ArnMapSpec>): ArnMapper;
 }
 
+const IMAGE_URI = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.(amazonaws\.com(?:\.cn)?)\/([^:@]+)(.*)$/;
 const LAMBDA_PATH = /^(arn:[^:]+:apigateway:)([^:]*)(:lambda:path\/[^/]+\/functions\/)(.+)(\/invocations)$/;
 
 export function createArnMapper(spec: ArnMapSpec, patterns: readonly ArnNamePattern[] = []): ArnMapper {
@@ -144,6 +152,20 @@ export function createArnMapper(spec: ArnMapSpec, patterns: readonly ArnNamePatt
     return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, mapDeep(field)])) as T;
   };
 
+  const imageRepositories = new Set(
+    [...(restored.get('ecr-image') ?? [])].map((name) => name.split('@')[0] ?? ''),
+  );
+  function mapImageUri(uri: string): string;
+  function mapImageUri(uri: string | undefined): string | undefined;
+  function mapImageUri(uri: string | undefined): string | undefined {
+    const found = uri === undefined ? null : IMAGE_URI.exec(uri);
+    if (!found) return uri;
+    const [, registry = '', imageRegion = '', domain = '', repository = '', reference = ''] = found;
+    const renamed =
+      spec.suffix && imageRepositories.has(repository) ? `${repository}${spec.suffix}` : repository;
+    return `${account(registry)}.dkr.ecr.${region(imageRegion)}.${domain}/${renamed}${reference}`;
+  }
+
   const derive = (patch: Partial<ArnMapSpec>) => createArnMapper({ ...spec, ...patch }, patterns);
-  return { spec, mapName, isRestored, mapArn, mapDeep, mapVersion, derive };
+  return { spec, mapName, isRestored, mapArn, mapImageUri, mapDeep, mapVersion, derive };
 }

@@ -14,12 +14,32 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { Change } from '../../../../schemas/restore.js';
 import { client } from '../../../aws/clients.js';
-import { ifExists } from '../../../aws/errors.js';
+import { errorName, ifExists } from '../../../aws/errors.js';
+import { TransientAwsError } from '../../../errors.js';
 import type { RestoreContext } from '../../../reconcile/context.js';
 import { diffFields, reconcile } from '../../../reconcile/diff.js';
 import type { FunctionSnapshot } from '../format.js';
 
 import { codeInput, functionSettings, type Revision, revisionOf, sameRevision } from './revision.js';
+
+/**
+ * CreateFunction, where a role created moments ago (the roles tier) may not be assumable by Lambda
+ * yet (IAM propagates in seconds): that refusal is transient, and the state machine retries the item.
+ */
+async function createFunction(lambda: LambdaClient, command: CreateFunctionCommand) {
+  try {
+    await lambda.send(command);
+  } catch (error) {
+    if (
+      errorName(error) === 'InvalidParameterValueException' &&
+      /cannot be assumed/i.test((error as Error).message)
+    )
+      throw new TransientAwsError(`${(error as Error).message} (a new role propagates within seconds)`, {
+        cause: error,
+      });
+    throw error;
+  }
+}
 
 /** What publishing left behind for the later phases. */
 export interface Published {
@@ -54,7 +74,8 @@ export async function restoreCodeAndVersions(
   const codeFor = async (code: Revision['code']): Promise<FunctionCode> =>
     'path' in code
       ? await codeInput(context, code)
-      : { ImageUri: 'imageUri' in code ? code.imageUri : undefined };
+      : // The image in the target's registry (the ecr-image tier pushed it there by digest).
+        { ImageUri: context.mapper.mapImageUri('imageUri' in code ? code.imageUri : undefined) };
 
   const found = await ifExists(() => lambda.send(new GetFunctionCommand({ FunctionName: name })));
   const latest = revisionOf(snapshot.configuration, snapshot.code, context.mapper);
@@ -108,7 +129,8 @@ export async function restoreCodeAndVersions(
   } else {
     changes.push({ resource: `function ${name}`, action: 'create' });
     if (context.apply) {
-      await lambda.send(
+      await createFunction(
+        lambda,
         new CreateFunctionCommand({
           ...(initial.settings as { Role: string }),
           FunctionName: name,
