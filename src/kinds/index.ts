@@ -1,5 +1,6 @@
 import type { KindName } from '../../schemas/common.js';
 import type { ArnNamePattern } from '../reconcile/arn-map.js';
+import { apiGatewayHttpApi } from './apigateway-http-api/index.js';
 import { apiGatewayRestApi } from './apigateway-rest-api/index.js';
 import { dynamodbTable } from './dynamodb-table/index.js';
 import { iamRole } from './iam-role/index.js';
@@ -20,6 +21,7 @@ export const KINDS = {
   'sns-topic': snsTopic,
   'iam-role': iamRole,
   'apigateway-rest-api': apiGatewayRestApi,
+  'apigateway-http-api': apiGatewayHttpApi,
 } as Record<KindName, ResourceKind>;
 
 export function kindModule(kind: KindName): ResourceKind {
