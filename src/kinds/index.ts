@@ -3,6 +3,8 @@ import type { ArnNamePattern } from '../reconcile/arn-map.js';
 import { apiGatewayHttpApi } from './apigateway-http-api/index.js';
 import { apiGatewayRestApi } from './apigateway-rest-api/index.js';
 import { dynamodbTable } from './dynamodb-table/index.js';
+import { ecrImage } from './ecr-image/index.js';
+import { eventBridgeBus } from './eventbridge-bus/index.js';
 import { iamRole } from './iam-role/index.js';
 import { kinesisStream } from './kinesis-stream/index.js';
 import { lambdaFunction } from './lambda-function/index.js';
@@ -12,7 +14,7 @@ import { sqsQueue } from './sqs-queue/index.js';
 import type { ResourceKind } from './types.js';
 
 /** Every resource kind, by name. Adding a kind is one folder and one line here. */
-export const KINDS = {
+export const KINDS: Record<KindName, ResourceKind> = {
   'lambda-function': lambdaFunction,
   'dynamodb-table': dynamodbTable,
   's3-bucket': s3Bucket,
@@ -22,7 +24,9 @@ export const KINDS = {
   'iam-role': iamRole,
   'apigateway-rest-api': apiGatewayRestApi,
   'apigateway-http-api': apiGatewayHttpApi,
-} as Record<KindName, ResourceKind>;
+  'eventbridge-bus': eventBridgeBus,
+  'ecr-image': ecrImage,
+};
 
 export function kindModule(kind: KindName): ResourceKind {
   return KINDS[kind];
