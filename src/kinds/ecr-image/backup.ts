@@ -7,7 +7,7 @@ import {
   GetDownloadUrlForLayerCommand,
 } from '@aws-sdk/client-ecr';
 import type { Artifact, WorkItem } from '../../../schemas/work-item.js';
-import { client, resolveCodeLocation } from '../../aws/clients.js';
+import { client } from '../../aws/clients.js';
 import { retryTransient } from '../../aws/retry.js';
 import { IntegrityError, NotFoundError, TransientAwsError } from '../../errors.js';
 import { artifactKey } from '../../store/layout.js';
@@ -35,7 +35,7 @@ import { readRepository } from './repository.js';
 const BLOB_TIMEOUT_MS = 600_000;
 
 async function download(url: string): Promise<Readable> {
-  const response = await fetch(resolveCodeLocation(url), { signal: AbortSignal.timeout(BLOB_TIMEOUT_MS) });
+  const response = await fetch(url, { signal: AbortSignal.timeout(BLOB_TIMEOUT_MS) });
   if (!response.ok || !response.body) {
     const problem = `layer download answered HTTP ${response.status}`;
     throw response.status >= 500 || response.status === 429
