@@ -48,6 +48,9 @@ import { client } from '../aws/clients.js';
 import { zipFiles } from './zip.js';
 
 export const DEMO_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'] as const;
+/** The sample app's queue and topic (the demo's disaster deletes them by name). */
+export const SEEDED_QUEUE = 'order-jobs';
+export const SEEDED_TOPIC = 'order-events';
 
 const handlerSource = (name: string, version: number) =>
   `// ${name} v${version}\nexports.handler = async (event) => ({ fn: '${name}', version: ${version}, records: (event.Records || []).length });\n`;
@@ -249,7 +252,7 @@ export async function seedSources(region: string, options: SeedOptions = {}): Pr
   }
 
   // SNS topic.
-  const topic = await client(SNSClient, region).send(new CreateTopicCommand({ Name: 'order-events' }));
+  const topic = await client(SNSClient, region).send(new CreateTopicCommand({ Name: SEEDED_TOPIC }));
 
   // Kinesis stream with records.
   const stream = 'clickstream';
@@ -271,7 +274,7 @@ export async function seedSources(region: string, options: SeedOptions = {}): Pr
   }
 
   // SQS queue.
-  const queue = await client(SQSClient, region).send(new CreateQueueCommand({ QueueName: 'order-jobs' }));
+  const queue = await client(SQSClient, region).send(new CreateQueueCommand({ QueueName: SEEDED_QUEUE }));
   const queueArn = (
     await client(SQSClient, region).send(
       new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }),
