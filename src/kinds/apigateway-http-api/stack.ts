@@ -11,7 +11,7 @@ export const apiGatewayHttpApiStack: KindStack = {
   backup: {
     description: 'triggervault - back up one HTTP/WebSocket API (routes, integrations, authorizers, stages)',
     memorySize: 512,
-    timeout: 300,
+    timeout: 900,
     statements: [
       { Sid: 'ReadHttpApis', Effect: 'Allow', Action: 'apigateway:GET', Resource: [...apis, ...domains] },
     ],

@@ -16,7 +16,7 @@ export const apiGatewayRestApiStack: KindStack = {
     description:
       'triggervault - back up one REST API (resources, methods, integrations, authorizers, stages)',
     memorySize: 512,
-    timeout: 300,
+    timeout: 900,
     statements: [
       { Sid: 'ReadRestApis', Effect: 'Allow', Action: 'apigateway:GET', Resource: [...restApis, ...domains] },
     ],

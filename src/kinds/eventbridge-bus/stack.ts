@@ -19,7 +19,7 @@ export const eventBridgeBusStack: KindStack = {
   backup: {
     description: 'triggervault - back up one custom event bus (policy, encryption, archives, tags)',
     memorySize: 256,
-    timeout: 60,
+    timeout: 900,
     statements: readBuses,
   },
   restore: {

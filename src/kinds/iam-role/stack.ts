@@ -24,7 +24,7 @@ export const iamRoleStack: KindStack = {
     description:
       'triggervault - back up one execution role (trust, inline and managed policies, boundary, tags)',
     memorySize: 256,
-    timeout: 60,
+    timeout: 900,
     statements: [readStatement('ReadRoles')],
   },
   restore: {

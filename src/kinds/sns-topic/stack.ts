@@ -26,7 +26,7 @@ export const snsTopicStack: KindStack = {
   backup: {
     description: 'triggervault - back up one SNS topic (attributes, policies, tags, subscriptions)',
     memorySize: 256,
-    timeout: 120,
+    timeout: 900,
     statements: [readStatement('ReadTopics'), readSubscriptions],
   },
   restore: {

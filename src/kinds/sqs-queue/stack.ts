@@ -15,7 +15,7 @@ export const sqsQueueStack: KindStack = {
   backup: {
     description: 'triggervault - back up one SQS queue (attributes, policy, redrive, tags; no messages)',
     memorySize: 256,
-    timeout: 60,
+    timeout: 900,
     statements: [readStatement('ReadQueues')],
   },
   restore: {
