@@ -238,8 +238,16 @@ export const apiGatewayHttpTrigger: TriggerType = {
   restore: restoreIntegration,
   expectedRecord: (record, mapper) => {
     const expected = mapper.mapDeep(record);
-    const ApiId = mapper.spec.apiIds[String(record.config.ApiId)] ?? String(record.config.ApiId);
-    return { ...expected, id: record.id.replace(/^[^/]+/, ApiId), config: { ...expected.config, ApiId } };
+    const recorded = String(record.config.ApiId);
+    const ApiId = mapper.spec.apiIds[recorded] ?? recorded;
+    // An API this restore re-created under a suffix (a drill's scratch copy) carries it in its name.
+    const suffix = mapper.mapName('apigateway-http-api', recorded).slice(recorded.length);
+    const Name = record.config.Name === undefined ? {} : { Name: `${record.config.Name}${suffix}` };
+    return {
+      ...expected,
+      id: record.id.replace(/^[^/]+/, ApiId),
+      config: { ...expected.config, ApiId, ...Name },
+    };
   },
   generatedIds: (record) => [String(record.config.IntegrationId)],
   resolveIds: (records, region) =>

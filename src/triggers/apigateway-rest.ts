@@ -291,11 +291,16 @@ export const apiGatewayRestTrigger: TriggerType = {
   restore: restoreMethod,
   expectedRecord: (record, mapper) => {
     const expected = mapper.mapDeep(record);
-    const restApiId = mapper.spec.apiIds[String(record.config.restApiId)] ?? String(record.config.restApiId);
+    const recorded = String(record.config.restApiId);
+    const restApiId = mapper.spec.apiIds[recorded] ?? recorded;
+    // An API this restore re-created under a suffix (a drill's scratch copy) carries it in its name.
+    const suffix = mapper.mapName('apigateway-rest-api', recorded).slice(recorded.length);
+    const apiName =
+      record.config.apiName === undefined ? {} : { apiName: `${record.config.apiName}${suffix}` };
     return {
       ...expected,
       id: record.id.replace(/^[^/]+/, restApiId),
-      config: { ...expected.config, restApiId },
+      config: { ...expected.config, restApiId, ...apiName },
     };
   },
   generatedIds: (record) => [String(record.config.resourceId)],
