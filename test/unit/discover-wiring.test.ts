@@ -76,16 +76,12 @@ beforeAll(() => {
   lambda.on(ListVersionsByFunctionCommand, { FunctionName: 'api' }).resolves({
     Versions: [{ Version: '$LATEST' }, { Version: '1' }],
   });
-  lambda
-    .on(GetFunctionCommand, { FunctionName: 'api', Qualifier: undefined })
-    .resolves({
-      Code: { ImageUri: `${registry}/api:latest`, ResolvedImageUri: `${registry}/api@${digest('b')}` },
-    });
-  lambda
-    .on(GetFunctionCommand, { FunctionName: 'api', Qualifier: '1' })
-    .resolves({
-      Code: { ImageUri: `${registry}/api:v1`, ResolvedImageUri: `${registry}/api@${digest('a')}` },
-    });
+  lambda.on(GetFunctionCommand, { FunctionName: 'api', Qualifier: undefined }).resolves({
+    Code: { ImageUri: `${registry}/api:latest`, ResolvedImageUri: `${registry}/api@${digest('b')}` },
+  });
+  lambda.on(GetFunctionCommand, { FunctionName: 'api', Qualifier: '1' }).resolves({
+    Code: { ImageUri: `${registry}/api:v1`, ResolvedImageUri: `${registry}/api@${digest('a')}` },
+  });
   // jobs dead-letters into jobs-dlq; the others have no redrive policy.
   sqs
     .on(GetQueueUrlCommand)
