@@ -23,17 +23,18 @@ import type { FunctionSnapshot } from '../format.js';
 import { codeInput, functionSettings, type Revision, revisionOf, sameRevision } from './revision.js';
 
 /**
- * CreateFunction, where a role created moments ago (the roles tier) may not be assumable by Lambda
- * yet (IAM propagates in seconds): that refusal is transient, and the state machine retries the item.
+ * CreateFunction. When this restore created the function's role moments ago (the roles tier), Lambda
+ * may not be able to assume it yet (IAM propagates in seconds): that refusal is transient, and the
+ * state machine retries the item. Any other role Lambda cannot assume is a failure.
  */
-async function createFunction(lambda: LambdaClient, command: CreateFunctionCommand) {
+async function createFunction(lambda: LambdaClient, command: CreateFunctionCommand, newRole: boolean) {
   try {
     await lambda.send(command);
   } catch (error) {
-    if (
+    const refused =
       errorName(error) === 'InvalidParameterValueException' &&
-      /cannot be assumed/i.test((error as Error).message)
-    )
+      /cannot be assumed/i.test((error as Error).message);
+    if (refused && newRole)
       throw new TransientAwsError(`${(error as Error).message} (a new role propagates within seconds)`, {
         cause: error,
       });
@@ -129,6 +130,10 @@ export async function restoreCodeAndVersions(
   } else {
     changes.push({ resource: `function ${name}`, action: 'create' });
     if (context.apply) {
+      const recordedRole = snapshot.configuration.Role ?? '';
+      const newRole =
+        !context.mapper.spec.roles[recordedRole] &&
+        context.mapper.isRestored('iam-role', recordedRole.split('/').at(-1) ?? '');
       await createFunction(
         lambda,
         new CreateFunctionCommand({
@@ -140,6 +145,7 @@ export async function restoreCodeAndVersions(
           Tags: snapshot.tags,
           CodeSigningConfigArn: context.mapper.mapArn(snapshot.codeSigningConfigArn),
         }),
+        newRole,
       );
       await waitUntilFunctionActiveV2(waitOptions, { FunctionName: name });
       state = initial;
