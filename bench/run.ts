@@ -82,7 +82,17 @@ const SECTIONS: [string, (context: BenchContext) => Promise<SectionResult>][] = 
   // Bytes a one-item restore reads (bench/lib/sections/item-lookup.ts).
   ['item-lookup', itemLookupSection],
 ];
-const ORDER = ['s3', 'dynamodb', 'lambda', 'kinesis', 'incremental', 'memory', 'orchestration', 'budgets', 'item-lookup'];
+const ORDER = [
+  's3',
+  'dynamodb',
+  'lambda',
+  'kinesis',
+  'incremental',
+  'memory',
+  'orchestration',
+  'budgets',
+  'item-lookup',
+];
 
 const log = (line: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);

@@ -78,6 +78,10 @@ export interface HandlerSpec {
   passRoles?: KindTask['passRoles'];
 }
 
+/** What each kind adds to a shared handler's role (Discover, drill compare, drill cleanup), in registry order. */
+const sharedStatements = (handler: 'discover' | 'drillCompare' | 'drillCleanup'): Statement[] =>
+  KIND_NAMES.flatMap((kind) => KINDS[kind].stack.shared?.[handler] ?? []);
+
 /**
  * `backup-<kind>` / `restore-<kind>`: the item Task of the state machine invokes it by name
  * (`<taskPrefix>-backup-<kind>`), so a new kind needs no ASL state, no handler file and no stack edit.
@@ -172,6 +176,14 @@ export const HANDLERS: readonly HandlerSpec[] = [
         Resource: anyBucket,
         Condition: sameAccount,
       },
+      // The images of image-packaged functions (GetFunction of every version), for the ecr-image kind.
+      {
+        Sid: 'FunctionVersions',
+        Effect: 'Allow',
+        Action: 'lambda:ListVersionsByFunction',
+        Resource: accountFunctions,
+      },
+      ...sharedStatements('discover'),
     ],
   },
   // backup-<kind>: one per kind, each with its own role (deploy/kinds/<kind>.ts).
@@ -314,6 +326,7 @@ export const HANDLERS: readonly HandlerSpec[] = [
       readFunctionsAndTriggers,
       listTriggerSources,
       ...readScratchCopy,
+      ...sharedStatements('drillCompare'),
     ],
   },
   {
@@ -324,7 +337,13 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 900,
     machine: 'restore',
     roleNote: "deletes only the drill's -drill-xxxxxx copies and their triggers",
-    permissions: [...restoreStore, readFunctionsAndTriggers, listTriggerSources, ...deleteScratchCopy],
+    permissions: [
+      ...restoreStore,
+      readFunctionsAndTriggers,
+      listTriggerSources,
+      ...deleteScratchCopy,
+      ...sharedStatements('drillCleanup'),
+    ],
   },
   {
     name: 'drillPublish',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KindName, RegionName, RunId } from '../schemas/common.js';
+import { KindNames } from '../schemas/run-input.js';
 import { discoverRegion } from '../src/backup/discover.js';
 import { taskHandler } from '../src/lambda/task-handler.js';
 
@@ -8,9 +9,7 @@ const DiscoverInput = z.object({
   store: z.string(),
   region: RegionName,
   include: z.array(KindName),
-  tables: z.array(z.string()),
-  buckets: z.array(z.string()),
-  streams: z.array(z.string()),
+  names: KindNames,
   mode: z.enum(['full', 'redrive']).default('full'),
 });
 

@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { InputValidationError } from '../src/errors.js';
 
-export const KIND_NAMES = ['lambda-function', 'dynamodb-table', 's3-bucket', 'kinesis-stream'] as const;
+export const KIND_NAMES = [
+  'lambda-function',
+  'dynamodb-table',
+  's3-bucket',
+  'kinesis-stream',
+  'sqs-queue',
+  'sns-topic',
+  'eventbridge-bus',
+  'apigateway-rest-api',
+  'apigateway-http-api',
+  'iam-role',
+  'ecr-image',
+] as const;
 export const KindName = z.enum(KIND_NAMES);
 export type KindName = z.infer<typeof KindName>;
 
@@ -9,9 +21,13 @@ export type KindName = z.infer<typeof KindName>;
  * The deployment's function-name prefix, `<service>-<stage>` (TRIGGERVAULT_TASK_PREFIX): an item Task
  * invokes `<prefix>-backup-<kind>` or `<prefix>-restore-<kind>`, whose names stay within Lambda's 64.
  */
+const MAX_PREFIX = 64 - '-restore-'.length - Math.max(...KIND_NAMES.map((kind) => kind.length));
 export const TaskPrefix = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1-40 letters, digits, - or _ (a Lambda function-name prefix)');
+  .regex(
+    new RegExp(`^[A-Za-z0-9_-]{1,${MAX_PREFIX}}$`),
+    `must be 1-${MAX_PREFIX} letters, digits, - or _ (a Lambda function-name prefix)`,
+  );
 
 /** AWS region names (standard, gov, China, ISO partitions). */
 export const RegionName = z

@@ -1,8 +1,16 @@
-import { LambdaClient, paginateListEventSourceMappings } from '@aws-sdk/client-lambda';
+import {
+  type FunctionConfiguration,
+  GetFunctionCommand,
+  LambdaClient,
+  paginateListEventSourceMappings,
+  paginateListFunctions,
+  paginateListVersionsByFunction,
+} from '@aws-sdk/client-lambda';
 import type { KindName } from '../../schemas/common.js';
 import type { RunPlan } from '../../schemas/run-input.js';
 import type { WorkItem } from '../../schemas/work-item.js';
 import { client } from '../aws/clients.js';
+import { ifExists } from '../aws/errors.js';
 import { policyStatements, sourceArnOf } from '../aws/lambda-policy.js';
 import { mapLimit } from '../concurrency.js';
 import { KINDS, kindModule } from '../kinds/index.js';
@@ -13,10 +21,28 @@ import { redriveWorkKey, workKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import { type WorkListRef, workListRef } from '../store/work-list.js';
 
-export type DiscoverInput = Pick<
-  RunPlan,
-  'runId' | 'store' | 'include' | 'tables' | 'buckets' | 'streams'
-> & { region: string; mode?: RunPlan['mode'] };
+export type DiscoverInput = Pick<RunPlan, 'runId' | 'store' | 'include'> & {
+  region: string;
+  mode?: RunPlan['mode'];
+  /** Name globs per kind (RunPlan.names). */
+  names?: RunPlan['names'];
+};
+
+/** The images one image-packaged function runs: $LATEST and each published version, as Lambda resolved them. */
+async function imagesOf(region: string, name: string): Promise<string[]> {
+  const lambda = client(LambdaClient, region);
+  const qualifiers: (string | undefined)[] = [undefined];
+  for await (const page of paginateListVersionsByFunction({ client: lambda }, { FunctionName: name }))
+    for (const version of page.Versions ?? [])
+      if (version.Version && version.Version !== '$LATEST') qualifiers.push(version.Version);
+  const images = await mapLimit(qualifiers, 4, async (Qualifier) => {
+    const found = await ifExists(() =>
+      lambda.send(new GetFunctionCommand({ FunctionName: name, Qualifier })),
+    );
+    return found?.Code?.ResolvedImageUri ?? found?.Code?.ImageUri;
+  });
+  return images.filter((image): image is string => Boolean(image));
+}
 
 /** What Discover knows about how the region's functions are wired: each read once, only when a kind asks. */
 export function wiringOf(region: string, functionNames: string[]): Wiring {
@@ -27,6 +53,12 @@ export function wiringOf(region: string, functionNames: string[]): Wiring {
       return value;
     };
   };
+  const functions = once(async () => {
+    const configurations: FunctionConfiguration[] = [];
+    for await (const page of paginateListFunctions({ client: client(LambdaClient, region) }, {}))
+      configurations.push(...(page.Functions ?? []));
+    return configurations.filter((fn) => functionNames.includes(fn.FunctionName ?? ''));
+  });
   return {
     region,
     mappingSources: once(async () => {
@@ -40,15 +72,14 @@ export function wiringOf(region: string, functionNames: string[]): Wiring {
       const statements = await mapLimit(functionNames, 16, (name) => policyStatements(region, name));
       return statements.flat().flatMap((statement) => sourceArnOf(statement) ?? []);
     }),
+    functions,
+    functionImages: once(async () => {
+      const images = (await functions()).filter((fn) => fn.PackageType === 'Image');
+      const found = await mapLimit(images, 8, (fn) => imagesOf(region, fn.FunctionName as string));
+      return [...new Set(found.flat())];
+    }),
   };
 }
-
-/** Which run-input field holds a data kind's name globs. */
-const NAME_FIELDS: Partial<Record<KindName, 'tables' | 'buckets' | 'streams'>> = {
-  'dynamodb-table': 'tables',
-  's3-bucket': 'buckets',
-  'kinesis-stream': 'streams',
-};
 
 /** The items of one region the run input selects (functions, and data by globs or triggers), unsaved. */
 export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promise<WorkItem[]> {
@@ -75,8 +106,7 @@ export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promi
   const wiring = wiringOf(region, functions);
   for (const [kind, module] of Object.entries(KINDS) as [KindName, ResourceKind][]) {
     if (kind === 'lambda-function' || !include.includes(kind)) continue;
-    const field = NAME_FIELDS[kind];
-    const patterns = [...(field ? input[field] : []), ...((await module.wiredTo?.(wiring)) ?? [])];
+    const patterns = [...(input.names?.[kind] ?? []), ...((await module.wiredTo?.(wiring)) ?? [])];
     await add(kind, patterns.length ? await module.discover(region, { patterns }) : []);
   }
   return items;
@@ -116,8 +146,9 @@ export async function saveWorkList(input: DiscoverInput, items: WorkItem[]): Pro
 }
 
 /**
- * Lists the work of one region: every function, and the tables, buckets and streams that either
- * the run input names (globs) or the functions' triggers use; a redrive, the run's failed items.
+ * Lists the work of one region: every function, and the resources of the other kinds that either the
+ * run input names (globs per kind) or the functions use (triggers, roles, images, dead letters); a
+ * redrive, the run's failed items.
  * The list goes to the store (a redrive's next to the run's own), never into the state: the state
  * carries only its reference, whatever the size of the account.
  */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { KIND_NAMES, KindName, parseOrThrow } from '../../schemas/common.js';
-import { RunInput, RunPlan } from '../../schemas/run-input.js';
+import { type KindNames, NAME_ALIASES, RunInput, RunPlan } from '../../schemas/run-input.js';
 import { client } from '../aws/clients.js';
 import { InputValidationError } from '../errors.js';
 import { planKey } from '../store/layout.js';
@@ -24,6 +24,25 @@ function configuredKinds(): KindName[] | undefined {
     .map((kind) => kind.trim())
     .filter(Boolean);
   return listed?.length ? parseOrThrow(z.array(KindName), listed, 'TRIGGERVAULT_KINDS') : undefined;
+}
+
+/**
+ * The name globs of every kind but functions: `names[kind]`, else its alias field (`tables`,
+ * `buckets`, `streams`), else the policy's globs (they apply to every kind), else none (only what the
+ * functions are wired to). Naming a kind in both `names` and its alias is ambiguous: refused.
+ */
+function namePatterns(input: RunInput, policyNames: string[] | undefined): KindNames {
+  const names: KindNames = { ...input.names };
+  for (const [alias, kind] of Object.entries(NAME_ALIASES)) {
+    const given = input[alias as keyof typeof NAME_ALIASES];
+    if (given === undefined) continue;
+    if (names[kind] !== undefined)
+      throw new InputValidationError(`invalid run input: ${alias}: names["${kind}"] is given too`);
+    names[kind] = given;
+  }
+  for (const kind of KIND_NAMES)
+    if (kind !== 'lambda-function' && names[kind] === undefined && policyNames) names[kind] = policyNames;
+  return names;
 }
 
 /** Regions enabled for the account (opted in or not requiring opt-in), or the configured list. */
@@ -74,7 +93,6 @@ export async function planRun(
   const policy = input.policy;
   const wanted = input.regions ?? policy?.select.regions;
   const regions = wanted === undefined || wanted === 'all' ? await enabledRegions() : wanted;
-  const patterns = (given: string[] | undefined) => given ?? policy?.select.names ?? [];
   const plan: RunPlan = {
     runId: newRunId(),
     store: store.url,
@@ -82,9 +100,7 @@ export async function planRun(
     include: input.include ?? policy?.select.kinds ?? configuredKinds() ?? [...KIND_NAMES],
     startedAt: new Date().toISOString(),
     mode: 'full',
-    tables: patterns(input.tables),
-    buckets: patterns(input.buckets),
-    streams: patterns(input.streams),
+    names: namePatterns(input, policy?.select.names),
     policy,
   };
   await store.putJson(planKey(plan.runId), plan);

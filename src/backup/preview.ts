@@ -34,9 +34,7 @@ async function previewPolicy(policy: Policy, now: Date): Promise<PolicyPreview> 
       store: 'preview',
       region,
       include: kinds,
-      tables: policy.select.names,
-      buckets: policy.select.names,
-      streams: policy.select.names,
+      names: Object.fromEntries(kinds.map((kind) => [kind, policy.select.names])),
     });
     return selectResources(items, policy.select);
   });

@@ -32,6 +32,7 @@ export async function backupCommand(rawFlags: unknown): Promise<number> {
     regions: flags.regions,
     include: flags.include,
     resume: flags.resume,
+    names: flags.names,
     tables: flags.tables,
     buckets: flags.buckets,
     streams: flags.streams,

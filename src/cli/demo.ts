@@ -1,3 +1,4 @@
+import { KIND_NAMES } from '../../schemas/common.js';
 import { type Emulator, startEmulator } from '../local/emulator.js';
 import { runStateMachineLocally } from '../local/runner.js';
 import { DEMO_REGIONS, type SeededRegion, seedRegion } from '../local/seed.js';
@@ -63,7 +64,9 @@ export async function demoCommand(flags: { json?: boolean }): Promise<number> {
       ) ?? 0;
     const backedUp = summary.status === 'succeeded' && manifest !== undefined && damaged.length === 0;
     const victim = seeded.find((region) => region.region === WIPED_REGION) as SeededRegion;
-    out.info(`Disaster: wiping ${WIPED_REGION} (functions, triggers, layer, table, bucket, stream)...`);
+    out.info(
+      `Disaster: wiping ${WIPED_REGION} (functions, triggers, layer, table, bucket, stream, queue, topic, APIs)...`,
+    );
     await wipeRegion(victim);
     out.info(`Restoring ${WIPED_REGION} from run ${summary.runId} through statemachines/restore.asl.yaml...`);
     const { verdicts } = manifest
@@ -88,7 +91,7 @@ export async function demoCommand(flags: { json?: boolean }): Promise<number> {
           '',
           table(
             ['kind', 'items', 'artifacts'],
-            ['lambda-function', 'dynamodb-table', 's3-bucket', 'kinesis-stream'].map((kind) => {
+            KIND_NAMES.map((kind) => {
               const items = manifest?.items.filter((item) => item.kind === kind) ?? [];
               return [kind, items.length, items.reduce((sum, item) => sum + item.artifacts.length, 0)];
             }),

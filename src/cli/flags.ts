@@ -12,6 +12,28 @@ const commaList = z.string().transform((value) =>
 
 const csv = <T extends z.ZodType<unknown, string>>(item: T) => commaList.pipe(z.array(item).min(1));
 
+/** `kind=glob,…` pairs (`sqs-queue=orders-*,sns-topic=order-events`) into name globs per kind. */
+const kindGlobs = commaList
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z0-9-]+=.+$/, 'must be kind=glob, such as sqs-queue=orders-*')
+          .transform((entry) => {
+            const at = entry.indexOf('=');
+            return { kind: entry.slice(0, at), glob: entry.slice(at + 1) };
+          })
+          .pipe(z.object({ kind: KindName, glob: z.string().min(1) })),
+      )
+      .min(1),
+  )
+  .transform((entries) => {
+    const names: Partial<Record<KindName, string[]>> = {};
+    for (const { kind, glob } of entries) names[kind] = [...(names[kind] ?? []), glob];
+    return names;
+  });
+
 export const StoreFlag = z.string({ message: 'is required' }).min(1, 'is required');
 
 export const BackupFlags = z.object({
@@ -19,6 +41,7 @@ export const BackupFlags = z.object({
   regions: z.union([z.literal('all'), csv(RegionName)]).optional(),
   include: csv(KindName).optional(),
   resume: RunId.optional(),
+  names: kindGlobs.optional(),
   tables: csv(z.string().min(1)).optional(),
   buckets: csv(z.string().min(1)).optional(),
   streams: csv(z.string().min(1)).optional(),

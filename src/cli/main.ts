@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { parseOrThrow } from '../../schemas/common.js';
+import { KIND_NAMES, parseOrThrow } from '../../schemas/common.js';
 import { EmulatorError, InputValidationError } from '../errors.js';
 import { startEmulator } from '../local/emulator.js';
 import { EmulatorFlags } from './flags.js';
@@ -58,9 +58,10 @@ export function buildProgram(): Command {
     .description('back up functions, triggers and event sources through the backup state machine')
     .requiredOption('--bucket <bucket>', 'backup store: bucket name, s3://bucket/prefix or file:///dir')
     .option('--regions <list>', 'comma-separated regions, or "all" (default: all enabled regions)')
+    .option('--include <kinds>', `comma-separated kinds: ${KIND_NAMES.join(',')}`)
     .option(
-      '--include <kinds>',
-      'comma-separated kinds: lambda-function,dynamodb-table,s3-bucket,kinesis-stream',
+      '--names <kind=glob,...>',
+      'extra resources to back up by name, per kind (sqs-queue=orders-*,iam-role=app-*)',
     )
     .option('--tables <globs>', 'extra DynamoDB tables to export (globs)')
     .option('--buckets <globs>', 'extra S3 buckets to export (globs)')

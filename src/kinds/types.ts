@@ -1,7 +1,8 @@
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
 import type { KindName } from '../../schemas/common.js';
 import type { ItemSelection } from '../../schemas/item-restore.js';
 import type { Artifact, ItemResult, WorkItem } from '../../schemas/work-item.js';
-import type { ArnNamePattern, NameKind } from '../reconcile/arn-map.js';
+import type { ArnMapper, ArnNamePattern, NameKind } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import type { ApplyMode } from '../reconcile/diff.js';
 import type { TemplateBuilder } from '../reconcile/template.js';
@@ -32,13 +33,21 @@ export interface BackupContext {
 
 /**
  * What Discover knows about how a region's functions are wired, read once per region and only when a
- * kind asks: the event sources of its event-source mappings, and the SourceArns of the functions'
- * invoke permissions (one GetPolicy per function).
+ * kind asks: the event sources of its event-source mappings, the SourceArns of the functions' invoke
+ * permissions (one GetPolicy per function), the functions' configurations (their roles and
+ * dead-letter targets) and the images of image-packaged functions.
  */
 export interface Wiring {
   region: string;
   mappingSources(): Promise<string[]>;
   invokerSources(): Promise<string[]>;
+  /** Every function of the region as ListFunctions reports it ($LATEST). */
+  functions(): Promise<FunctionConfiguration[]>;
+  /**
+   * The images the region's image-packaged functions run ($LATEST and every published version), as
+   * Lambda resolved them: `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY@sha256:DIGEST`.
+   */
+  functionImages(): Promise<string[]>;
 }
 
 /** Entries of a resource's data that disappeared since an earlier run, as its backup counted them. */
@@ -60,10 +69,37 @@ export interface KindData {
   deletedSince?(item: ItemResult): DeletedSince | undefined;
 }
 
+/**
+ * The order a restore brings kinds back in, tier by tier (each tier finishes before the next starts,
+ * the triggers come last): what a later tier refers to exists by then. A queue before the topic that
+ * delivers to it, an API before the functions whose policies name its new id.
+ */
+export const RESTORE_TIERS = [
+  'roles',
+  'images',
+  'queues',
+  'topics',
+  'buses',
+  'apis',
+  'data',
+  'functions',
+] as const;
+export type RestoreTier = (typeof RESTORE_TIERS)[number];
+
 /** One deletion of a drill's cleanup; `remove` answers false when there was nothing to delete. */
 export interface Deletion {
   resource: string;
   remove(): Promise<boolean>;
+}
+
+/** What a drill's cleanup tells a kind about the copy it deletes. */
+export interface TeardownContext {
+  /** The backup store's bucket, never deleted. */
+  storeBucket?: string;
+  /** The backed-up resource's own name (`name` is its scratch copy's). */
+  source?: string;
+  /** The drill's ARN mapper, with the ids its restore generated (a re-created API's). */
+  mapper?: ArnMapper;
 }
 
 /** Every resource kind has this shape; adding a kind is one folder implementing it and a registry line. */
@@ -71,6 +107,8 @@ export interface ResourceKind {
   readonly kind: KindName;
   /** What the ARN mapper calls this kind's names (a restore with a suffix renames them). */
   readonly nameKind: NameKind;
+  /** When a restore brings this kind back (see RESTORE_TIERS). */
+  readonly restoreTier: RestoreTier;
   /** How this kind's names appear in ARNs (the mapper rewrites them); the function kind's are built in. */
   readonly arnNames?: readonly ArnNamePattern[];
   /** Names of the resources of this kind in a region that the run selects. */
@@ -91,7 +129,7 @@ export interface ResourceKind {
    * Drill cleanup: the deletions that remove the scratch copy `name` in `region` (and whatever hangs on
    * it), in order. They run one by one; each failure is reported and the others still run.
    */
-  teardown?(region: string, name: string, context: { storeBucket?: string }): Promise<Deletion[]>;
+  teardown?(region: string, name: string, context: TeardownContext): Promise<Deletion[]>;
   /** What the kind needs from the deployed stack: its backup and restore Lambdas and their roles. */
   readonly stack: KindStack;
   /** The data it stores (objects, items, records), for the deletion alarm; absent for configuration-only kinds. */
@@ -184,4 +222,14 @@ export interface KindTask {
 export interface KindStack {
   backup: KindTask;
   restore: KindTask;
+  /**
+   * What the shared handlers call for this kind, added to their roles: Discover (listing by name
+   * globs, wiredTo), and a drill's compare (the kind's restore as a dry run) and cleanup (teardown).
+   * Sids are unique across kinds.
+   */
+  shared?: {
+    discover?: StackStatement[];
+    drillCompare?: StackStatement[];
+    drillCleanup?: StackStatement[];
+  };
 }

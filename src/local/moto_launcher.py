@@ -11,6 +11,11 @@
    and serves those bytes the same way, so layers are backed up like function code.
 3. ListFunctionEventInvokeConfigs serializes LastModified as a string where the API has an epoch
    timestamp (GetFunctionEventInvokeConfig is right); the launcher serializes it the same way.
+4. Calls moto lacks that a backup or restore of the app's sources makes on every run (tests of the
+   kinds use aws-sdk-client-mock for them instead): SNS Get/PutDataProtectionPolicy and CreateTopic's
+   DataProtectionPolicy (kept on the topic), API Gateway v2 GetAuthorizers and GetModels (listed from
+   moto's own API objects) and CreateDeployment (recorded on the stage it names). ECR layer uploads
+   and downloads are not bridged: image functions are not part of the local demo.
 
 Protocol with the parent process: binds 127.0.0.1 on the requested port (0 = a free one), prints
 one JSON line {"ready": true, "port": N} on stdout, and exits when stdin closes, so no server
@@ -75,6 +80,68 @@ def _list_function_event_invoke_configs(self):
 
 
 LambdaResponse.list_function_event_invoke_configs = _list_function_event_invoke_configs
+
+
+from moto.apigatewayv2 import urls as apigatewayv2_urls  # noqa: E402
+from moto.apigatewayv2.responses import ApiGatewayV2Response  # noqa: E402
+from moto.sns.responses import SNSResponse  # noqa: E402
+
+_DATA_PROTECTION = "triggervault_data_protection_policy"
+
+
+def _put_data_protection_policy(self):
+    topic = self.backend.get_topic(self._get_param("ResourceArn"))
+    setattr(topic, _DATA_PROTECTION, self._get_param("DataProtectionPolicy") or "")
+    return ActionResult({})
+
+
+def _get_data_protection_policy(self):
+    topic = self.backend.get_topic(self._get_param("ResourceArn"))
+    return ActionResult({"DataProtectionPolicy": getattr(topic, _DATA_PROTECTION, "")})
+
+
+_original_create_topic = SNSResponse.create_topic
+
+
+def _create_topic_with_data_protection(self):
+    result = _original_create_topic(self)
+    policy = self._get_param("DataProtectionPolicy")
+    if policy:
+        name = self._get_param("Name")
+        arn = f"arn:aws:sns:{self.region}:{self.current_account}:{name}"
+        setattr(self.backend.get_topic(arn), _DATA_PROTECTION, policy)
+    return result
+
+
+SNSResponse.put_data_protection_policy = _put_data_protection_policy
+SNSResponse.get_data_protection_policy = _get_data_protection_policy
+SNSResponse.create_topic = _create_topic_with_data_protection
+
+
+def _v2_list(attribute):
+    def listing(self):
+        api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])
+        return 200, {}, json.dumps({"items": [item.to_json() for item in getattr(api, attribute).values()]})
+
+    return listing
+
+
+def _create_deployment(self):
+    api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])
+    body = json.loads(self.body or "{}")
+    deployment_id = hashlib.sha256(f"{api.api_id}{len(_deployments)}".encode()).hexdigest()[:10]
+    _deployments.append(deployment_id)
+    stage = api.stages.get(body.get("stageName", ""))
+    if stage is not None:
+        stage.deployment_id = deployment_id
+    return 200, {}, json.dumps({"deploymentId": deployment_id, "deploymentStatus": "DEPLOYED"})
+
+
+_deployments = []
+ApiGatewayV2Response.get_authorizers = _v2_list("authorizers")
+ApiGatewayV2Response.get_models = _v2_list("models")
+ApiGatewayV2Response.create_deployment = _create_deployment
+apigatewayv2_urls.url_paths["{0}/v2/apis/(?P<api_id>[^/]+)/deployments$"] = ApiGatewayV2Response.dispatch
 
 
 def _all_region_backends():

@@ -5,6 +5,10 @@ import { client } from '../aws/clients.js';
 import { createBucket, createStream, createTable, putItems, putObjects, putRecords } from './seeding/data.js';
 import { createQueue, createTopic } from './seeding/triggers.js';
 
+/** The sample app's queue and topic (the demo's disaster deletes them by name). */
+export const SEEDED_QUEUE = 'order-jobs';
+export const SEEDED_TOPIC = 'order-events';
+
 /** The event sources and APIs of the sample app, without functions or wiring. */
 export interface SeededSources {
   account: string;
@@ -77,7 +81,7 @@ export async function seedSources(region: string, options: SeedOptions = {}): Pr
     })),
   );
 
-  const topicArn = await createTopic(region, 'order-events');
+  const topicArn = await createTopic(region, SEEDED_TOPIC);
 
   // Kinesis stream with records.
   const stream = 'clickstream';
@@ -92,7 +96,7 @@ export async function seedSources(region: string, options: SeedOptions = {}): Pr
     100,
   );
 
-  const queueArn = await createQueue(region, 'order-jobs');
+  const queueArn = await createQueue(region, SEEDED_QUEUE);
 
   return {
     account,

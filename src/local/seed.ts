@@ -27,7 +27,13 @@ import {
   subscribeFunction,
 } from './seeding/triggers.js';
 
-export { type SeededSources, type SeedOptions, seedSources } from './seed-sources.js';
+export {
+  SEEDED_QUEUE,
+  SEEDED_TOPIC,
+  type SeededSources,
+  type SeedOptions,
+  seedSources,
+} from './seed-sources.js';
 
 export const DEMO_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'] as const;
 

@@ -1,15 +1,5 @@
-import {
-  APIGatewayClient,
-  DeleteIntegrationCommand as DeleteRestIntegrationCommand,
-  GetResourcesCommand,
-} from '@aws-sdk/client-api-gateway';
-import {
-  ApiGatewayV2Client,
-  DeleteIntegrationCommand,
-  DeleteRouteCommand,
-  GetIntegrationsCommand,
-  GetRoutesCommand,
-} from '@aws-sdk/client-apigatewayv2';
+import { APIGatewayClient, DeleteRestApiCommand } from '@aws-sdk/client-api-gateway';
+import { ApiGatewayV2Client, DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteRuleCommand,
@@ -34,15 +24,21 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { DeleteScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { ListSubscriptionsCommand, SNSClient, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  DeleteTopicCommand,
+  ListSubscriptionsCommand,
+  SNSClient,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
+import { DeleteQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { client } from '../aws/clients.js';
-import type { SeededRegion } from './seed.js';
+import { SEEDED_QUEUE, SEEDED_TOPIC, type SeededRegion } from './seed.js';
 
 /**
  * The demo's disaster: deletes every function of the sample app in one region with all its wiring
- * (mappings, rule targets, schedules, subscriptions, API integrations), its layer, and the table,
- * bucket and stream with their data. Topics, queues, APIs and event buses stay, as they would when
- * only the application's own stack is lost. Emulator listings here are small: one page each.
+ * (mappings, rule targets, schedules, subscriptions), its layer, the table, bucket and stream with
+ * their data, the queue, the topic and both APIs — the region as a lost one would leave it (IAM
+ * roles are global and stay). Emulator listings here are small: one page each.
  */
 export async function wipeRegion(seeded: SeededRegion): Promise<void> {
   const { region } = seeded;
@@ -75,7 +71,6 @@ export async function wipeRegion(seeded: SeededRegion): Promise<void> {
       await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscription.SubscriptionArn }));
     }
   }
-  await unwireApis(seeded, arns);
   for (const name of seeded.functions) await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
   for (const version of (await lambda.send(new ListLayerVersionsCommand({ LayerName: 'shared-utils' })))
     .LayerVersions ?? []) {
@@ -88,40 +83,20 @@ export async function wipeRegion(seeded: SeededRegion): Promise<void> {
   await client(KinesisClient, region).send(
     new DeleteStreamCommand({ StreamName: seeded.stream, EnforceConsumerDeletion: true }),
   );
+  await deleteSources(seeded);
 }
 
-async function unwireApis(seeded: SeededRegion, arns: string[]): Promise<void> {
-  const targets = (uri?: string) => arns.some((arn) => uri?.includes(arn));
-  const rest = client(APIGatewayClient, seeded.region);
-  const resources = await rest.send(
-    new GetResourcesCommand({ restApiId: seeded.restApiId, embed: ['methods'] }),
+/** The queue, the topic (with its subscriptions) and both APIs of the sample app: lost with the region. */
+async function deleteSources(seeded: SeededRegion): Promise<void> {
+  const { region } = seeded;
+  await client(APIGatewayClient, region).send(new DeleteRestApiCommand({ restApiId: seeded.restApiId }));
+  await client(ApiGatewayV2Client, region).send(new DeleteApiCommand({ ApiId: seeded.httpApiId }));
+  await client(SNSClient, region).send(
+    new DeleteTopicCommand({ TopicArn: `arn:aws:sns:${region}:${seeded.account}:${SEEDED_TOPIC}` }),
   );
-  for (const resource of resources.items ?? []) {
-    for (const [httpMethod, method] of Object.entries(resource.resourceMethods ?? {})) {
-      if (targets(method.methodIntegration?.uri)) {
-        await rest.send(
-          new DeleteRestIntegrationCommand({
-            restApiId: seeded.restApiId,
-            resourceId: resource.id,
-            httpMethod,
-          }),
-        );
-      }
-    }
-  }
-  const http = client(ApiGatewayV2Client, seeded.region);
-  const integrations = (await http.send(new GetIntegrationsCommand({ ApiId: seeded.httpApiId }))).Items ?? [];
-  const routes = (await http.send(new GetRoutesCommand({ ApiId: seeded.httpApiId }))).Items ?? [];
-  for (const integration of integrations.filter((entry) => targets(entry.IntegrationUri))) {
-    for (const route of routes.filter(
-      (entry) => entry.Target === `integrations/${integration.IntegrationId}`,
-    )) {
-      await http.send(new DeleteRouteCommand({ ApiId: seeded.httpApiId, RouteId: route.RouteId }));
-    }
-    await http.send(
-      new DeleteIntegrationCommand({ ApiId: seeded.httpApiId, IntegrationId: integration.IntegrationId }),
-    );
-  }
+  const sqs = client(SQSClient, region);
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: SEEDED_QUEUE }));
+  await sqs.send(new DeleteQueueCommand({ QueueUrl }));
 }
 
 async function emptyAndDeleteBucket(region: string, bucket: string): Promise<void> {

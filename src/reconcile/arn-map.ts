@@ -16,6 +16,19 @@ export interface ArnNamePattern {
   nameKind: NameKind;
   service: string;
   resource: RegExp;
+  /** An ending the name must keep when renamed (`.fifo` of a FIFO queue or topic): the suffix goes before it. */
+  keepEnding?: RegExp;
+}
+
+/**
+ * `mapped` (the name with the restore's suffix appended) with `ending` kept last: `jobs.fifo` under
+ * `-drill-1` is `jobs-drill-1.fifo`. Unchanged when the name was not renamed or has no such ending.
+ */
+export function keepingEnding(name: string, mapped: string, ending: RegExp | undefined): string {
+  const found = ending?.exec(name);
+  if (!found || mapped === name || !mapped.startsWith(name)) return mapped;
+  const base = name.slice(0, found.index);
+  return `${base}${mapped.slice(name.length)}${name.slice(found.index)}`;
 }
 
 export interface ArnMapper {
@@ -27,6 +40,13 @@ export interface ArnMapper {
   /** Rewrites region, account and restored names (and API ids, layer and function versions) of one ARN. */
   mapArn(arn: string): string;
   mapArn(arn: string | undefined): string | undefined;
+  /**
+   * An ECR image URI (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY:TAG|@DIGEST`) in the target:
+   * account and region mapped, the repository renamed when this restore re-creates an image of it
+   * (ecr-image names are `REPOSITORY@DIGEST`). Anything else is returned as it is.
+   */
+  mapImageUri(uri: string): string;
+  mapImageUri(uri: string | undefined): string | undefined;
   /** A copy with every string that is an ARN (or a Lambda integration URI) mapped. */
   mapDeep<T>(value: T): T;
   /** The version number a stored version of a function got when it was republished. */
@@ -35,6 +55,7 @@ export interface ArnMapper {
   derive(patch: Partial<ArnMapSpec>): ArnMapper;
 }
 
+const IMAGE_URI = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.(amazonaws\.com(?:\.cn)?)\/([^:@]+)(.*)$/;
 const LAMBDA_PATH = /^(arn:[^:]+:apigateway:)([^:]*)(:lambda:path\/[^/]+\/functions\/)(.+)(\/invocations)$/;
 
 export function createArnMapper(spec: ArnMapSpec, patterns: readonly ArnNamePattern[] = []): ArnMapper {
@@ -76,8 +97,10 @@ export function createArnMapper(spec: ArnMapSpec, patterns: readonly ArnNamePatt
           (_all, kind: string, id: string) => `/${kind}/${apiId(id)}`,
         );
       case 'events':
-        // rule/NAME or rule/BUS/NAME
+        // event-bus/NAME, rule/NAME or rule/BUS/NAME (a custom bus a restore re-creates is renamed too)
+        if (at(0) === 'event-bus') return `event-bus/${mapName('eventbridge-bus', at(2))}`;
         if (at(0) !== 'rule') return rest;
+        if (parts.length > 3) parts[2] = mapName('eventbridge-bus', at(2));
         parts[parts.length - 1] = mapName('rule', parts[parts.length - 1] ?? '');
         return parts.join('');
       case 'scheduler':
@@ -92,7 +115,8 @@ export function createArnMapper(spec: ArnMapSpec, patterns: readonly ArnNamePatt
           const name = match?.[1];
           if (match && name !== undefined) {
             const end = match.index + match[0].length;
-            return `${rest.slice(0, end - name.length)}${mapName(pattern.nameKind, name)}${rest.slice(end)}`;
+            const mapped = keepingEnding(name, mapName(pattern.nameKind, name), pattern.keepEnding);
+            return `${rest.slice(0, end - name.length)}${mapped}${rest.slice(end)}`;
           }
         }
         return rest;
@@ -128,6 +152,20 @@ export function createArnMapper(spec: ArnMapSpec, patterns: readonly ArnNamePatt
     return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, mapDeep(field)])) as T;
   };
 
+  const imageRepositories = new Set(
+    [...(restored.get('ecr-image') ?? [])].map((name) => name.split('@')[0] ?? ''),
+  );
+  function mapImageUri(uri: string): string;
+  function mapImageUri(uri: string | undefined): string | undefined;
+  function mapImageUri(uri: string | undefined): string | undefined {
+    const found = uri === undefined ? null : IMAGE_URI.exec(uri);
+    if (!found) return uri;
+    const [, registry = '', imageRegion = '', domain = '', repository = '', reference = ''] = found;
+    const renamed =
+      spec.suffix && imageRepositories.has(repository) ? `${repository}${spec.suffix}` : repository;
+    return `${account(registry)}.dkr.ecr.${region(imageRegion)}.${domain}/${renamed}${reference}`;
+  }
+
   const derive = (patch: Partial<ArnMapSpec>) => createArnMapper({ ...spec, ...patch }, patterns);
-  return { spec, mapName, isRestored, mapArn, mapDeep, mapVersion, derive };
+  return { spec, mapName, isRestored, mapArn, mapImageUri, mapDeep, mapVersion, derive };
 }

@@ -28,4 +28,9 @@ export interface RestoreResult {
   done?: boolean;
   cursor?: unknown;
   details?: Record<string, unknown>;
+  /**
+   * Ids AWS generated for what this restore re-created, recorded id → id in the target (a REST or
+   * HTTP API): later tiers, the triggers and comparisons map ARNs with them.
+   */
+  ids?: Record<string, string>;
 }

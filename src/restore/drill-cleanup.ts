@@ -3,16 +3,17 @@ import { isNotFound, isTransient } from '../aws/errors.js';
 import { InputValidationError, TransientAwsError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
 import { layerTeardown } from '../kinds/lambda-function/teardown.js';
-import type { Deletion, ResourceKind } from '../kinds/types.js';
+import { type Deletion, RESTORE_TIERS, type ResourceKind } from '../kinds/types.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { cleanupKey, DRILL_SUFFIX, readRestorePlan } from './drill.js';
-import { mapperFor } from './mapper.js';
+import { mapperFor, restoredIds } from './mapper.js';
 
 /**
  * DrillCleanup: deletes everything a drill created, in reverse dependency order — the triggers wired
  * to each scratch function, the functions (with their versions, aliases, URLs and permissions), the
- * scratch layer versions, then the streams, buckets (every object version first) and tables. It works
+ * scratch layer versions, then the streams, buckets (every object version first) and tables, the
+ * APIs, buses, topics, queues, images and roles (reverse restore order). It works
  * from the drill's plan and the scratch names, not from what the restore reported, so it also cleans
  * up after a restore that failed half-way; it refuses any restore that is not a drill. Each deletion
  * is tried on its own: one failure never keeps the others from running, and what could not be deleted
@@ -43,8 +44,16 @@ async function runDeletions(region: string, deletions: Deletion[], done: Cleaned
   }
 }
 
-async function cleanRegion(store: BackupStore, region: RegionPlan, suffix: string, done: CleanedResource[]) {
-  const mapper = mapperFor(region.mapping);
+async function cleanRegion(
+  store: BackupStore,
+  ref: RestoreRef,
+  region: RegionPlan,
+  suffix: string,
+  done: CleanedResource[],
+) {
+  // With the ids the restore generated: a re-created API is deleted by its new id.
+  const ids = await restoredIds(store, ref.run, ref.restoreId, region.source);
+  const mapper = mapperFor({ ...region.mapping, apiIds: { ...region.mapping.apiIds, ...ids } });
   const target = region.target;
   const scratch = (kind: Parameters<typeof mapper.mapName>[0], name: string) => {
     const copy = mapper.mapName(kind, name);
@@ -69,20 +78,25 @@ async function cleanRegion(store: BackupStore, region: RegionPlan, suffix: strin
       const copy = scratch(module.nameKind, name);
       await collect(
         `${module.kind} ${copy}`,
-        async () => (await module.teardown?.(target, copy, { storeBucket })) ?? [],
+        async () => (await module.teardown?.(target, copy, { storeBucket, source: name, mapper })) ?? [],
       );
     }
   };
   const storeBucket = store.s3?.bucket;
   const deletions: Deletion[] = [];
-  // Functions with their triggers first, then their layers, then the sources in reverse registry order.
+  // Functions with their triggers first, then their layers, then the other kinds in reverse restore
+  // order (data, APIs, buses, topics, queues, images, roles).
   await teardownOf(KINDS['lambda-function']);
   for (const layer of region.mapping.restored.layer ?? []) {
     const copy = scratch('layer', layer);
     await collect(`layer ${copy}`, () => layerTeardown(target, copy));
   }
-  const sources = Object.values(KINDS).filter((module) => module.kind !== 'lambda-function');
-  for (const module of sources.reverse()) await teardownOf(module);
+  const tierOf = (module: ResourceKind) => RESTORE_TIERS.indexOf(module.restoreTier);
+  const sources = Object.values(KINDS)
+    .filter((module) => module.kind !== 'lambda-function')
+    .map((module, index) => ({ module, index }))
+    .sort((a, b) => tierOf(b.module) - tierOf(a.module) || b.index - a.index);
+  for (const { module } of sources) await teardownOf(module);
   await runDeletions(target, deletions, done);
 }
 
@@ -98,7 +112,7 @@ export async function cleanupDrill(ref: RestoreRef) {
   const resources: CleanedResource[] = [];
   for (const region of plan.regions) {
     try {
-      await cleanRegion(store, region, suffix, resources);
+      await cleanRegion(store, ref, region, suffix, resources);
     } catch (error) {
       resources.push(failure(region.target, `region ${region.target}`, error));
     }

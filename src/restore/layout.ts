@@ -18,3 +18,8 @@ export const outcomeKey = (
   kind: string,
   name: string,
 ): string => `${outcomePrefix(runId, restoreId)}${region}/${kind}/${segment(name)}.json`;
+/** Ids a restored resource got in the target (a re-created API's), one file per resource: the ARN mapper reads them all. */
+export const idMapPrefix = (runId: string, restoreId: string, region: string): string =>
+  `${restorePrefix(runId, restoreId)}ids/${region}/`;
+export const idMapKey = (runId: string, restoreId: string, region: string, kind: string, name: string) =>
+  `${idMapPrefix(runId, restoreId, region)}${kind}/${segment(name)}.json`;

@@ -128,9 +128,11 @@ async function planRegion(
           snapshots.flatMap((snapshot) => snapshot.layers.map((layer) => layer.arn.split(':')[6] ?? '')),
         ),
       ],
-      'dynamodb-table': namesOf('dynamodb-table'),
-      's3-bucket': namesOf('s3-bucket'),
-      'kinesis-stream': namesOf('kinesis-stream'),
+      ...Object.fromEntries(
+        Object.values(KINDS)
+          .filter((kind) => kind.kind !== 'lambda-function')
+          .map((kind) => [kind.nameKind, namesOf(kind.kind)]),
+      ),
     },
     roles: options.roleMap ?? {},
     apiIds,

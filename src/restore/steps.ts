@@ -14,13 +14,14 @@ import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { restoreLayers } from '../kinds/lambda-function/layers.js';
+import { RESTORE_TIERS } from '../kinds/types.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import { overallAction } from '../reconcile/diff.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
-import { layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
-import { mapperFor } from './mapper.js';
+import { idMapKey, layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
+import { mapperFor, restoredIds } from './mapper.js';
 import { recordedItem, sourceRun } from './sources.js';
 
 /** Leave this much of the Lambda time limit for writing the outcome. */
@@ -51,13 +52,20 @@ export async function contextFor(
 ): Promise<RestoreContext> {
   const layerVersions = ((await store.getJson(layerMapKey(plan.run, plan.restoreId, region.source))) ??
     {}) as Record<string, string>;
+  // Ids of what earlier tiers re-created (a new API's id) win over those the plan found in the target.
+  const ids = await restoredIds(store, plan.run, plan.restoreId, region.source);
   return {
     store,
     runId: plan.run,
     restoreId: plan.restoreId,
     sourceRegion: region.source,
     targetRegion: region.target,
-    mapper: mapperFor({ ...region.mapping, layerVersions, functionVersions }),
+    mapper: mapperFor({
+      ...region.mapping,
+      apiIds: { ...region.mapping.apiIds, ...ids },
+      layerVersions,
+      functionVersions,
+    }),
     apply: !plan.options.dryRun,
     force: plan.options.force,
     options: {
@@ -120,14 +128,20 @@ export async function prepareRegion(ref: RestoreRegionRef, remainingMs: number) 
       notes: [],
     });
   const base = { restoreId: ref.restoreId, store: ref.store, run: ref.run, region: ref.region };
+  // Tier by tier (RESTORE_TIERS): roles, images, queues, topics, buses, APIs, data, functions.
+  const tiers = RESTORE_TIERS.map((tier) =>
+    region.resources
+      .filter((resource) => KINDS[resource.kind].restoreTier === tier)
+      .map((resource) => ({ ...base, kind: resource.kind, name: resource.name })),
+  ).filter((items) => items.length > 0);
   return {
     ...base,
-    resources: region.resources.map((resource) => ({ ...base, kind: resource.kind, name: resource.name })),
+    tiers,
     triggers: region.triggerGroups.map((group) => ({ ...base, group: group.key })),
   };
 }
 
-/** One resource (a function, or a table, bucket or stream once their kinds can restore): compare, then apply. */
+/** One resource of any kind: compare, then apply; ids it generated are recorded for the later tiers. */
 export async function restoreResource(item: RestoreResourceItem, remainingMs: number) {
   const loaded = await loadPlan(item);
   const restore = KINDS[item.kind]?.restore;
@@ -138,6 +152,11 @@ export async function restoreResource(item: RestoreResourceItem, remainingMs: nu
   const context = { ...(await contextFor(loaded, remainingMs)), runId, cursor: item.cursor };
   const result = await restore(recorded, context);
   const done = result.done ?? true;
+  if (result.ids && Object.keys(result.ids).length && context.apply)
+    await loaded.store.putJson(
+      idMapKey(item.run, item.restoreId, item.region, item.kind, item.name),
+      result.ids,
+    );
   const outcome = await writeOutcome(loaded, item.kind, item.name, result);
   return { ...item, cursor: done ? undefined : result.cursor, done, action: outcome.action };
 }

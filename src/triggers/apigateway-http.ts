@@ -146,7 +146,12 @@ const routeSettings = (route: Route) =>
  */
 async function restoreIntegration(record: TriggerRecord, context: RestoreContext) {
   const config = record.config as { ApiId: string; Name?: string; IntegrationId: string; Routes: Route[] };
-  const skip = sharedSourceSkip(context, false, 'the API would send its requests to the scratch function');
+  // Under a name suffix, only an API this restore re-created (a scratch copy) is wired to the scratch function.
+  const skip = sharedSourceSkip(
+    context,
+    context.mapper.isRestored('apigateway-http-api', config.ApiId),
+    'the API would send its requests to the scratch function',
+  );
   if (skip) return cannotRestore(record, 'skipped', skip);
   const ApiId = context.mapper.spec.apiIds[config.ApiId];
   if (!ApiId)
@@ -235,8 +240,16 @@ export const apiGatewayHttpTrigger: TriggerType = {
   restore: restoreIntegration,
   expectedRecord: (record, mapper) => {
     const expected = mapper.mapDeep(record);
-    const ApiId = mapper.spec.apiIds[String(record.config.ApiId)] ?? String(record.config.ApiId);
-    return { ...expected, id: record.id.replace(/^[^/]+/, ApiId), config: { ...expected.config, ApiId } };
+    const recorded = String(record.config.ApiId);
+    const ApiId = mapper.spec.apiIds[recorded] ?? recorded;
+    // An API this restore re-created under a suffix (a drill's scratch copy) carries it in its name.
+    const suffix = mapper.mapName('apigateway-http-api', recorded).slice(recorded.length);
+    const Name = record.config.Name === undefined ? {} : { Name: `${record.config.Name}${suffix}` };
+    return {
+      ...expected,
+      id: record.id.replace(/^[^/]+/, ApiId),
+      config: { ...expected.config, ApiId, ...Name },
+    };
   },
   generatedIds: (record) => [String(record.config.IntegrationId)],
   resolveIds: (records, region) =>

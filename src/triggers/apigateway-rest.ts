@@ -187,7 +187,12 @@ const integrationSettings = (integration: object) => pick(integration, INTEGRATI
  */
 async function restoreMethod(record: TriggerRecord, context: RestoreContext) {
   const config = record.config as RestConfig;
-  const skip = sharedSourceSkip(context, false, 'the API would send its requests to the scratch function');
+  // Under a name suffix, only an API this restore re-created (a scratch copy) is wired to the scratch function.
+  const skip = sharedSourceSkip(
+    context,
+    context.mapper.isRestored('apigateway-rest-api', config.restApiId),
+    'the API would send its requests to the scratch function',
+  );
   if (skip) return cannotRestore(record, 'skipped', skip);
   const restApiId = context.mapper.spec.apiIds[config.restApiId];
   if (!restApiId)
@@ -288,11 +293,16 @@ export const apiGatewayRestTrigger: TriggerType = {
   restore: restoreMethod,
   expectedRecord: (record, mapper) => {
     const expected = mapper.mapDeep(record);
-    const restApiId = mapper.spec.apiIds[String(record.config.restApiId)] ?? String(record.config.restApiId);
+    const recorded = String(record.config.restApiId);
+    const restApiId = mapper.spec.apiIds[recorded] ?? recorded;
+    // An API this restore re-created under a suffix (a drill's scratch copy) carries it in its name.
+    const suffix = mapper.mapName('apigateway-rest-api', recorded).slice(recorded.length);
+    const apiName =
+      record.config.apiName === undefined ? {} : { apiName: `${record.config.apiName}${suffix}` };
     return {
       ...expected,
       id: record.id.replace(/^[^/]+/, restApiId),
-      config: { ...expected.config, restApiId },
+      config: { ...expected.config, restApiId, ...apiName },
     };
   },
   generatedIds: (record) => [String(record.config.resourceId)],

@@ -162,7 +162,8 @@ async function restoreMapping(record: TriggerRecord, context: RestoreContext) {
   const sourceName = resource.split('/')[1] ?? resource;
   const restoredSource =
     (service === 'dynamodb' && mapper.isRestored('dynamodb-table', sourceName)) ||
-    (service === 'kinesis' && mapper.isRestored('kinesis-stream', sourceName));
+    (service === 'kinesis' && mapper.isRestored('kinesis-stream', sourceName)) ||
+    (service === 'sqs' && mapper.isRestored('sqs-queue', resource));
   // Two mappings on one queue compete for its messages: a scratch copy must not steal production's.
   const skip =
     service === 'sqs' &&

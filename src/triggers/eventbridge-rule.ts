@@ -16,6 +16,7 @@ import {
 import { client } from '../aws/clients.js';
 import { ifExists } from '../aws/errors.js';
 import { paginate } from '../aws/paginate.js';
+import type { ArnMapper } from '../reconcile/arn-map.js';
 import type { RestoreContext } from '../reconcile/context.js';
 import { pick, reconcile } from '../reconcile/diff.js';
 import { permissionsFor, targetsFunction } from './permissions.js';
@@ -168,6 +169,10 @@ const ruleSettings = (rule: object) => pick(rule, RULE_FIELDS);
  * transformer, retry policy and dead-letter queue. Under a name suffix the rule gets the suffix: a
  * scratch function gets its own rule rather than taking over production's target.
  */
+/** A rule's bus in the target: an ARN mapped, a name renamed when this restore re-creates the bus (suffix). */
+const busIn = (mapper: ArnMapper, bus: string): string =>
+  bus.startsWith('arn:') ? mapper.mapArn(bus) : mapper.mapName('eventbridge-bus', bus);
+
 async function restoreRule(record: TriggerRecord, context: RestoreContext) {
   const { mapper } = context;
   const config = record.config as { Name: string; EventBusName: string; Target: Target } & Record<
@@ -175,7 +180,7 @@ async function restoreRule(record: TriggerRecord, context: RestoreContext) {
     unknown
   >;
   const Name = mapper.mapName('rule', config.Name);
-  const EventBusName = mapper.mapArn(config.EventBusName);
+  const EventBusName = busIn(mapper, config.EventBusName);
   const events = client(EventBridgeClient, context.targetRegion);
   if (!(await ifExists(() => events.send(new DescribeEventBusCommand({ Name: EventBusName })))))
     return cannotRestore(
@@ -257,7 +262,12 @@ export const eventBridgeRuleTrigger: TriggerType = {
   expectedRecord: (record, mapper) => {
     const expected = mapper.mapDeep(record);
     const Name = mapper.mapName('rule', String(record.config.Name));
-    const [bus, , target] = record.id.split('/');
-    return { ...expected, id: `${bus}/${Name}/${target}`, config: { ...expected.config, Name } };
+    const [bus = '', , target] = record.id.split('/');
+    const EventBusName = busIn(mapper, String(record.config.EventBusName ?? bus));
+    return {
+      ...expected,
+      id: `${busIn(mapper, bus)}/${Name}/${target}`,
+      config: { ...expected.config, Name, ...(record.config.EventBusName ? { EventBusName } : {}) },
+    };
   },
 };

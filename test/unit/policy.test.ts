@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseOrThrow } from '../../schemas/common.js';
+import { KIND_NAMES, parseOrThrow } from '../../schemas/common.js';
 import { Policy } from '../../schemas/policy.js';
 import { RunInput } from '../../schemas/run-input.js';
 import { nextRun, parseSchedule } from '../../schemas/schedule-expression.js';
@@ -16,7 +16,7 @@ describe('policy file', () => {
       name: 'nightly',
       select: {
         regions: 'all',
-        kinds: ['lambda-function', 'dynamodb-table', 's3-bucket', 'kinesis-stream'],
+        kinds: [...KIND_NAMES],
         names: ['*'],
         tags: {},
       },

@@ -111,3 +111,70 @@ describe('restore field diff', () => {
     expect(fields).toEqual([{ field: 'Environment.Variables.EXTRA', current: 'x', desired: undefined }]);
   });
 });
+
+describe('restore ARN mapper: the source kinds', () => {
+  const sources = mapperFor({
+    sourceRegion: 'eu-west-1',
+    targetRegion: 'us-west-1',
+    sourceAccount: '111111111111',
+    targetAccount: '222222222222',
+    suffix: '-drill-a1b2c3',
+    restored: {
+      'sqs-queue': ['jobs', 'ledger.fifo'],
+      'sns-topic': ['events.fifo'],
+      'eventbridge-bus': ['orders'],
+      'iam-role': ['exec'],
+      'ecr-image': [`app/api@sha256:${'a'.repeat(64)}`],
+    },
+    roles: { 'arn:aws:iam::111111111111:role/mapped': 'arn:aws:iam::222222222222:role/other' },
+    apiIds: {},
+    layerVersions: {},
+    functionVersions: {},
+  });
+
+  it.each([
+    [
+      'restored queue',
+      'arn:aws:sqs:eu-west-1:111111111111:jobs',
+      'arn:aws:sqs:us-west-1:222222222222:jobs-drill-a1b2c3',
+    ],
+    [
+      'FIFO queue keeps .fifo last',
+      'arn:aws:sqs:eu-west-1:111111111111:ledger.fifo',
+      'arn:aws:sqs:us-west-1:222222222222:ledger-drill-a1b2c3.fifo',
+    ],
+    [
+      'FIFO topic subscription',
+      'arn:aws:sns:eu-west-1:111111111111:events.fifo:0f2e',
+      'arn:aws:sns:us-west-1:222222222222:events-drill-a1b2c3.fifo:0f2e',
+    ],
+    [
+      'custom bus',
+      'arn:aws:events:eu-west-1:111111111111:event-bus/orders',
+      'arn:aws:events:us-west-1:222222222222:event-bus/orders-drill-a1b2c3',
+    ],
+    [
+      'rule on a restored bus',
+      'arn:aws:events:eu-west-1:111111111111:rule/orders/nightly',
+      'arn:aws:events:us-west-1:222222222222:rule/orders-drill-a1b2c3/nightly-drill-a1b2c3',
+    ],
+    [
+      'restored role under a path',
+      'arn:aws:iam::111111111111:role/app/exec',
+      'arn:aws:iam::222222222222:role/app/exec-drill-a1b2c3',
+    ],
+    ['--role-map wins', 'arn:aws:iam::111111111111:role/mapped', 'arn:aws:iam::222222222222:role/other'],
+  ])('%s', (_label, arn, mapped) => {
+    expect(sources.mapArn(arn)).toBe(mapped);
+  });
+
+  it('maps an image URI to the target registry, the repository renamed when its image is restored', () => {
+    expect(sources.mapImageUri('111111111111.dkr.ecr.eu-west-1.amazonaws.com/app/api:v3')).toBe(
+      '222222222222.dkr.ecr.us-west-1.amazonaws.com/app/api-drill-a1b2c3:v3',
+    );
+    expect(
+      sources.mapImageUri(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/other@sha256:${'b'.repeat(64)}`),
+    ).toBe(`222222222222.dkr.ecr.us-west-1.amazonaws.com/other@sha256:${'b'.repeat(64)}`);
+    expect(sources.mapImageUri('public.ecr.aws/lambda/nodejs:22')).toBe('public.ecr.aws/lambda/nodejs:22');
+  });
+});

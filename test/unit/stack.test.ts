@@ -140,13 +140,20 @@ const restoreStateMachine = () =>
   only('AWS::StepFunctions::StateMachine', (_, id) => id === 'RestoreStateMachine');
 /** Each state machine with its ASL file, the task handlers it runs and how many functions that is. */
 const MACHINES = [
-  { name: 'backup', file: 'backup.asl.yaml', machine: stateMachine, handlers: HANDLER_FILES, functions: 10 },
+  // Six fixed tasks and one backup-<kind> per kind; seven and one restore-<kind> per kind.
+  {
+    name: 'backup',
+    file: 'backup.asl.yaml',
+    machine: stateMachine,
+    handlers: HANDLER_FILES,
+    functions: 6 + KIND_NAMES.length,
+  },
   {
     name: 'restore',
     file: 'restore.asl.yaml',
     machine: restoreStateMachine,
     handlers: RESTORE_HANDLER_FILES,
-    functions: 12,
+    functions: 8 + KIND_NAMES.length,
   },
 ];
 const backupBucket = () =>
@@ -678,7 +685,9 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       // Starts an export of a protected table into the backup bucket; changes nothing on the table.
       [/^dynamodb:ExportTableToPointInTime$/, (resource) => /:table\/\*/.test(JSON.stringify(resource))],
     ];
-    const readOnly = /^[a-z0-9-]+:(List|Describe|Get|Scan|Query)[A-Za-z0-9*]*$|^apigateway:GET$/;
+    // BatchGetImage reads image manifests (ecr-image).
+    const readOnly =
+      /^[a-z0-9-]+:(List|Describe|Get|Scan|Query)[A-Za-z0-9*]*$|^apigateway:GET$|^ecr:BatchGetImage$/;
     const violations: string[] = [];
     // Assess
     expect(new Set(roles).size).toBe(Object.keys(HANDLER_FILES).length);
@@ -739,7 +748,9 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       text(statement.Condition?.StringEquals?.['aws:ResourceAccount']) === text({ Ref: 'AWS::AccountId' });
     const ofStore = (resource: Cfn) => text(resource).includes(text(getAtt(bucketId)));
     const storeRestores = text(underBucket(bucketId, '/runs/*/restores/*'));
-    const readOnly = /^[a-z0-9-]+:(List|Describe|Get|Scan|Query)[A-Za-z0-9*]*$|^apigateway:GET$/;
+    // BatchGetImage and BatchCheckLayerAvailability read images and blobs (ecr-image).
+    const readOnly =
+      /^[a-z0-9-]+:(List|Describe|Get|Scan|Query)[A-Za-z0-9*]*$|^apigateway:GET$|^ecr:(BatchGetImage|BatchCheckLayerAvailability)$/;
     /** Where a restore handler may do an action that changes something. */
     const permitted = (statement: Statement, action: string, resource: Cfn, role: string): boolean => {
       if (
@@ -768,11 +779,20 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       if (unscopableWrite(statement, action)) return role === roleOf('restoreTriggers');
       // Deletes: only the drill's scratch copies (-drill-xxxxxx) or the triggers it wired.
       if (/:(Delete|Remove|Unsubscribe)|^apigateway:DELETE$/.test(action)) {
-        // Outside the cleanup, only what a restore reconciles: a stale permission, tag or bucket policy.
+        // Outside the cleanup, only what a restore reconciles under --force: a stale permission, tag,
+        // bucket or bus policy, inline role policy or boundary, or a REST method replaced whole.
         if (role !== roleOf('drillCleanup'))
           return (
-            (/^(lambda:RemovePermission|kinesis:RemoveTagsFromStream)$/.test(action) &&
+            (/^(lambda:RemovePermission|kinesis:RemoveTagsFromStream|events:RemovePermission|iam:DeleteRolePolicy|iam:DeleteRolePermissionsBoundary)$/.test(
+              action,
+            ) &&
               inAccount(resource)) ||
+            (action === 'apigateway:DELETE' &&
+              role === roleOf('restore-apigateway-rest-api') &&
+              /:apigateway:\*::\/(restapis|tags)/.test(text(resource))) ||
+            (action === 'apigateway:DELETE' &&
+              role === roleOf('restore-apigateway-http-api') &&
+              /:apigateway:\*::\/tags/.test(text(resource))) ||
             (action === 's3:DeleteBucketPolicy' && sameAccountCondition(statement)) ||
             // The ImportTable fallback deletes the table a failed import created.
             (action === 'dynamodb:DeleteTable' &&
@@ -780,14 +800,14 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
               inAccount(resource))
           );
         if (
-          /^(lambda:DeleteFunction|lambda:DeleteLayerVersion|dynamodb:DeleteTable|kinesis:DeleteStream|s3:DeleteBucket|s3:DeleteObject|s3:DeleteObjectVersion)$/.test(
+          /^(lambda:DeleteFunction|lambda:DeleteLayerVersion|dynamodb:DeleteTable|kinesis:DeleteStream|s3:DeleteBucket|s3:DeleteObject|s3:DeleteObjectVersion|sqs:DeleteQueue|sns:DeleteTopic|events:DeleteEventBus|events:DeleteArchive|iam:DeleteRole|iam:DeleteRolePolicy|iam:RemoveRoleFromInstanceProfile|ecr:DeleteRepository)$/.test(
             action,
           )
         )
           return text(resource).includes('-drill-*');
       }
       if (/:s3:::\*/.test(text(resource))) return sameAccountCondition(statement);
-      if (/^apigateway:/.test(action)) return /:apigateway:\*::\/(rest)?apis/.test(text(resource));
+      if (/^apigateway:/.test(action)) return /:apigateway:\*::\/((rest)?apis|tags)/.test(text(resource));
       return inAccount(resource);
     };
     const violations: string[] = [];
@@ -884,8 +904,28 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     expect(
       new Set(actionsOfRole('drillCompare').filter((a) => !readOnly.test(a) && !/^(logs|kms):/.test(a))),
     ).toEqual(new Set(['s3:PutObject', 's3:AbortMultipartUpload']));
-    for (const name of Object.keys(RESTORE_HANDLER_FILES))
+    // Only the execution-role kind creates roles (it cannot pass them); no other restore handler can.
+    for (const name of Object.keys(RESTORE_HANDLER_FILES).filter((entry) => entry !== 'restore-iam-role'))
       expect(actionsOfRole(name)).not.toContain('iam:CreateRole');
+    expect(actionsOfRole('restore-iam-role')).toEqual(
+      expect.arrayContaining(['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy']),
+    );
+    expect(actionsOfRole('restore-iam-role')).not.toContain('iam:PassRole');
+    // The source kinds each restore with their own role, in their own service only.
+    const own = {
+      'restore-sqs-queue': ['sqs'],
+      'restore-sns-topic': ['sns', 'iam'],
+      'restore-eventbridge-bus': ['events'],
+      'restore-apigateway-rest-api': ['apigateway', 'iam'],
+      'restore-apigateway-http-api': ['apigateway', 'iam'],
+      'restore-iam-role': ['iam'],
+      'restore-ecr-image': ['ecr', 'kms'],
+    };
+    for (const [name, kinds] of Object.entries(own))
+      expect({ name, services: services(name) }).toEqual({
+        name,
+        services: new Set(['logs', 's3', 'kms', ...kinds]),
+      });
   });
 
   it.each(MACHINES)(

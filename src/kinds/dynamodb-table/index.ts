@@ -17,6 +17,7 @@ export const dynamodbTable: ResourceKind = {
   stack: dynamodbTableStack,
   kind: 'dynamodb-table',
   nameKind: 'dynamodb-table',
+  restoreTier: 'data',
   // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/stream/LABEL | /index/NAME | /export/ID …]
   arnNames: [{ nameKind: 'dynamodb-table', service: 'dynamodb', resource: /^table[:/]([^:/]*)/ }],
   discover: discoverTables,

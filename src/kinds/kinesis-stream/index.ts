@@ -16,6 +16,7 @@ export const kinesisStream: ResourceKind = {
   stack: kinesisStreamStack,
   kind: 'kinesis-stream',
   nameKind: 'kinesis-stream',
+  restoreTier: 'data',
   arnNames: streamArnNames,
   discover: (region, { patterns }) => discoverStreams(region, patterns),
   wiredTo: wiredStreams,

@@ -134,6 +134,7 @@ export const lambdaFunction: ResourceKind = {
   stack: lambdaFunctionStack,
   kind: 'lambda-function',
   nameKind: 'function',
+  restoreTier: 'functions',
   discover,
   fingerprints,
   backup,

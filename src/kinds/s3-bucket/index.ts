@@ -17,6 +17,7 @@ export const s3Bucket: ResourceKind = {
   stack: s3BucketStack,
   kind: 's3-bucket',
   nameKind: 's3-bucket',
+  restoreTier: 'data',
   // arn:aws:s3:::BUCKET[/KEY]: the name is the resource part up to the first ':' or '/'.
   arnNames: [{ nameKind: 's3-bucket', service: 's3', resource: /^([^:/]*)/ }],
   discover: discoverBuckets,

@@ -1,8 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { APIGatewayClient, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
+import { ApiGatewayV2Client, GetApisCommand } from '@aws-sdk/client-apigatewayv2';
 import { DynamoDBClient, ListTablesCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, ListEventBusesCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import {
   LambdaClient,
@@ -16,6 +19,7 @@ import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler
 import {
   CreateTopicCommand,
   ListSubscriptionsCommand,
+  ListTopicsCommand,
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
@@ -23,6 +27,7 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
+  ListQueuesCommand,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -52,10 +57,35 @@ let before: Inventory;
  * What a drill could leave behind in the region: everything named with a drill suffix (functions,
  * layers, tables, streams, rules, schedules, buckets), and every mapping and subscription.
  */
+/**
+ * The queues, topics, buses and APIs of the region, and the copies of the app's role (IAM is global:
+ * other test files' roles are left out), by name.
+ */
+async function sourceNames(): Promise<string[]> {
+  const [queues, topics, buses, restApis, httpApis, roles] = await Promise.all([
+    client(SQSClient, REGION).send(new ListQueuesCommand({})),
+    client(SNSClient, REGION).send(new ListTopicsCommand({})),
+    client(EventBridgeClient, REGION).send(new ListEventBusesCommand({})),
+    client(APIGatewayClient, REGION).send(new GetRestApisCommand({ limit: 500 })),
+    client(ApiGatewayV2Client, REGION).send(new GetApisCommand({})),
+    client(IAMClient, 'us-east-1').send(new ListRolesCommand({ MaxItems: 1000 })),
+  ]);
+  return [
+    ...(queues.QueueUrls ?? []).map((url) => url.split('/').at(-1) ?? ''),
+    ...(topics.Topics ?? []).map((topic) => topic.TopicArn?.split(':')[5] ?? ''),
+    ...(buses.EventBuses ?? []).map((bus) => bus.Name ?? ''),
+    ...(restApis.items ?? []).map((api) => api.name ?? ''),
+    ...(httpApis.Items ?? []).map((api) => api.Name ?? ''),
+    ...(roles.Roles ?? [])
+      .map((role) => role.RoleName ?? '')
+      .filter((name) => name.startsWith('triggervault-demo-app')),
+  ].sort();
+}
+
 async function inventory() {
   const names = <T>(items: T[] | undefined, name: (item: T) => string | undefined) =>
     (items ?? []).map((item) => name(item) ?? '').sort();
-  const [functions, layers, mappings, tables, streams, rules, schedules, subscriptions, buckets] =
+  const [functions, layers, mappings, tables, streams, rules, schedules, subscriptions, buckets, sources] =
     await Promise.all([
       client(LambdaClient, REGION).send(new ListFunctionsCommand({})),
       client(LambdaClient, REGION).send(new ListLayersCommand({})),
@@ -66,6 +96,7 @@ async function inventory() {
       client(SchedulerClient, REGION).send(new ListSchedulesCommand({})),
       client(SNSClient, REGION).send(new ListSubscriptionsCommand({})),
       client(S3Client, REGION).send(new ListBucketsCommand({ BucketRegion: REGION })),
+      sourceNames(),
     ]);
   const scratch = [
     ...names(functions.Functions, (fn) => fn.FunctionName),
@@ -75,6 +106,7 @@ async function inventory() {
     ...names(rules.Rules, (rule) => rule.Name),
     ...names(schedules.Schedules, (schedule) => schedule.Name),
     ...names(buckets.Buckets, (bucket) => bucket.Name),
+    ...sources,
   ].filter((name) => name.includes('-drill-'));
   return {
     scratch,
@@ -168,12 +200,18 @@ describe('restore drill', () => {
       regions: [{ source: REGION, target: REGION }],
     });
     expect(result.status).toBe(0);
-    // Functions with their code, versions and triggers, and the table, bucket and stream with their data.
+    // Functions with their code, versions and triggers, the table, bucket and stream with their data,
+    // and what the functions are wired to or use: the queue, topic, both APIs and the role.
     expect(report.items.map((item) => item.kind).sort()).toEqual([
+      'apigateway-http-api',
+      'apigateway-rest-api',
       'dynamodb-table',
+      'iam-role',
       'kinesis-stream',
       ...seeded.functions.map(() => 'lambda-function'),
       's3-bucket',
+      'sns-topic',
+      'sqs-queue',
     ]);
     expect(report.items.find((item) => item.kind === 'dynamodb-table')?.details).toMatchObject({ items: 6 });
     expect(report.items.every((item) => item.copy.endsWith(report.suffix))).toBe(true);
@@ -182,8 +220,12 @@ describe('restore drill', () => {
       expect.arrayContaining([
         `function orders-api${report.suffix}`,
         `table ${seeded.table}${report.suffix}`,
+        `queue order-jobs${report.suffix}`,
+        `topic order-events${report.suffix}`,
+        `role triggervault-demo-app${report.suffix}`,
       ]),
     );
+    expect(deleted.filter((resource) => /^(rest|http) api /.test(resource.resource))).toHaveLength(2);
     expect(report.cleanup?.resources.filter((resource) => resource.action === 'failed')).toEqual([]);
     expect(await inventory()).toEqual(before);
     const messages = await published();

@@ -14,12 +14,33 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { Change } from '../../../../schemas/restore.js';
 import { client } from '../../../aws/clients.js';
-import { ifExists } from '../../../aws/errors.js';
+import { errorName, ifExists } from '../../../aws/errors.js';
+import { TransientAwsError } from '../../../errors.js';
 import type { RestoreContext } from '../../../reconcile/context.js';
 import { diffFields, reconcile } from '../../../reconcile/diff.js';
 import type { FunctionSnapshot } from '../format.js';
 
 import { codeInput, functionSettings, type Revision, revisionOf, sameRevision } from './revision.js';
+
+/**
+ * CreateFunction. When this restore created the function's role moments ago (the roles tier), Lambda
+ * may not be able to assume it yet (IAM propagates in seconds): that refusal is transient, and the
+ * state machine retries the item. Any other role Lambda cannot assume is a failure.
+ */
+async function createFunction(lambda: LambdaClient, command: CreateFunctionCommand, newRole: boolean) {
+  try {
+    await lambda.send(command);
+  } catch (error) {
+    const refused =
+      errorName(error) === 'InvalidParameterValueException' &&
+      /cannot be assumed/i.test((error as Error).message);
+    if (refused && newRole)
+      throw new TransientAwsError(`${(error as Error).message} (a new role propagates within seconds)`, {
+        cause: error,
+      });
+    throw error;
+  }
+}
 
 /** What publishing left behind for the later phases. */
 export interface Published {
@@ -54,7 +75,8 @@ export async function restoreCodeAndVersions(
   const codeFor = async (code: Revision['code']): Promise<FunctionCode> =>
     'path' in code
       ? await codeInput(context, code)
-      : { ImageUri: 'imageUri' in code ? code.imageUri : undefined };
+      : // The image in the target's registry (the ecr-image tier pushed it there by digest).
+        { ImageUri: context.mapper.mapImageUri('imageUri' in code ? code.imageUri : undefined) };
 
   const found = await ifExists(() => lambda.send(new GetFunctionCommand({ FunctionName: name })));
   const latest = revisionOf(snapshot.configuration, snapshot.code, context.mapper);
@@ -108,7 +130,12 @@ export async function restoreCodeAndVersions(
   } else {
     changes.push({ resource: `function ${name}`, action: 'create' });
     if (context.apply) {
-      await lambda.send(
+      const recordedRole = snapshot.configuration.Role ?? '';
+      const newRole =
+        !context.mapper.spec.roles[recordedRole] &&
+        context.mapper.isRestored('iam-role', recordedRole.split('/').at(-1) ?? '');
+      await createFunction(
+        lambda,
         new CreateFunctionCommand({
           ...(initial.settings as { Role: string }),
           FunctionName: name,
@@ -118,6 +145,7 @@ export async function restoreCodeAndVersions(
           Tags: snapshot.tags,
           CodeSigningConfigArn: context.mapper.mapArn(snapshot.codeSigningConfigArn),
         }),
+        newRole,
       );
       await waitUntilFunctionActiveV2(waitOptions, { FunctionName: name });
       state = initial;
