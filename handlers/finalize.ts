@@ -8,6 +8,7 @@ const FinalizeInput = z.object({
   store: z.string(),
   verification: z.object({
     artifacts: z.number().int(),
+    copies: z.number().int().optional(),
     damaged: z.array(z.object({ path: z.string(), problem: z.string() })),
   }),
 });

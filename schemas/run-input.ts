@@ -18,6 +18,11 @@ export const RunInput = z
     streams: z.array(NamePattern).max(1000).optional(),
     /** A backup policy, inline (schedules pass theirs; `backup --policy` reads the policy file). */
     policy: Policy.optional(),
+    /**
+     * Finalize writes the manifest without a signature (no KMS signing key available: an offline
+     * laptop). Every reader refuses such a run unless it is given --allow-unsigned too.
+     */
+    allowUnsigned: z.boolean().optional(),
   })
   .strict();
 export type RunInput = z.infer<typeof RunInput>;
@@ -35,5 +40,7 @@ export const RunPlan = z.object({
   buckets: z.array(NamePattern).default([]),
   streams: z.array(NamePattern).default([]),
   policy: Policy.optional(),
+  /** See RunInput.allowUnsigned. */
+  allowUnsigned: z.boolean().optional(),
 });
 export type RunPlan = z.infer<typeof RunPlan>;

@@ -4,9 +4,11 @@ import { RunPlan } from '../../schemas/run-input.js';
 import { TriggervaultError } from '../errors.js';
 import { afterManifest, manifestAdditions, type PolicyOutcome } from '../policy/finalize-policy.js';
 import { RunCatalog } from '../store/catalog.js';
-import { type Damage, distinctArtifacts, verifyArtifacts } from '../store/integrity.js';
-import { manifestKey, planKey } from '../store/layout.js';
+import { type Damage, distinctArtifacts } from '../store/integrity.js';
+import { planKey } from '../store/layout.js';
+import { writeManifest } from '../store/manifest-write.js';
 import { openStore } from '../store/open.js';
+import { checkEntries, verificationList } from './verify.js';
 
 export interface RunRef {
   runId: string;
@@ -15,14 +17,17 @@ export interface RunRef {
 
 export interface VerifyOutcome {
   artifacts: number;
+  /** Object copies checked (by their stored checksum or ETag: see backup/verify.ts). */
+  copies?: number;
   damaged: Damage[];
 }
 
-/** The Verify state: re-reads every artifact the run's items recorded. */
+/** The Verify state: re-reads every artifact the run's items recorded, and checks every object copy. */
 export async function verifyRun(ref: RunRef): Promise<VerifyOutcome> {
   const store = openStore(ref.store);
-  const artifacts = distinctArtifacts(await new RunCatalog(store).itemResults(ref.runId));
-  return { artifacts: artifacts.length, damaged: await verifyArtifacts(store, artifacts) };
+  const entries = verificationList(await new RunCatalog(store).itemResults(ref.runId));
+  const { artifacts, copies, damaged } = await checkEntries(store, entries, { deep: false });
+  return { artifacts, copies, damaged };
 }
 
 export interface RunSummary {
@@ -33,6 +38,8 @@ export interface RunSummary {
   regions: Record<string, { items: number; failed: number }>;
   failed: { region: string; kind: string; name: string; error: string }[];
   damaged: string[];
+  /** False only for a run finalized with allowUnsigned: every reader refuses it unless told too. */
+  signed: boolean;
 }
 
 /** Finalize gives itself this long before the Lambda limit to return. */
@@ -59,7 +66,7 @@ export async function finalizeRun(
   const failed = items.filter((item) => item.status === 'failed');
   const artifacts = distinctArtifacts(items);
   const damaged = ref.verification.damaged.map((damage) => damage.path);
-  const manifest: Manifest = {
+  const drafted: Manifest = {
     format: MANIFEST_FORMAT,
     runId: ref.runId,
     status: failed.length === 0 && damaged.length === 0 ? 'succeeded' : 'partial',
@@ -67,7 +74,11 @@ export async function finalizeRun(
     finishedAt: new Date().toISOString(),
     regions: plan.regions,
     include: plan.include,
-    verified: { artifacts: ref.verification.artifacts, damaged },
+    verified: {
+      artifacts: ref.verification.artifacts,
+      ...(ref.verification.copies ? { copies: ref.verification.copies } : {}),
+      damaged,
+    },
     totals: {
       items: items.length,
       failed: failed.length,
@@ -77,7 +88,10 @@ export async function finalizeRun(
     items,
     ...(await manifestAdditions(store, plan, items, deadline)),
   };
-  await store.putJson(manifestKey(ref.runId), parseOrThrow(Manifest, manifest, 'manifest'));
+  // Signed and written last, write-once; a retried Finalize finds its manifest and keeps it.
+  const { manifest, signed } = await writeManifest(store, parseOrThrow(Manifest, drafted, 'manifest'), {
+    allowUnsigned: plan.allowUnsigned,
+  });
   const policyOutcome = await afterManifest(store, plan, manifest, deadline);
   const regions: RunSummary['regions'] = Object.fromEntries(
     plan.regions.map((region) => [region, { items: 0, failed: 0 }]),
@@ -102,6 +116,7 @@ export async function finalizeRun(
       error: `${item.error?.name}: ${item.error?.message}`,
     })),
     damaged,
+    signed,
     ...policyOutcome,
   };
 }

@@ -68,7 +68,8 @@ export async function planRun(
       );
     }
     const plan = parseOrThrow(RunPlan, stored, `stored plan of run ${continued}`);
-    return { ...plan, mode: input.redrive ? 'redrive' : 'full' };
+    const allowUnsigned = plan.allowUnsigned || input.allowUnsigned || undefined;
+    return { ...plan, mode: input.redrive ? 'redrive' : 'full', allowUnsigned };
   }
   // A policy supplies what the input leaves open: regions, kinds, and name globs for data kinds.
   const policy = input.policy;
@@ -86,6 +87,7 @@ export async function planRun(
     buckets: patterns(input.buckets),
     streams: patterns(input.streams),
     policy,
+    ...(input.allowUnsigned ? { allowUnsigned: true } : {}),
   };
   await store.putJson(planKey(plan.runId), plan);
   return plan;

@@ -25,7 +25,10 @@ export interface PublishTargets {
  * between states is capped): enough for `redrive` to re-process exactly that item.
  */
 export async function deadLetterMessages(summary: RunSummary) {
-  const manifest = await new RunCatalog(openStore(summary.store)).completeManifest(summary.runId);
+  // The manifest Finalize just wrote: unsigned only when the run was made with allowUnsigned.
+  const manifest = await new RunCatalog(openStore(summary.store), {
+    allowUnsigned: summary.signed === false,
+  }).completeManifest(summary.runId);
   return manifest.items
     .filter((item) => item.status === 'failed')
     .map((item) => ({

@@ -2,12 +2,13 @@ import { parseOrThrow } from '../../schemas/common.js';
 import type { Manifest } from '../../schemas/manifest.js';
 import type { RunInput } from '../../schemas/run-input.js';
 import type { RunSummary } from '../backup/finalize.js';
+import { checkEntries, describeChecks, verificationList } from '../backup/verify.js';
+import { InputValidationError, UntrustedManifestError } from '../errors.js';
 import { findPolicy, loadPolicyFile } from '../policy/load.js';
-import { RunCatalog, type RunListing } from '../store/catalog.js';
-import { verifyArtifacts } from '../store/integrity.js';
-import { openStore } from '../store/open.js';
+import { RunCatalog, type RunListing, type TrustOptions } from '../store/catalog.js';
+import { openStore, requireExistingStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
-import { BackupFlags, ListFlags, RunFlags } from './flags.js';
+import { BackupFlags, ListFlags, RunFlags, VerifyFlags } from './flags.js';
 import { createOutput, type Output, table } from './output.js';
 
 /** Per-region counts of a finished run. */
@@ -25,6 +26,11 @@ export function summaryTable(summary: RunSummary): string {
 export async function backupCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(BackupFlags, rawFlags, 'flags');
   const store = openStore(flags.bucket);
+  // Bad input is found before any work: a missing bucket, a run to resume that is not there.
+  if (store.s3) await requireExistingStore(store);
+  if (flags.resume && !(await new RunCatalog(store).runIds()).includes(flags.resume))
+    throw new InputValidationError(`resume: no run ${flags.resume} in ${store.url}`);
+  if (flags.allowUnsigned) warnUnsigned('this run is written WITHOUT a manifest signature');
   const input: RunInput = {
     store: store.url,
     regions: flags.regions,
@@ -34,8 +40,16 @@ export async function backupCommand(rawFlags: unknown): Promise<number> {
     buckets: flags.buckets,
     streams: flags.streams,
     policy: flags.policy ? findPolicy(await loadPolicyFile(flags.policyFile), flags.policy) : undefined,
+    ...(flags.allowUnsigned ? { allowUnsigned: true } : {}),
   };
   return runBackupMachine(input, flags.json);
+}
+
+/** --allow-unsigned is said loudly, on stderr, whatever the output format. */
+export function warnUnsigned(what: string): void {
+  process.stderr.write(
+    `triggervault: WARNING --allow-unsigned: ${what}; anyone who can write the store can change such a run unnoticed\n`,
+  );
 }
 
 /** Runs the backup state machine locally with terminal progress and prints the summary. */
@@ -52,7 +66,7 @@ async function runBackupMachine(input: RunInput, json: boolean): Promise<number>
   });
   out.result(summary, () =>
     [
-      `run ${summary.runId}: ${summary.status}`,
+      `run ${summary.runId}: ${summary.status}${summary.signed === false ? ' (UNSIGNED manifest)' : ''}`,
       summaryTable(summary),
       ...summary.failed.map(
         (failure) => `FAILED ${failure.region} ${failure.kind} ${failure.name}: ${failure.error}`,
@@ -63,42 +77,63 @@ async function runBackupMachine(input: RunInput, json: boolean): Promise<number>
   return summary.status === 'succeeded' ? 0 : 1;
 }
 
-/** Reads and validates a run's manifest; undefined when the run has none (incomplete or unknown). */
-export const readManifest = (store: BackupStore, runId: string): Promise<Manifest | undefined> =>
-  new RunCatalog(store).manifest(runId);
+/** Reads and validates a run's manifest, its signature checked; undefined when the run has none. */
+export const readManifest = (
+  store: BackupStore,
+  runId: string,
+  trust: TrustOptions = {},
+): Promise<Manifest | undefined> => new RunCatalog(store, trust).manifest(runId);
 
-/** The run's manifest, or undefined after telling the user the run is incomplete or unknown. */
+/**
+ * The run's trusted manifest, or undefined after telling the user the run is incomplete. A store or
+ * a run that does not exist is bad input (exit 2, the field named), found before any work.
+ */
 export async function completeManifest(
   store: BackupStore,
   runId: string,
   out: Output,
+  trust: TrustOptions = {},
 ): Promise<Manifest | undefined> {
-  const manifest = await readManifest(store, runId);
-  if (!manifest)
-    out.error(`run ${runId} has no manifest in ${store.url}: it is incomplete or does not exist`);
+  await requireExistingStore(store);
+  if (!(await new RunCatalog(store).runIds()).includes(runId))
+    throw new InputValidationError(`run: no run ${runId} in ${store.url}`);
+  if (trust.allowUnsigned) warnUnsigned('unsigned runs are accepted');
+  const manifest = await readManifest(store, runId, trust);
+  if (!manifest) out.error(`run ${runId} has no manifest in ${store.url}: it is incomplete`);
   return manifest;
 }
 
-/** `verify`: re-reads every artifact of a run; exit 1 names each damaged one. */
+/**
+ * `verify`: checks a run's signature, re-reads every artifact and checks every object copy (by the
+ * store's checksum or ETag, or re-hashed with --deep); exit 1 names each damaged one, or says why the
+ * run is untrusted.
+ */
 export async function verifyCommand(rawFlags: unknown): Promise<number> {
-  const flags = parseOrThrow(RunFlags, rawFlags, 'flags');
+  const flags = parseOrThrow(VerifyFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
   const store = openStore(flags.bucket);
-  const manifest = await completeManifest(store, flags.run, out);
+  let manifest: Manifest | undefined;
+  try {
+    manifest = await completeManifest(store, flags.run, out, { allowUnsigned: flags.allowUnsigned });
+  } catch (error) {
+    if (!(error instanceof UntrustedManifestError)) throw error;
+    out.result(
+      { runId: flags.run, trusted: false, problem: error.message },
+      () => `UNTRUSTED ${error.message}`,
+    );
+    return 1;
+  }
   if (!manifest) return 1;
-  const artifacts = [
-    ...new Map(
-      manifest.items.flatMap((item) => item.artifacts).map((artifact) => [artifact.path, artifact]),
-    ).values(),
-  ];
-  const damaged = await verifyArtifacts(store, artifacts);
-  out.result({ runId: flags.run, artifacts: artifacts.length, damaged }, () =>
+  const outcome = await checkEntries(store, verificationList(manifest.items), { deep: flags.deep });
+  const { damaged } = outcome;
+  const checks = describeChecks(outcome);
+  out.result({ runId: flags.run, trusted: true, deep: flags.deep, checks, ...outcome }, () =>
     damaged.length
       ? [
-          `run ${flags.run}: ${damaged.length} of ${artifacts.length} artifacts damaged`,
+          `run ${flags.run}: ${damaged.length} damaged (${checks})`,
           ...damaged.map((d) => `DAMAGED ${d.path}: ${d.problem}`),
         ].join('\n')
-      : `run ${flags.run}: all ${artifacts.length} artifacts intact`,
+      : `run ${flags.run}: signed manifest, everything intact (${checks})`,
   );
   return damaged.length ? 1 : 0;
 }
@@ -110,7 +145,9 @@ export const listRuns = (store: BackupStore): Promise<RunListing[]> => new RunCa
 export async function listCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(ListFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
-  const runs = await listRuns(openStore(flags.bucket));
+  const store = openStore(flags.bucket);
+  await requireExistingStore(store);
+  const runs = await listRuns(store);
   out.result(runs, () =>
     table(
       ['run', 'status', 'items', 'failed', 'bytes'],
@@ -126,5 +163,16 @@ export async function listCommand(rawFlags: unknown): Promise<number> {
  */
 export async function redriveCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(RunFlags, rawFlags, 'flags');
-  return runBackupMachine({ store: openStore(flags.bucket).url, redrive: { runId: flags.run } }, flags.json);
+  const store = openStore(flags.bucket);
+  await requireExistingStore(store);
+  if (!(await new RunCatalog(store).runIds()).includes(flags.run))
+    throw new InputValidationError(`run: no run ${flags.run} in ${store.url}`);
+  return runBackupMachine(
+    {
+      store: store.url,
+      redrive: { runId: flags.run },
+      ...(flags.allowUnsigned ? { allowUnsigned: true } : {}),
+    },
+    flags.json,
+  );
 }

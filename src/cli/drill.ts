@@ -1,7 +1,8 @@
 import { parseOrThrow } from '../../schemas/common.js';
 import type { DrillInput } from '../../schemas/restore.js';
 import type { DrillItem, DrillReport, DrillSummary } from '../restore/drill.js';
-import { openStore } from '../store/open.js';
+import { openStore, requireExistingStore } from '../store/open.js';
+import { warnUnsigned } from './commands.js';
 import { DrillFlags } from './flags.js';
 import { createOutput, table } from './output.js';
 import { runRestoreMachine } from './restore.js';
@@ -64,8 +65,11 @@ export async function drillCommand(rawFlags: unknown): Promise<number> {
       run: flags.run,
       regions: flags.regions,
       targetRegion: flags.targetRegion,
+      allowUnsigned: flags.allowUnsigned || undefined,
     }),
   );
+  await requireExistingStore(store);
+  if (flags.allowUnsigned) warnUnsigned('unsigned runs are accepted');
   const { summary, report } = await runRestoreMachine<DrillSummary, DrillReport>(store, input);
   out.result(report, () => formatDrillReport(report));
   return summary.status === 'passed' ? 0 : 1;

@@ -14,6 +14,9 @@ const csv = <T extends z.ZodType<unknown, string>>(item: T) => commaList.pipe(z.
 
 export const StoreFlag = z.string({ message: 'is required' }).min(1, 'is required');
 
+/** Accept runs whose manifest has no signature (written with --allow-unsigned); a wrong one never. */
+const AllowUnsigned = z.boolean().default(false);
+
 export const BackupFlags = z.object({
   bucket: StoreFlag,
   regions: z.union([z.literal('all'), csv(RegionName)]).optional(),
@@ -25,10 +28,17 @@ export const BackupFlags = z.object({
   /** A policy of the policy file, passed inline to the run. */
   policy: z.string().min(1).optional(),
   policyFile: z.string().min(1).optional(),
+  allowUnsigned: AllowUnsigned,
   json: z.boolean().default(false),
 });
 
-export const RunFlags = z.object({ bucket: StoreFlag, run: RunId, json: z.boolean().default(false) });
+export const RunFlags = z.object({
+  bucket: StoreFlag,
+  run: RunId,
+  allowUnsigned: AllowUnsigned,
+  json: z.boolean().default(false),
+});
+export const VerifyFlags = RunFlags.extend({ deep: z.boolean().default(false) });
 export const ListFlags = z.object({ bucket: StoreFlag, json: z.boolean().default(false) });
 export const EmulatorFlags = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(0),
@@ -51,6 +61,7 @@ export const RestoreFlags = z.object({
   edge: z.boolean().default(false),
   dryRun: z.boolean().default(false),
   force: z.boolean().default(false),
+  allowUnsigned: AllowUnsigned,
   json: z.boolean().default(false),
 });
 
@@ -59,5 +70,6 @@ export const DrillFlags = z.object({
   run: RunId.optional(),
   regions: csv(RegionName).optional(),
   targetRegion: RegionName.optional(),
+  allowUnsigned: AllowUnsigned,
   json: z.boolean().default(false),
 });

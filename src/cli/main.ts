@@ -68,13 +68,18 @@ export function buildProgram(): Command {
       'follow this backup policy (selection, critical attributes, copies, retention)',
     )
     .option('--policy-file <file>', 'policy file for --policy (default: triggervault.policy.yaml)')
+    .option('--allow-unsigned', 'write the manifest without a signature (no KMS signing key); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).backupCommand(flags)));
   program
     .command('verify')
-    .description('re-read every artifact of a run; exit 1 naming the damaged ones')
+    .description(
+      "check a run's signature, re-read every artifact, check every object copy; exit 1 naming the damaged ones",
+    )
     .requiredOption('--bucket <bucket>', 'backup store')
     .requiredOption('--run <run>', 'run id')
+    .option('--deep', "re-hash every object copy too (default: the store's checksum/ETag, no bytes read)")
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).verifyCommand(flags)));
   program
@@ -82,6 +87,7 @@ export function buildProgram(): Command {
     .description("re-process a run's failed (dead-lettered) items; the queue is cleared only after success")
     .requiredOption('--bucket <bucket>', 'backup store')
     .requiredOption('--run <run>', 'run id')
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).redriveCommand(flags)));
   program
@@ -124,6 +130,7 @@ export function buildProgram(): Command {
     )
     .option('--dry-run', 'print the plan as a diff; change nothing')
     .option('--force', 'also change existing resources that differ from the backup')
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await import('./restore.js')).restoreCommand(flags)));
   program
@@ -135,6 +142,7 @@ export function buildProgram(): Command {
     .option('--run <run>', 'run id (default: the latest complete run)')
     .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
     .option('--target-region <region>', 'restore into this scratch region instead (one source region)')
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await import('./drill.js')).drillCommand(flags)));
   program
@@ -167,6 +175,7 @@ export function buildProgram(): Command {
     .requiredOption('--bucket <bucket>', 'backup store')
     .requiredOption('--run <run>', 'run id')
     .option('--out <file>', 'HTML file to write (default: triggervault-report-RUN.html)')
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await policyCommands()).reportCommand(flags)));
   program
@@ -178,6 +187,11 @@ export function buildProgram(): Command {
     .requiredOption('--run <run>', 'run id')
     .requiredOption('--to <store>', 's3://bucket[/prefix] or file:///directory')
     .option('--to-region <region>', 'region of the target bucket')
+    .option(
+      '--encrypt-key <kms-key>',
+      'file:/// copies: envelope-encrypt every file with a data key of this KMS key (AES-256-GCM)',
+    )
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await policyCommands()).copyCommand(flags)));
   return program;

@@ -8,8 +8,9 @@ import {
 import { InputValidationError } from '../errors.js';
 import type { RestoreReport, RestoreSummary } from '../restore/report.js';
 import { RunCatalog } from '../store/catalog.js';
-import { openStore } from '../store/open.js';
+import { openStore, requireExistingStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
+import { warnUnsigned } from './commands.js';
 import { RestoreFlags } from './flags.js';
 import { createOutput, table } from './output.js';
 
@@ -96,10 +97,16 @@ export async function restoreCommand(rawFlags: unknown): Promise<number> {
       force: flags.force,
       edge: flags.edge,
       startingPosition: flags.startingPosition?.toUpperCase(),
+      allowUnsigned: flags.allowUnsigned || undefined,
     }),
   );
   parseOrThrow(RestoreInputSchema, input, 'flags');
-  await new RunCatalog(store).completeManifest(input.run);
+  // Before any work: the store and the run exist, and the run is trusted (signed), else nothing starts.
+  await requireExistingStore(store);
+  if (!(await new RunCatalog(store).runIds()).includes(input.run))
+    throw new InputValidationError(`run: no run ${input.run} in ${store.url}`);
+  if (flags.allowUnsigned) warnUnsigned('unsigned runs are accepted');
+  await new RunCatalog(store, { allowUnsigned: flags.allowUnsigned }).completeManifest(input.run);
   const { summary, report } = await runRestoreMachine<RestoreSummary, RestoreReport>(store, input);
   out.result(report, () => formatRestoreReport(report));
   return summary.status === 'restored' ? 0 : 1;

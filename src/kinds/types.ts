@@ -2,6 +2,7 @@ import type { KindName } from '../../schemas/common.js';
 import type { Artifact, ItemResult, WorkItem } from '../../schemas/work-item.js';
 import type { ArnNamePattern, NameKind } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
+import type { StoredCopy } from '../store/integrity.js';
 import type { BackupStore } from '../store/store.js';
 
 /** What a kind's backup step produced; `done: false` asks the state machine to call again with `cursor`. */
@@ -65,6 +66,15 @@ export interface ResourceKind {
   teardown?(region: string, name: string, context: { storeBucket?: string }): Promise<Deletion[]>;
   /** What the kind needs from the deployed stack: its backup and restore Lambdas and their roles. */
   readonly stack: KindStack;
+  /**
+   * Objects the kind stores outside its artifacts, listed inside artifacts of role `role` (the S3
+   * kind's object copies, named by its objects index parts): `verify` checks every one of them.
+   * `list` reads one such artifact (checked against its recorded sha256 while read).
+   */
+  readonly storedCopies?: {
+    role: string;
+    list(store: BackupStore, item: Pick<ItemResult, 'name'>, part: Artifact): AsyncIterable<StoredCopy>;
+  };
   /**
    * Re-creates the resource from what the manifest recorded for it (`item.artifacts`), in
    * `context.targetRegion` under `context.mapper.mapName(…)`. Compares first: reports create /

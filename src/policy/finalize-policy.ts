@@ -118,7 +118,9 @@ export async function afterManifest(
     damaged: manifest.verified.damaged.length,
   });
   const copies = plan.policy?.copies.length
-    ? await replicateToTargets(store, manifest.runId, plan.policy.copies, deadline)
+    ? await replicateToTargets(store, manifest.runId, plan.policy.copies, deadline, {
+        allowUnsigned: plan.allowUnsigned,
+      })
     : [];
   const outcome: PolicyOutcome = {
     copies: copies.length ? copies.map(({ damaged: _damaged, ...rest }) => rest) : undefined,

@@ -27,10 +27,11 @@ import { differences } from '../reconcile/diff.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
+import { trustedView } from '../store/trusted.js';
 import { outcomePrefix, restorePlanKey, restorePrefix } from './layout.js';
 import { mapperOfRestore } from './mapper.js';
 import { type RestoreSummary, reportRestore } from './report.js';
-import { contextFor } from './steps.js';
+import { contextFor, trustedManifest } from './steps.js';
 
 /**
  * The restore drill: `{"drill": true}` (the schedule's input) or `triggervault drill`. The restore
@@ -66,8 +67,8 @@ export const isDrillInput = (raw: unknown): boolean =>
   typeof raw === 'object' && raw !== null && 'drill' in raw;
 
 /** The newest run of the store that finished (has a valid manifest.json). */
-export async function latestCompleteRun(store: BackupStore): Promise<string> {
-  const latest = await new RunCatalog(store).latestComplete();
+export async function latestCompleteRun(store: BackupStore, allowUnsigned = false): Promise<string> {
+  const latest = await new RunCatalog(store, { allowUnsigned }).latestComplete();
   if (!latest) throw new InputValidationError(`invalid drill input: run: ${store.url} holds no complete run`);
   return latest.runId;
 }
@@ -87,7 +88,7 @@ export async function drillOptions(raw: unknown): Promise<RestoreOptions> {
     {
       ...rest,
       store: store.url,
-      run: input.run ?? (await latestCompleteRun(store)),
+      run: input.run ?? (await latestCompleteRun(store, input.allowUnsigned)),
       nameSuffix: `-drill-${randomBytes(3).toString('hex')}`,
     },
     'drill input',
@@ -139,16 +140,18 @@ async function notRewired(store: BackupStore, ref: RestoreRef, region: string): 
  * module comment). Writes drill/comparison.json; returns whether it passed.
  */
 export async function compareDrill(ref: RestoreRef, remainingMs: number) {
-  const store = openStore(ref.store);
+  const raw = openStore(ref.store);
   const summary = await reportRestore({ ...ref, dryRun: false });
-  const manifest = await new RunCatalog(store).completeManifest(ref.run);
+  const plan = await readRestorePlan(raw, ref);
+  const manifest = await trustedManifest(raw, plan);
+  // The backup side of every comparison is read checked against the manifest.
+  const store = trustedView(raw, manifest);
   const directory = await mkdtemp(join(tmpdir(), 'tv-drill-'));
   const scratch = openStore(pathToFileURL(directory).href);
   const items: DrillItem[] = [];
   try {
-    const plan = await readRestorePlan(store, ref);
     for (const regionPlan of plan.regions) {
-      const loaded = { store, plan, region: regionPlan };
+      const loaded = { store, plan, region: regionPlan, manifest };
       const mapper = await mapperOfRestore(store, ref.run, ref.restoreId, regionPlan.source);
       const skipped = await notRewired(store, ref, regionPlan.source);
       const compared = await mapLimit(regionPlan.resources, 4, async ({ kind, name }): Promise<DrillItem> => {

@@ -20,6 +20,7 @@ import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
+import { trustedView } from '../store/trusted.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
 import type { TriggerRecord } from '../triggers/types.js';
 import { drillOptions, isDrillInput } from './drill.js';
@@ -156,7 +157,9 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
     ? await drillOptions(rawInput)
     : parseOrThrow(RestoreInput, rawInput, 'restore input');
   const store = openStore(options.store);
-  const manifest = await new RunCatalog(store).completeManifest(options.run);
+  const manifest = await new RunCatalog(store, { allowUnsigned: options.allowUnsigned }).completeManifest(
+    options.run,
+  );
   const regions = options.regions ?? manifest.regions;
   const unknown = regions.filter((region) => !manifest.regions.includes(region));
   if (unknown.length)
@@ -183,9 +186,13 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
       startingPosition: options.startingPosition,
       nameSuffix: options.nameSuffix,
       ...(drill ? { drill } : {}),
+      ...(options.allowUnsigned ? { allowUnsigned: true } : {}),
     },
+    // Snapshots are read through the trusted view: each checked against the manifest first.
     regions: await Promise.all(
-      regions.map((region) => planRegion(store, manifest, options, region, targetAccount)),
+      regions.map((region) =>
+        planRegion(trustedView(store, manifest), manifest, options, region, targetAccount),
+      ),
     ),
   };
   await store.putJson(

@@ -1,4 +1,5 @@
 import { parseOrThrow } from '../../schemas/common.js';
+import type { Manifest } from '../../schemas/manifest.js';
 import {
   type Change,
   ItemOutcome,
@@ -19,6 +20,7 @@ import { overallAction } from '../reconcile/diff.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
+import { trustedView } from '../store/trusted.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
 import { layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
 import { mapperFor } from './mapper.js';
@@ -27,10 +29,17 @@ import { mapperFor } from './mapper.js';
 const SAFETY_MARGIN_MS = 60_000;
 
 export interface Loaded {
+  /** The store as this restore may read it: the run's artifacts checked against its manifest. */
   store: BackupStore;
   plan: RestorePlan;
   region: RegionPlan;
+  /** The run's manifest, its signature checked. */
+  manifest: Manifest;
 }
+
+/** The run's trusted manifest (signed; unsigned only when the restore was told --allow-unsigned). */
+export const trustedManifest = (store: BackupStore, plan: Pick<RestorePlan, 'run' | 'options'>) =>
+  new RunCatalog(store, { allowUnsigned: plan.options.allowUnsigned }).completeManifest(plan.run);
 
 async function loadPlan(ref: RestoreRegionRef): Promise<Loaded> {
   const store = openStore(ref.store);
@@ -41,7 +50,8 @@ async function loadPlan(ref: RestoreRegionRef): Promise<Loaded> {
   );
   const region = plan.regions.find((candidate) => candidate.source === ref.region);
   if (!region) throw new InputValidationError(`restore plan ${ref.restoreId} has no region ${ref.region}`);
-  return { store, plan, region };
+  const manifest = await trustedManifest(store, plan);
+  return { store: trustedView(store, manifest), plan, region, manifest };
 }
 
 export async function contextFor(
@@ -132,8 +142,7 @@ export async function restoreResource(item: RestoreResourceItem, remainingMs: nu
   const loaded = await loadPlan(item);
   const restore = KINDS[item.kind]?.restore;
   if (!restore) throw new InputValidationError(`restoring ${item.kind} is not available`);
-  const manifest = await new RunCatalog(loaded.store).completeManifest(item.run);
-  const recorded = manifest.items.find(
+  const recorded = loaded.manifest.items.find(
     (candidate) =>
       candidate.region === item.region && candidate.kind === item.kind && candidate.name === item.name,
   );

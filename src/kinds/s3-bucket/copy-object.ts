@@ -12,7 +12,7 @@ import { errorName, httpStatus, isMissingObject } from '../../aws/errors.js';
 import { IntegrityError } from '../../errors.js';
 import type { BackupStore, S3Location } from '../../store/store.js';
 import type { ObjectEntry } from './format.js';
-import { encodeTags, fullSha256, headersOf } from './object-attributes.js';
+import { encodeTags, fullSha256, headersOf, stripQuotes } from './object-attributes.js';
 import { objectBlobKey, sourceFields } from './objects-index.js';
 import { copiedInParts, copyInParts, copySource } from './server-side-copy.js';
 
@@ -38,7 +38,9 @@ export interface CopyJob {
 
 /** What a copy adds to the listed fields of an entry. */
 type Copied = Pick<ObjectEntry, 'attributes'> &
-  Partial<Pick<ObjectEntry, 'versionId' | 'sha256' | 'contentType' | 'metadata' | 'tags' | 'headers'>>;
+  Partial<
+    Pick<ObjectEntry, 'versionId' | 'sha256' | 'storedEtag' | 'contentType' | 'metadata' | 'tags' | 'headers'>
+  >;
 
 const isChanged = (error: unknown): boolean =>
   errorName(error) === 'PreconditionFailed' || httpStatus(error) === 412;
@@ -75,7 +77,7 @@ async function copyLargeObject(
   const tagging = await job.source.send(
     new GetObjectTaggingCommand({ Bucket, Key, VersionId: head.VersionId }),
   );
-  await copyInParts({
+  const storedEtag = await copyInParts({
     s3: client(S3Client, target.region),
     destination: { Bucket: target.bucket, Key: target.key(storedAt) },
     source: copySource(Bucket, Key, head.VersionId),
@@ -85,10 +87,11 @@ async function copyLargeObject(
       Metadata: head.Metadata,
       ...headersOf(head),
       Tagging: encodeTags(tagging.TagSet),
+      ...(await target.encryption()),
     },
     ifMatch: object.ETag,
   });
-  return { versionId: head.VersionId, attributes: 'copy' };
+  return { versionId: head.VersionId, storedEtag, attributes: 'copy' };
 }
 
 /** Server-side copy into an S3 store: one request, S3 keeps metadata and tags and hashes the copy. */
@@ -108,11 +111,13 @@ async function copyServerSide(
       MetadataDirective: 'COPY',
       TaggingDirective: 'COPY',
       ChecksumAlgorithm: 'SHA256',
+      ...(await target.encryption()),
     }),
   );
   return {
     versionId: response.CopySourceVersionId,
     sha256: fullSha256(response.CopyObjectResult?.ChecksumSHA256, response.CopyObjectResult?.ChecksumType),
+    storedEtag: stripQuotes(response.CopyObjectResult?.ETag) || undefined,
     attributes: 'copy',
   };
 }
@@ -122,7 +127,9 @@ async function copyStreaming(job: CopyJob, object: _Object, storedAt: string): P
   const Bucket = job.bucket;
   const Key = object.Key as string;
   const response = await job.source.send(new GetObjectCommand({ Bucket, Key, IfMatch: object.ETag }));
-  const written = await job.store.putStream(storedAt, response.Body as Readable, response.ContentType);
+  const written = await job.store.putStream(storedAt, response.Body as Readable, {
+    contentType: response.ContentType,
+  });
   if (response.ContentLength !== undefined && written.bytes !== response.ContentLength) {
     throw new IntegrityError(
       `s3://${Bucket}/${Key}: stored ${written.bytes} bytes of ${response.ContentLength}`,

@@ -5,6 +5,7 @@ import type { ResourceKind } from '../types.js';
 import { backupBucket } from './backup-bucket.js';
 import { bucketsWiredTo, discoverBuckets } from './discover.js';
 import { tagRecord } from './object-attributes.js';
+import { storedCopiesOf } from './objects-index.js';
 import { restoreBucket } from './restore-bucket.js';
 import { s3BucketStack } from './stack.js';
 import { teardownBucket } from './teardown.js';
@@ -20,6 +21,8 @@ export const s3Bucket: ResourceKind = {
   wiredTo: bucketsWiredTo,
   backup: backupBucket,
   restore: restoreBucket,
+  // The object copies each objects index part names (blobs/s3/…): verify checks them all.
+  storedCopies: { role: 'objects-index', list: storedCopiesOf },
 
   async tags(region, name) {
     try {

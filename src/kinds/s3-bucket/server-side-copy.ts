@@ -45,8 +45,8 @@ export interface PartsCopy {
   ifMatch?: string;
 }
 
-/** Copies an object above the single-copy limit in parts; a failed copy aborts its upload. */
-export async function copyInParts(copy: PartsCopy): Promise<void> {
+/** Copies an object above the single-copy limit in parts; a failed copy aborts its upload. Returns the copy's ETag. */
+export async function copyInParts(copy: PartsCopy): Promise<string | undefined> {
   const { s3, destination, size } = copy;
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ ...destination, ...copy.create }));
   const partBytes = Math.max(
@@ -77,9 +77,10 @@ export async function copyInParts(copy: PartsCopy): Promise<void> {
         };
       },
     );
-    await s3.send(
+    const completed = await s3.send(
       new CompleteMultipartUploadCommand({ ...destination, UploadId, MultipartUpload: { Parts: parts } }),
     );
+    return completed.ETag?.replace(/^"|"$/g, '') || undefined;
   } catch (error) {
     await s3.send(new AbortMultipartUploadCommand({ ...destination, UploadId })).catch(() => undefined);
     throw error;

@@ -1,5 +1,6 @@
 import {
   CreateFunctionCommand,
+  DeleteFunctionCommand,
   type FunctionCode,
   type FunctionConfiguration,
   GetFunctionCommand,
@@ -17,6 +18,7 @@ import { client } from '../../../aws/clients.js';
 import { ifExists } from '../../../aws/errors.js';
 import type { RestoreContext } from '../../../reconcile/context.js';
 import { diffFields, reconcile } from '../../../reconcile/diff.js';
+import { assertCodeSha256 } from '../../../reconcile/store-code.js';
 import type { FunctionSnapshot } from '../format.js';
 
 import { codeInput, functionSettings, type Revision, revisionOf, sameRevision } from './revision.js';
@@ -71,13 +73,15 @@ export async function restoreCodeAndVersions(
     if (!state) return;
     if (state.codeSha256 !== wanted.codeSha256) {
       const code = await codeFor(wanted.code);
-      await lambda.send(
+      const updated = await lambda.send(
         new UpdateFunctionCodeCommand({
           FunctionName: name,
           ...code,
           Architectures: wanted.architectures as never,
         }),
       );
+      if ('sha256' in wanted.code)
+        assertCodeSha256(`function ${name}`, updated.CodeSha256, wanted.code.sha256);
       await waitUntilFunctionUpdatedV2(waitOptions, { FunctionName: name });
     }
     if (diffFields(state.settings, wanted.settings).length > 0) {
@@ -108,7 +112,7 @@ export async function restoreCodeAndVersions(
   } else {
     changes.push({ resource: `function ${name}`, action: 'create' });
     if (context.apply) {
-      await lambda.send(
+      const created = await lambda.send(
         new CreateFunctionCommand({
           ...(initial.settings as { Role: string }),
           FunctionName: name,
@@ -119,6 +123,15 @@ export async function restoreCodeAndVersions(
           CodeSigningConfigArn: context.mapper.mapArn(snapshot.codeSigningConfigArn),
         }),
       );
+      if ('sha256' in initial.code) {
+        try {
+          assertCodeSha256(`function ${name}`, created.CodeSha256, initial.code.sha256);
+        } catch (error) {
+          // Never leave a function running code that is not the backup's.
+          await lambda.send(new DeleteFunctionCommand({ FunctionName: name })).catch(() => undefined);
+          throw error;
+        }
+      }
       await waitUntilFunctionActiveV2(waitOptions, { FunctionName: name });
       state = initial;
     }
