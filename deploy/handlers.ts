@@ -7,6 +7,8 @@ import {
   anyBucket,
   backupStore,
   listTriggerSources,
+  manifestKeySign,
+  manifestKeyVerify,
   readFunctionsAndTriggers,
   readLayers,
   restoreStore,
@@ -16,6 +18,7 @@ import {
   storeRead,
   storeReadTags,
   storeRemoveTemporaries,
+  storeRetention,
   storeWriteBlobs,
   storeWriteRestores,
   storeWriteRuns,
@@ -39,6 +42,7 @@ export type HandlerEntry =
   | 'record-failure'
   | 'verify'
   | 'finalize'
+  | 'retention'
   | 'publish'
   | 'restore-plan'
   | 'restore-region'
@@ -86,6 +90,7 @@ function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
           storeWriteRuns,
           ...(extra.has('blobs') ? [storeWriteBlobs, storeRemoveTemporaries] : []),
           storeKey,
+          manifestKeyVerify,
         ]
       : [
           storeList,
@@ -93,6 +98,7 @@ function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
           ...(extra.has('tags') ? [storeReadTags] : []),
           storeWriteRestores,
           storeKey,
+          manifestKeyVerify,
           storeNeverChanged,
         ];
   return {
@@ -172,11 +178,22 @@ export const HANDLERS: readonly HandlerSpec[] = [
   {
     name: 'finalize',
     entry: 'finalize',
-    description: 'triggervault Finalize - write manifest.json last',
+    description: 'triggervault Finalize - sign and write manifest.json last',
     memorySize: 512,
     timeout: 300,
     machine: 'backup',
-    permissions: backupStore,
+    roleNote: 'the only role that signs manifests',
+    permissions: [...backupStore, manifestKeySign],
+  },
+  {
+    name: 'retention',
+    entry: 'retention',
+    description: "triggervault Retention - apply the run's retention policy to the store and its copies",
+    memorySize: 512,
+    timeout: 300,
+    machine: 'backup',
+    roleNote: 'the only role the bucket policy lets delete backups',
+    permissions: [storeList, storeRead, storeKey, manifestKeyVerify, ...storeRetention],
   },
   {
     name: 'publish',
@@ -190,6 +207,7 @@ export const HANDLERS: readonly HandlerSpec[] = [
       storeList,
       storeRead,
       storeKey,
+      manifestKeyVerify,
       { Sid: 'PublishSummary', Effect: 'Allow', Action: 'sns:Publish', Resource: '${ResultsTopic}' },
       // Sends this run's failed items; after a redrive, removes the run's superseded dead
       // letters and hands every other message back at once (ReceiveMessage/ChangeMessageVisibility).

@@ -124,10 +124,52 @@ export const storeNeverChanged: Statement = {
   Resource: ['${BackupBucket.Arn}', '${BackupBucket.Arn}/*'],
 };
 
+/**
+ * Manifests are signed (src/store/signature.ts): every handler that reads a run checks the signature
+ * with the manifest key's public key; only Finalize may sign (the key policy says so too).
+ */
+export const manifestKeyVerify: Statement = {
+  Sid: 'ManifestKeyVerify',
+  Effect: 'Allow',
+  Action: ['kms:GetPublicKey', 'kms:DescribeKey'],
+  Resource: '${ManifestSigningKey.Arn}',
+};
+export const manifestKeySign: Statement = {
+  Sid: 'ManifestKeySign',
+  Effect: 'Allow',
+  Action: 'kms:Sign',
+  Resource: '${ManifestSigningKey.Arn}',
+};
+/**
+ * The retention role's own: deleting runs and blobs outside retention (the bucket policy denies
+ * deletes to every other principal), asking Object Lock first what it still retains.
+ */
+export const storeRetention: Statement[] = [
+  {
+    Sid: 'StoreDeleteOutsideRetention',
+    Effect: 'Allow',
+    Action: ['s3:DeleteObject', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
+    Resource: ['${BackupBucket.Arn}/runs/*', '${BackupBucket.Arn}/blobs/*'],
+  },
+  {
+    Sid: 'StoreObjectLockConfiguration',
+    Effect: 'Allow',
+    Action: 's3:GetBucketObjectLockConfiguration',
+    Resource: '${BackupBucket.Arn}',
+  },
+];
+
 /** What every backup handler does with the store: list, read, write runs/*, through the key. */
-export const backupStore = [storeList, storeRead, storeWriteRuns, storeKey];
+export const backupStore = [storeList, storeRead, storeWriteRuns, storeKey, manifestKeyVerify];
 /** What every restore handler does with the store: read, write its own records, never change the bucket. */
-export const restoreStore = [storeList, storeRead, storeWriteRestores, storeKey, storeNeverChanged];
+export const restoreStore = [
+  storeList,
+  storeRead,
+  storeWriteRestores,
+  storeKey,
+  manifestKeyVerify,
+  storeNeverChanged,
+];
 
 // ---------------------------------------------------------------- functions and triggers
 /** Only roles of this account, and only to the service the restored resource hands them to. */

@@ -2,7 +2,12 @@ import { parseOrThrow } from '../../schemas/common.js';
 import { MANIFEST_FORMAT, Manifest } from '../../schemas/manifest.js';
 import { RunPlan } from '../../schemas/run-input.js';
 import { TriggervaultError } from '../errors.js';
-import { afterManifest, manifestAdditions, type PolicyOutcome } from '../policy/finalize-policy.js';
+import {
+  afterManifest,
+  applyRetention,
+  manifestAdditions,
+  type PolicyOutcome,
+} from '../policy/finalize-policy.js';
 import { RunCatalog } from '../store/catalog.js';
 import { type Damage, distinctArtifacts } from '../store/integrity.js';
 import { planKey } from '../store/layout.js';
@@ -119,4 +124,20 @@ export async function finalizeRun(
     signed,
     ...policyOutcome,
   };
+}
+
+/**
+ * The Retention state (after Finalize, on its own role: the only one allowed to delete backups):
+ * the run's policy applied to the store and to every copy Finalize made. A retention problem is
+ * reported in the summary, never fails the run (the manifest is written).
+ */
+export async function retainRun(input: { summary: RunSummary & PolicyOutcome }) {
+  const { summary } = input;
+  const store = openStore(summary.store);
+  const plan = parseOrThrow(
+    RunPlan,
+    await store.getJson(planKey(summary.runId)),
+    `plan of run ${summary.runId}`,
+  );
+  return (await applyRetention(store, plan, summary.copies ?? [])) ?? null;
 }

@@ -77,7 +77,15 @@ export interface PolicyOutcome {
   retention?: { deletedRuns: string[]; deletedBlobs: number; deferred?: string; error?: string };
 }
 
-async function applyRetention(store: BackupStore, plan: RunPlan, copies: CopyOutcome[]) {
+/**
+ * The Retention state, after Finalize: the run's policy pruned in the store and in each copy made.
+ * Deployed, it runs on the retention role, the only principal the bucket policy lets delete backups.
+ */
+export async function applyRetention(
+  store: BackupStore,
+  plan: RunPlan,
+  copies: Pick<CopyOutcome, 'status'>[],
+): Promise<PolicyOutcome['retention']> {
   const policy = plan.policy;
   if (!policy) return undefined;
   const options = { retention: { [policy.name]: policy.retention }, only: [policy.name], dryRun: false };
@@ -101,7 +109,7 @@ async function applyRetention(store: BackupStore, plan: RunPlan, copies: CopyOut
   }
 }
 
-/** After the manifest: copies, retention and run metrics; returns what the run summary reports. */
+/** After the manifest: copies and run metrics; returns what the run summary reports (retention follows). */
 export async function afterManifest(
   store: BackupStore,
   plan: RunPlan,
@@ -124,7 +132,6 @@ export async function afterManifest(
     : [];
   const outcome: PolicyOutcome = {
     copies: copies.length ? copies.map(({ damaged: _damaged, ...rest }) => rest) : undefined,
-    retention: await applyRetention(store, plan, copies),
     recoveryPoints: manifest.recoveryPoints?.length,
   };
   if (manifest.changes?.previousRunId)

@@ -23,7 +23,7 @@ import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
 import { expectedPicture, livePicture } from '../kinds/lambda-function/compare.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
-import { differences } from '../reconcile/diff.js';
+import { differences, maskChanges, maskField } from '../reconcile/diff.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -175,7 +175,7 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
           const diffs =
             found instanceof Error
               ? [{ field: 'function', current: `${found.name}: ${found.message}`, desired: 'restored' }]
-              : differences(expected, found);
+              : differences(expected, found).map(maskField);
           const details = {
             codeSha256: expected.configuration.CodeSha256,
             versions: expected.versions.length,
@@ -193,7 +193,7 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
         // The kind's own compare-first restore, as a dry run against the copy: everything must be unchanged.
         const context = { ...(await contextFor(loaded, remainingMs)), apply: false, force: false };
         const result = await restore(recorded, context);
-        const diffs = unsettled(result.changes);
+        const diffs = unsettled(maskChanges(result.changes));
         return { ...base, copy, equal: diffs.length === 0, differences: diffs, details: result.details };
       });
       items.push(...compared);

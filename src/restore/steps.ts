@@ -16,7 +16,7 @@ import { KINDS } from '../kinds/index.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { restoreLayers } from '../kinds/lambda-function/layers.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
-import { overallAction } from '../reconcile/diff.js';
+import { maskChanges, overallAction } from '../reconcile/diff.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -93,7 +93,8 @@ async function writeOutcome(
       kind,
       name,
       action: result.action ?? overallAction(result.changes),
-      changes: result.changes,
+      // Stored, reported, copied and published: environment values never are (see maskSecrets).
+      changes: maskChanges(result.changes),
       notes: result.notes,
       details: result.details,
       error: result.error,

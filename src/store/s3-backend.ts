@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import {
-  CopyObjectCommand,
   DeleteObjectCommand,
   GetBucketEncryptionCommand,
   GetObjectCommand,
@@ -12,7 +11,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { client } from '../aws/clients.js';
 import { errorName, httpStatus, isMissingObject, isNotFound } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
-import { AlreadyStoredError, InputValidationError } from '../errors.js';
+import { AlreadyStoredError, InputValidationError, IntegrityError } from '../errors.js';
 import { logger } from '../log.js';
 import type { BackendCapabilities, ObjectStat, SseHeaders, StoreBackend, WriteOptions } from './store.js';
 
@@ -156,15 +155,21 @@ export class S3Backend implements StoreBackend {
     }
   }
 
+  /**
+   * Moves a finished temporary blob into place write-once (If-None-Match): the bytes are streamed
+   * from tmp/ and put again, not copied server-side, since S3 refuses CopyObject where a bucket
+   * policy requires conditional writes (the stack's does on blobs/sha256/). A blob already there is
+   * the same content (content-addressed) and is kept.
+   */
   async move(from: string, to: string): Promise<void> {
-    await this.s3.send(
-      new CopyObjectCommand({
-        Bucket: this.bucket,
-        Key: this.key(to),
-        CopySource: `${this.bucket}/${encodeURIComponent(this.key(from)).replace(/%2F/g, '/')}`,
-        ...(await this.encryption()),
-      }),
-    );
+    const body = await this.read(from);
+    if (!body) throw new IntegrityError(`${this.url}: ${from} vanished before it was moved`);
+    try {
+      await this.write(to, body, { exclusive: true });
+    } catch (error) {
+      if (!(error instanceof AlreadyStoredError)) throw error;
+      body.destroy();
+    }
     await this.remove(from);
   }
 
