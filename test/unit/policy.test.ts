@@ -2,9 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { parseOrThrow } from '../../schemas/common.js';
 import { Policy } from '../../schemas/policy.js';
 import { RunInput } from '../../schemas/run-input.js';
+import { nextRun, parseSchedule } from '../../schemas/schedule-expression.js';
 import { InputValidationError } from '../../src/errors.js';
 import { findPolicy, parsePolicyFile } from '../../src/policy/load.js';
-import { nextRun, parseSchedule } from '../../schemas/schedule-expression.js';
 
 describe('policy file', () => {
   it('fills every default from a policy that only has a name', () => {

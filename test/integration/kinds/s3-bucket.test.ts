@@ -12,6 +12,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
+import type { Manifest } from '../../../schemas/manifest.js';
 import type { Artifact } from '../../../schemas/work-item.js';
 import { client } from '../../../src/aws/clients.js';
 import type { ObjectEntry } from '../../../src/kinds/s3-bucket/format.js';
@@ -29,6 +30,7 @@ import {
   s3Store,
   suiteFileStore,
 } from '../../helpers/kinds.js';
+import { storeSignedManifest } from '../../helpers/manifests.js';
 
 const REGION = 'eu-west-3';
 const source = client(S3Client, REGION);
@@ -102,7 +104,7 @@ async function finish(
   bucket: string,
   artifacts: Artifact[],
 ): Promise<void> {
-  await store.putJson(manifestKey(runId), {
+  await storeSignedManifest(store, {
     format: 1,
     runId,
     status: 'succeeded',
@@ -113,7 +115,7 @@ async function finish(
     verified: { artifacts: artifacts.length, damaged: [] },
     totals: { items: 1, failed: 0, artifacts: artifacts.length, bytes: 0 },
     items: [{ region: REGION, kind: 's3-bucket', name: bucket, status: 'ok', artifacts }],
-  });
+  } satisfies Manifest);
 }
 
 const utf8Order = (keys: string[]) =>
