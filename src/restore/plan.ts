@@ -12,7 +12,7 @@ import {
 import { client } from '../aws/clients.js';
 import { newRunId } from '../backup/plan.js';
 import { mapLimit } from '../concurrency.js';
-import { InputValidationError } from '../errors.js';
+import { InputValidationError, IntegrityError } from '../errors.js';
 import { matchesAny } from '../glob.js';
 import { KINDS } from '../kinds/index.js';
 import type { FunctionSnapshot } from '../kinds/lambda-function/format.js';
@@ -84,12 +84,32 @@ async function planRegion(
       });
     else resources.push({ kind: item.kind, name: item.name });
   }
-  const functions = resources
-    .filter((resource) => resource.kind === 'lambda-function')
-    .map((resource) => resource.name);
-  const snapshots: FunctionSnapshot[] = await mapLimit(functions, 8, (name) =>
-    loadFunctionSnapshot(store, manifest.runId, source, name),
+  // A function whose snapshot is not the one the manifest records is refused here, alone: it is
+  // blocked with the reason, and nothing of it (code, triggers, layers) is restored.
+  const loaded = await mapLimit(
+    resources.filter((resource) => resource.kind === 'lambda-function').map((resource) => resource.name),
+    8,
+    async (name) => {
+      try {
+        return await loadFunctionSnapshot(store, manifest.runId, source, name);
+      } catch (error) {
+        if (!(error instanceof IntegrityError)) throw error;
+        skipped.push({
+          kind: 'lambda-function',
+          name,
+          reason: `refused: ${error.message}`,
+          action: 'blocked',
+        });
+        const at = resources.findIndex(
+          (resource) => resource.kind === 'lambda-function' && resource.name === name,
+        );
+        resources.splice(at, 1);
+        return undefined;
+      }
+    },
   );
+  const snapshots = loaded.filter((snapshot): snapshot is FunctionSnapshot => snapshot !== undefined);
+  const functions = snapshots.map((snapshot) => snapshot.name);
   if (options.nameSuffix) {
     const tooLong = functions.filter((name) => `${name}${options.nameSuffix}`.length > MAX_FUNCTION_NAME);
     if (tooLong.length)

@@ -71,9 +71,18 @@ export class FileBackend implements StoreBackend {
     return target;
   }
 
-  /** Creates the folders of `key` owner-only and checks that none of them is a link. */
+  /** Creates the folders of `key` owner-only; refuses (before creating any) a path through a link. */
   private async folderFor(key: string): Promise<void> {
     const folder = dirname(this.path(key));
+    const parts = key.split('/').slice(0, -1);
+    for (let depth = 1; depth <= parts.length; depth += 1) {
+      const existing = await lstat(join(this.root, ...parts.slice(0, depth))).catch(() => undefined);
+      if (!existing) break;
+      if (!existing.isDirectory())
+        throw new IntegrityError(
+          `${this.url}: ${parts.slice(0, depth).join('/')} is a symbolic link or a file; links are not followed`,
+        );
+    }
     const first = await mkdir(folder, { recursive: true, mode: DIRECTORY_MODE });
     if (first) {
       // mkdir applies the umask: set the mode of every folder it created explicitly.
