@@ -11,10 +11,12 @@ import {
   backupStore,
   finalizePolicy,
   listTriggerSources,
+  manifestKeyVerify,
   readApiGatewayIntegrations,
   readFunctionsAndTriggers,
   readLayers,
   restoreStore,
+  retentionPolicy,
   sameAccount,
   storeList,
   storeNeverChanged,
@@ -44,6 +46,7 @@ export type HandlerEntry =
   | 'record-failure'
   | 'verify'
   | 'finalize'
+  | 'retention'
   | 'publish'
   | 'restore-plan'
   | 'restore-region'
@@ -98,9 +101,12 @@ function kindHandler(kind: KindName, direction: MachineName): HandlerSpec {
           ...(covered ? [] : [storeList, storeRead]),
           storeWriteRuns,
           ...(extra.has('blobs') ? [storeWriteBlobs, storeRemoveTemporaries] : []),
+          manifestKeyVerify,
         ]
       : [
-          ...(covered ? [] : restoreStore.filter((statement) => statement.Effect === 'Allow')),
+          ...(covered
+            ? [manifestKeyVerify]
+            : restoreStore.filter((statement) => statement.Effect === 'Allow')),
           ...(extra.has('tags') ? [storeReadTags] : []),
           storeNeverChanged,
         ];
@@ -210,13 +216,23 @@ export const HANDLERS: readonly HandlerSpec[] = [
   {
     name: 'finalize',
     entry: 'finalize',
-    description: 'triggervault Finalize - write manifest.json last',
+    description: 'triggervault Finalize - sign and write manifest.json last',
     memorySize: 512,
     timeout: 300,
     machine: 'backup',
-    roleNote: 'writes the manifest, audits changes, copies and prunes runs',
+    roleNote: 'the only role that signs manifests; writes them, audits changes, copies runs',
     // Its store access (the store and its copies) is finalizePolicy's: one grant per need.
     permissions: finalizePolicy,
+  },
+  {
+    name: 'retention',
+    entry: 'retention',
+    description: "triggervault Retention - apply the run's retention policy to the store and its copies",
+    memorySize: 512,
+    timeout: 300,
+    machine: 'backup',
+    roleNote: 'the only role the bucket policy lets delete backups',
+    permissions: retentionPolicy,
   },
   {
     name: 'publish',

@@ -119,6 +119,22 @@ export const storeNeverChanged: Statement = {
 };
 
 /**
+ * Manifests are signed (src/store/signature.ts): every handler that reads a run checks the signature
+ * with the manifest key's public key; only Finalize may sign (the key policy says so too).
+ */
+export const manifestKeyVerify: Statement = {
+  Sid: 'ManifestKeyVerify',
+  Effect: 'Allow',
+  Action: ['kms:GetPublicKey', 'kms:DescribeKey'],
+  Resource: '${ManifestSigningKey.Arn}',
+};
+export const manifestKeySign: Statement = {
+  Sid: 'ManifestKeySign',
+  Effect: 'Allow',
+  Action: 'kms:Sign',
+  Resource: '${ManifestSigningKey.Arn}',
+};
+/**
  * A store of this account — the backup bucket, or a copy of it (docs/policies.md `copies`) that a
  * restore reads from or Finalize writes to: a bucket listed, its store keys (`runs/`, `blobs/`) read,
  * through the key that bucket uses. Bucket ARNs carry no account: aws:ResourceAccount pins it.
@@ -155,9 +171,9 @@ export const accountStoreWriteRestores: Statement = {
 };
 
 /**
- * Finalize: the manifest, CloudTrail's who/when of each change, retention (Object Lock fields of each
- * manifest, then deletes of runs/ and unreferenced blobs/), in the store and in each copy of the run
- * (a bucket of this account, written, re-read and pruned like the store).
+ * Finalize: the manifest (signed: the only role that may), CloudTrail's who/when of each change, in
+ * the store and in each copy of the run (a bucket of this account, written and re-read like the
+ * store). It deletes nothing: retention is the Retention state's.
  */
 export const finalizePolicy: Statement[] = [
   // LookupEvents cannot be scoped to a resource (AWS: Resource "*").
@@ -166,16 +182,28 @@ export const finalizePolicy: Statement[] = [
   {
     Sid: 'AccountStoreObjects',
     Effect: 'Allow',
+    Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+    Resource: storeObjects,
+    Condition: sameAccount,
+  },
+  accountStoreKeys,
+  manifestKeyVerify,
+  manifestKeySign,
+];
+
+/**
+ * Retention (the state after Finalize, on the only role the bucket policy lets delete runs/ and
+ * blobs/): the run's policy applied to the store and to each copy, asking Object Lock first what it
+ * still retains.
+ */
+export const retentionPolicy: Statement[] = [
+  accountStoreList,
+  {
+    Sid: 'AccountStoreDeleteOutsideRetention',
+    Effect: 'Allow',
     // GetObjectRetention/GetObjectLegalHold: without them HeadObject silently omits the lock fields,
     // and a run Object Lock still retains would look deletable.
-    Action: [
-      's3:GetObject',
-      's3:PutObject',
-      's3:AbortMultipartUpload',
-      's3:DeleteObject',
-      's3:GetObjectRetention',
-      's3:GetObjectLegalHold',
-    ],
+    Action: ['s3:GetObject', 's3:DeleteObject', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
     Resource: storeObjects,
     Condition: sameAccount,
   },
@@ -187,6 +215,7 @@ export const finalizePolicy: Statement[] = [
     Condition: sameAccount,
   },
   accountStoreKeys,
+  manifestKeyVerify,
 ];
 
 /**
@@ -194,7 +223,7 @@ export const finalizePolicy: Statement[] = [
  * statement here: its key policy names every handler role (through S3, SNS, SQS only), and a key
  * policy that names the role is enough on its own.
  */
-export const backupStore = [storeList, storeRead, storeWriteRuns];
+export const backupStore = [storeList, storeRead, storeWriteRuns, manifestKeyVerify];
 /**
  * What every restore handler does with the store it restores from (the backup bucket or a copy): read
  * it, write its own records there; never change the backup bucket (explicit Deny).
@@ -204,6 +233,7 @@ export const restoreStore = [
   accountStoreRead,
   accountStoreWriteRestores,
   accountStoreKeys,
+  manifestKeyVerify,
   storeNeverChanged,
 ];
 // ---------------------------------------------------------------- functions and triggers

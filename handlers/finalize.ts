@@ -9,7 +9,8 @@ const FinalizeInput = z.object({
   /** Verify's last answer: its damage is read from the store. */
   verification: z.object({
     attempt: z.string().min(1),
-    checks: z.number().int().nonnegative(),
+    artifacts: z.number().int().nonnegative(),
+    copies: z.number().int().nonnegative(),
     damaged: z.number().int().nonnegative(),
   }),
 });

@@ -29,10 +29,35 @@ export const TaskPrefix = z
     `must be 1-${MAX_PREFIX} letters, digits, - or _ (a Lambda function-name prefix)`,
   );
 
-/** AWS region names (standard, gov, China, ISO partitions). */
+/**
+ * The regions AWS has, per the AWS SDK's partition table (@aws-sdk/core 3.x: aws, aws-cn,
+ * aws-us-gov, the ISO and EU sovereign partitions). A well-formed but unknown name (`us-east-9`) is
+ * refused at once, instead of every call to it failing minutes later with an unreadable answer.
+ */
+export const KNOWN_REGIONS: ReadonlySet<string> = new Set([
+  ...['af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+  ...['ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3'],
+  ...['ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1'],
+  ...['ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2'],
+  ...['eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1', 'me-south-1'],
+  ...['me-west-1', 'mx-central-1', 'sa-east-1', 'sa-west-1', 'us-east-1', 'us-east-2', 'us-west-1'],
+  ...['us-west-2', 'cn-north-1', 'cn-northwest-1', 'us-gov-east-1', 'us-gov-west-1', 'eusc-de-east-1'],
+  ...['us-iso-east-1', 'us-iso-west-1', 'us-isob-east-1', 'us-isob-west-1', 'eu-isoe-west-1'],
+  ...['us-isof-east-1', 'us-isof-south-1'],
+]);
+
+/** Regions newer than this list: TRIGGERVAULT_EXTRA_REGIONS (comma-separated) adds them. */
+const extraRegions = (): string[] =>
+  (process.env.TRIGGERVAULT_EXTRA_REGIONS ?? '').split(',').map((region) => region.trim());
+
+/** AWS region names (standard, gov, China, ISO partitions) that exist. */
 export const RegionName = z
   .string()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region name such as us-east-1');
+  .regex(/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region name such as us-east-1')
+  .refine((region) => KNOWN_REGIONS.has(region) || extraRegions().includes(region), {
+    error: (issue) =>
+      `${String(issue.input)} is not an AWS region (a newer one: add it to TRIGGERVAULT_EXTRA_REGIONS)`,
+  });
 
 /** Run ids sort by time and are safe as one store path segment. */
 export const RunId = z

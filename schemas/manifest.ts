@@ -17,7 +17,12 @@ export const Manifest = z.object({
   finishedAt: z.string(),
   regions: z.array(RegionName),
   include: z.array(KindName),
-  verified: z.object({ artifacts: z.number().int(), damaged: z.array(z.string()) }),
+  verified: z.object({
+    artifacts: z.number().int(),
+    /** Object copies (the S3 kind's blobs/s3/…) checked by Verify. */
+    copies: z.number().int().optional(),
+    damaged: z.array(z.string()),
+  }),
   totals: z.object({
     items: z.number().int(),
     failed: z.number().int(),

@@ -124,11 +124,17 @@ export const CopyTarget = z
     store: z.string().regex(/^(s3|file):\/\/.+/, 'must be s3://bucket[/prefix] or file:///directory'),
     /** Region of the target bucket (required for s3://, ignored for file://). */
     region: RegionName.optional(),
+    /** file:// copies: envelope-encrypt every file with a data key of this KMS key (id, ARN or alias). */
+    encryptKey: z.string().min(1).max(2048).optional(),
   })
   .strict()
   .refine((copy) => !copy.store.startsWith('s3://') || copy.region !== undefined, {
     message: 'is required for an s3:// copy',
     path: ['region'],
+  })
+  .refine((copy) => !copy.encryptKey || copy.store.startsWith('file://'), {
+    message: 'is for file:// copies (an s3:// copy is SSE-KMS encrypted)',
+    path: ['encryptKey'],
   });
 export type CopyTarget = z.infer<typeof CopyTarget>;
 

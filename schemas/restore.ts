@@ -45,6 +45,8 @@ export const RestoreInput = z
     edge: z.boolean().default(false),
     /** Where restored stream mappings start reading: LATEST (default) or the recorded position. */
     startingPosition: z.enum(['LATEST', 'RECORDED']).default('LATEST'),
+    /** Accept a run whose manifest is unsigned (written with --allow-unsigned); a forged signature never. */
+    allowUnsigned: z.boolean().default(false),
   })
   .strict()
   .superRefine((input, context) => {
@@ -71,6 +73,7 @@ export const DrillInput = z
     targetRegion: RegionName.optional(),
     only: z.array(Selector).max(1000).optional(),
     roleMap: z.record(ArnLike, ArnLike).optional(),
+    allowUnsigned: z.boolean().optional(),
   })
   .strict()
   .superRefine(oneSource);
@@ -136,6 +139,8 @@ export const RestorePlan = z.object({
     nameSuffix: z.string().optional(),
     /** A drill: everything this restore creates is scratch, deleted again by the drill's cleanup. */
     drill: z.boolean().optional(),
+    /** The run may be unsigned (RestoreInput.allowUnsigned). */
+    allowUnsigned: z.boolean().optional(),
   }),
   regions: z.array(RegionPlan),
 });

@@ -35,6 +35,11 @@ export const RunInput = z
     streams: NamePatterns.optional(),
     /** A backup policy, inline (schedules pass theirs; `backup --policy` reads the policy file). */
     policy: Policy.optional(),
+    /**
+     * Finalize writes the manifest without a signature (no KMS signing key available: an offline
+     * laptop). Every reader refuses such a run unless it is given --allow-unsigned too.
+     */
+    allowUnsigned: z.boolean().optional(),
   })
   .strict();
 export type RunInput = z.infer<typeof RunInput>;
@@ -65,6 +70,8 @@ export const RunPlan = z.preprocess(
     /** Name globs per kind (see KindNames). */
     names: KindNames.default({}),
     policy: Policy.optional(),
+    /** See RunInput.allowUnsigned. */
+    allowUnsigned: z.boolean().optional(),
   }),
 );
 export type RunPlan = z.infer<typeof RunPlan>;

@@ -28,3 +28,16 @@ export class EmulatorError extends TriggervaultError {
 export class NotFoundError extends TriggervaultError {
   override name = 'NotFoundError';
 }
+
+/**
+ * A manifest that is not signed by the trusted signing key (unsigned, forged, or signed by another
+ * key): nothing in that run is used. CLI exit code 1 (the operation found a problem), named.
+ */
+export class UntrustedManifestError extends TriggervaultError {
+  override name = 'UntrustedManifestError';
+}
+
+/** An exclusive write (S3 If-None-Match, a directory's no-clobber link) found the key already there. */
+export class AlreadyStoredError extends TriggervaultError {
+  override name = 'AlreadyStoredError';
+}

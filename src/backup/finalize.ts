@@ -4,10 +4,16 @@ import { MANIFEST_FORMAT, Manifest } from '../../schemas/manifest.js';
 import { RunPlan } from '../../schemas/run-input.js';
 import { type ItemResult, WorkItem } from '../../schemas/work-item.js';
 import { TriggervaultError } from '../errors.js';
-import { afterManifest, manifestAdditions, type PolicyOutcome } from '../policy/finalize-policy.js';
+import {
+  afterManifest,
+  applyRetention,
+  manifestAdditions,
+  type PolicyOutcome,
+} from '../policy/finalize-policy.js';
 import { RunCatalog } from '../store/catalog.js';
 import { distinctArtifacts } from '../store/integrity.js';
-import { manifestKey, planKey, workKey } from '../store/layout.js';
+import { planKey, workKey } from '../store/layout.js';
+import { writeManifest } from '../store/manifest-write.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { damageFound, type VerifyProgress } from './verify.js';
@@ -20,7 +26,7 @@ export interface RunRef {
 }
 
 /** What Finalize needs of a finished Verify: the damage itself is read from the store. */
-export type VerifyOutcome = Pick<VerifyProgress, 'attempt' | 'checks' | 'damaged'>;
+export type VerifyOutcome = Pick<VerifyProgress, 'attempt' | 'artifacts' | 'copies' | 'damaged'>;
 
 const itemId = (item: { region: string; kind: string; name: string }) =>
   `${item.region}|${item.kind}|${item.name}`;
@@ -74,6 +80,8 @@ export interface RunSummary {
   regions: Record<string, { items: number; failed: number }>;
   failed: { region: string; kind: string; name: string; error: string }[];
   damaged: string[];
+  /** False only for a run finalized with allowUnsigned: every reader refuses it unless told too. */
+  signed: boolean;
 }
 
 /** Finalize gives itself this long before the Lambda limit to return. */
@@ -101,7 +109,7 @@ export async function finalizeRun(
       `run ${ref.runId}: Verify reported ${ref.verification.damaged} damaged artifacts, its files hold ${found.length}`,
     );
   const damaged = found.map((damage) => damage.path);
-  const manifest: Manifest = {
+  const drafted: Manifest = {
     format: MANIFEST_FORMAT,
     runId: ref.runId,
     status: failed.length === 0 && damaged.length === 0 ? 'succeeded' : 'partial',
@@ -109,7 +117,11 @@ export async function finalizeRun(
     finishedAt: new Date().toISOString(),
     regions: plan.regions,
     include: plan.include,
-    verified: { artifacts: ref.verification.checks, damaged },
+    verified: {
+      artifacts: ref.verification.artifacts,
+      ...(ref.verification.copies ? { copies: ref.verification.copies } : {}),
+      damaged,
+    },
     totals: {
       items: items.length,
       failed: failed.length,
@@ -119,7 +131,10 @@ export async function finalizeRun(
     items,
     ...(await manifestAdditions(store, plan, items, deadline)),
   };
-  await store.putJson(manifestKey(ref.runId), parseOrThrow(Manifest, manifest, 'manifest'));
+  // Signed and written last, write-once; a retried Finalize finds its manifest and keeps it.
+  const { manifest, signed } = await writeManifest(store, parseOrThrow(Manifest, drafted, 'manifest'), {
+    allowUnsigned: plan.allowUnsigned,
+  });
   const policyOutcome = await afterManifest(store, plan, manifest, deadline);
   const regions: RunSummary['regions'] = Object.fromEntries(
     plan.regions.map((region) => [region, { items: 0, failed: 0 }]),
@@ -143,7 +158,25 @@ export async function finalizeRun(
       name: item.name,
       error: `${item.error?.name}: ${item.error?.message}`,
     })),
-    damaged,
+    // Capped like `failed`; the manifest lists every damaged artifact.
+    damaged: damaged.slice(0, 100),
+    signed,
     ...policyOutcome,
   };
+}
+
+/**
+ * The Retention state (after Finalize, on its own role: the only one allowed to delete backups):
+ * the run's policy applied to the store and to every copy Finalize made. A retention problem is
+ * reported in the summary, never fails the run (the manifest is written).
+ */
+export async function retainRun(input: { summary: RunSummary & PolicyOutcome }) {
+  const { summary } = input;
+  const store = openStore(summary.store);
+  const plan = parseOrThrow(
+    RunPlan,
+    await store.getJson(planKey(summary.runId)),
+    `plan of run ${summary.runId}`,
+  );
+  return (await applyRetention(store, plan, summary.copies ?? [])) ?? null;
 }

@@ -87,7 +87,8 @@ export async function planRun(
       );
     }
     const plan = parseOrThrow(RunPlan, stored, `stored plan of run ${continued}`);
-    return { ...plan, mode: input.redrive ? 'redrive' : 'full' };
+    const allowUnsigned = plan.allowUnsigned || input.allowUnsigned || undefined;
+    return { ...plan, mode: input.redrive ? 'redrive' : 'full', allowUnsigned };
   }
   // A policy supplies what the input leaves open: regions, kinds, and name globs for data kinds.
   const policy = input.policy;
@@ -102,6 +103,7 @@ export async function planRun(
     mode: 'full',
     names: namePatterns(input, policy?.select.names),
     policy,
+    ...(input.allowUnsigned ? { allowUnsigned: true } : {}),
   };
   await store.putJson(planKey(plan.runId), plan);
   return plan;

@@ -9,7 +9,14 @@ import { itemResultPrefix } from '../store/layout.js';
 import { partFile, readNdjsonPart, writeNdjsonPart } from '../store/ndjson-part.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
-import { type Check, Check as CheckSchema, checkKey, checksOf, runCheck } from './verify-checks.js';
+import {
+  addMethods,
+  type Check,
+  Check as CheckSchema,
+  checkKey,
+  checksOf,
+  runChecks,
+} from './verify-checks.js';
 
 /**
  * The Verify state, in chunks like the exports: each invocation works until its deadline and
@@ -17,6 +24,7 @@ import { type Check, Check as CheckSchema, checkKey, checksOf, runCheck } from '
  *   build  reads the run's item results (after the last one read) and writes the list of checks
  *          they ask for (verify-checks.ts `checksOf`) as gzip NDJSON parts
  *   check  performs the checks (`runCheck`) from the cursor's position in that list (part, line)
+ * Object copies (the S3 kind's) are checked by the store's checksums, re-hashed with `deep`.
  * Damage found is written per invocation to `damaged-<n>.json`; Finalize reads it from there, so
  * the state's payload stays a few hundred bytes whatever the run's size. An attempt id keeps the
  * files of a resumed run's earlier Verify apart.
@@ -43,9 +51,15 @@ export const VerifyProgress = z.object({
   done: z.boolean(),
   attempt: z.string().min(1),
   cursor: VerifyCursor.optional(),
-  /** Checks performed so far, and how many found damage. */
+  /** Checks performed so far (artifacts re-hashed, object copies checked), and how many found damage. */
   checks: z.number().int().nonnegative(),
+  artifacts: z.number().int().nonnegative(),
+  copies: z.number().int().nonnegative(),
+  /** Object copies checked by each method (see verify-checks.ts). */
+  methods: z.record(z.string(), z.number().int().nonnegative()),
   damaged: z.number().int().nonnegative(),
+  /** Copies re-hashed rather than compared with the store's checksums (`verify --deep`). */
+  deep: z.boolean().default(false),
   /** Invocations so far (damage files are numbered by it). */
   chunk: z.number().int().nonnegative(),
 });
@@ -123,6 +137,7 @@ async function checkFrom(
   cursor: Extract<VerifyCursor, { phase: 'check' }>,
   budget: StepBudget,
   found: Damage[],
+  progress: VerifyProgress,
 ): Promise<{ cursor?: VerifyCursor; checks: number }> {
   let { part, line } = cursor;
   let checks = 0;
@@ -132,10 +147,11 @@ async function checkFrom(
     let index = 0;
     let batch: Check[] = [];
     const flush = async () => {
-      const damage = await mapLimit(batch, CONCURRENCY, (check) =>
-        budget.timed(() => runCheck(store, check)),
-      );
-      for (const entry of damage) if (entry) found.push(entry);
+      const outcome = await budget.timed(() => runChecks(store, batch, { deep: progress.deep }));
+      found.push(...outcome.damaged);
+      progress.artifacts += outcome.artifacts;
+      progress.copies += outcome.copies;
+      progress.methods = addMethods(progress.methods, outcome.methods);
       checks += batch.length;
       line += batch.length;
       batch = [];
@@ -165,7 +181,7 @@ async function checkFrom(
 
 /** One invocation of Verify (see the module comment). */
 export async function verifyStep(
-  input: { runId: string; store: string; previous?: VerifyProgress },
+  input: { runId: string; store: string; previous?: VerifyProgress; deep?: boolean },
   context: { remainingMs: number } = { remainingMs: 900_000 },
 ): Promise<VerifyProgress> {
   const store = openStore(input.store);
@@ -176,7 +192,17 @@ export async function verifyStep(
   const previous = input.previous?.cursor ? input.previous : undefined;
   const progress: VerifyProgress = previous
     ? { ...previous, chunk: previous.chunk + 1 }
-    : { done: false, attempt: randomUUID(), checks: 0, damaged: 0, chunk: 1 };
+    : {
+        done: false,
+        attempt: randomUUID(),
+        checks: 0,
+        artifacts: 0,
+        copies: 0,
+        methods: {},
+        damaged: 0,
+        deep: input.deep ?? false,
+        chunk: 1,
+      };
   let cursor: VerifyCursor | undefined = previous?.cursor ?? { phase: 'build', parts: 0 };
   const found: Damage[] = [];
   // At least one step each invocation (progress), then as many as time allows.
@@ -186,7 +212,7 @@ export async function verifyStep(
       // A cap on items per chunk (tests, small Lambdas) means one part per invocation.
       if (budget.maxItems !== Number.POSITIVE_INFINITY) break;
     } else {
-      const checked = await checkFrom(store, input.runId, progress.attempt, cursor, budget, found);
+      const checked = await checkFrom(store, input.runId, progress.attempt, cursor, budget, found, progress);
       progress.checks += checked.checks;
       cursor = checked.cursor;
       break;
@@ -216,7 +242,11 @@ export async function damageFound(store: BackupStore, runId: string, attempt: st
 }
 
 /** The whole Verify in one process (tests, CLI): invocations in a loop until done. */
-export async function verifyRun(ref: { runId: string; store: string }): Promise<VerifyProgress> {
+export async function verifyRun(ref: {
+  runId: string;
+  store: string;
+  deep?: boolean;
+}): Promise<VerifyProgress> {
   let progress: VerifyProgress | undefined;
   do progress = await verifyStep({ ...ref, previous: progress });
   while (!progress.done);

@@ -1,13 +1,14 @@
 import { parseOrThrow } from '../../schemas/common.js';
 import type { Manifest } from '../../schemas/manifest.js';
 import type { RunInput } from '../../schemas/run-input.js';
-import type { Artifact } from '../../schemas/work-item.js';
+import type { ItemResult } from '../../schemas/work-item.js';
 import type { RunSummary } from '../backup/finalize.js';
+import { checkItems, describeChecks } from '../backup/verify-checks.js';
+import { InputValidationError, UntrustedManifestError } from '../errors.js';
 import { findPolicy, loadPolicyFile } from '../policy/load.js';
 import { pointInTimeOf } from '../restore/sources.js';
-import { RunCatalog, type RunHoldings, type RunListing } from '../store/catalog.js';
-import { distinctArtifacts, verifyArtifacts } from '../store/integrity.js';
-import { openStore } from '../store/open.js';
+import { RunCatalog, type RunHoldings, type RunListing, type TrustOptions } from '../store/catalog.js';
+import { openStore, requireExistingStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { BackupFlags, ListFlags, RunFlags, VerifyFlags } from './flags.js';
 import { createOutput, type Output, table } from './output.js';
@@ -27,6 +28,11 @@ export function summaryTable(summary: RunSummary): string {
 export async function backupCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(BackupFlags, rawFlags, 'flags');
   const store = openStore(flags.bucket);
+  // Bad input is found before any work: a missing bucket, a run to resume that is not there.
+  if (store.s3) await requireExistingStore(store);
+  if (flags.resume && !(await new RunCatalog(store).runIds()).includes(flags.resume))
+    throw new InputValidationError(`resume: no run ${flags.resume} in ${store.url}`);
+  if (flags.allowUnsigned) warnUnsigned('this run is written WITHOUT a manifest signature');
   const input: RunInput = {
     store: store.url,
     regions: flags.regions,
@@ -37,8 +43,16 @@ export async function backupCommand(rawFlags: unknown): Promise<number> {
     buckets: flags.buckets,
     streams: flags.streams,
     policy: flags.policy ? findPolicy(await loadPolicyFile(flags.policyFile), flags.policy) : undefined,
+    ...(flags.allowUnsigned ? { allowUnsigned: true } : {}),
   };
   return runBackupMachine(input, flags.json);
+}
+
+/** --allow-unsigned is said loudly, on stderr, whatever the output format. */
+export function warnUnsigned(what: string): void {
+  process.stderr.write(
+    `triggervault: WARNING --allow-unsigned: ${what}; anyone who can write the store can change such a run unnoticed\n`,
+  );
 }
 
 /** Runs the backup state machine locally with terminal progress and prints the summary. */
@@ -55,7 +69,7 @@ async function runBackupMachine(input: RunInput, json: boolean): Promise<number>
   });
   out.result(summary, () =>
     [
-      `run ${summary.runId}: ${summary.status}`,
+      `run ${summary.runId}: ${summary.status}${summary.signed === false ? ' (UNSIGNED manifest)' : ''}`,
       summaryTable(summary),
       ...summary.failed.map(
         (failure) => `FAILED ${failure.region} ${failure.kind} ${failure.name}: ${failure.error}`,
@@ -66,65 +80,93 @@ async function runBackupMachine(input: RunInput, json: boolean): Promise<number>
   return summary.status === 'succeeded' ? 0 : 1;
 }
 
-/** Reads and validates a run's manifest; undefined when the run has none (incomplete or unknown). */
-export const readManifest = (store: BackupStore, runId: string): Promise<Manifest | undefined> =>
-  new RunCatalog(store).manifest(runId);
+/** Reads and validates a run's manifest, its signature checked; undefined when the run has none. */
+export const readManifest = (
+  store: BackupStore,
+  runId: string,
+  trust: TrustOptions = {},
+): Promise<Manifest | undefined> => new RunCatalog(store, trust).manifest(runId);
 
-/** The run's manifest, or undefined after telling the user the run is incomplete or unknown. */
+/**
+ * The run's trusted manifest, or undefined after telling the user the run is incomplete. A store or
+ * a run that does not exist is bad input (exit 2, the field named), found before any work.
+ */
 export async function completeManifest(
   store: BackupStore,
   runId: string,
   out: Output,
+  trust: TrustOptions = {},
 ): Promise<Manifest | undefined> {
-  const manifest = await readManifest(store, runId);
-  if (!manifest)
-    out.error(`run ${runId} has no manifest in ${store.url}: it is incomplete or does not exist`);
+  await requireExistingStore(store);
+  if (!(await new RunCatalog(store).runIds()).includes(runId))
+    throw new InputValidationError(`run: no run ${runId} in ${store.url}`);
+  if (trust.allowUnsigned) warnUnsigned('unsigned runs are accepted');
+  const manifest = await readManifest(store, runId, trust);
+  if (!manifest) out.error(`run ${runId} has no manifest in ${store.url}: it is incomplete`);
   return manifest;
 }
 
-/** The artifacts to verify: a run's, or those of every resource of a point in time (from its own run). */
-async function artifactsToVerify(
+/** The items to verify: a run's, or every resource of a point in time (each from its own run). */
+async function itemsToVerify(
   store: BackupStore,
-  flags: { run?: string; asOf?: string; json: boolean },
+  flags: { run?: string; asOf?: string; allowUnsigned: boolean },
   out: Output,
-): Promise<{ what: string; artifacts: Artifact[]; notHeld: string[] } | undefined> {
+): Promise<{ what: string; items: ItemResult[]; notHeld: string[] } | undefined> {
+  const trust = { allowUnsigned: flags.allowUnsigned };
   if (flags.asOf) {
-    const picture = await pointInTimeOf(store, new Date(flags.asOf), '--as-of');
+    if (trust.allowUnsigned) warnUnsigned('unsigned runs are accepted');
+    const picture = await pointInTimeOf(store, new Date(flags.asOf), '--as-of', undefined, trust);
     const held = picture.resources.filter((resource) => resource.runId !== undefined);
     const runs = new Set(held.map((resource) => resource.runId));
     return {
       what: `point in time ${flags.asOf} (${held.length} resources from ${runs.size} runs)`,
-      artifacts: distinctArtifacts(held.map((resource) => resource.item)),
+      items: held.map((resource) => resource.item),
       notHeld: picture.resources
         .filter((resource) => resource.runId === undefined)
         .map((resource) => `${resource.region} ${resource.kind} ${resource.name}`),
     };
   }
-  const manifest = await completeManifest(store, flags.run as string, out);
+  const manifest = await completeManifest(store, flags.run as string, out, trust);
   if (!manifest) return undefined;
-  return { what: `run ${flags.run}`, artifacts: distinctArtifacts(manifest.items), notHeld: [] };
+  return { what: `run ${flags.run}`, items: manifest.items, notHeld: [] };
 }
 
 /**
- * `verify`: re-reads every artifact of a run (or of a point in time); exit 1 names each damaged one.
- * Resources no run held ok at the point in time are listed; they have nothing to verify.
+ * `verify`: checks a run's signature (or those of the runs of a point in time), re-reads every
+ * artifact and checks every object copy (by the store's checksum or ETag, or re-hashed with --deep);
+ * exit 1 names each damaged one, or says why the run is untrusted. Resources no run held ok at the
+ * point in time are listed; they have nothing to verify.
  */
 export async function verifyCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(VerifyFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
   const store = openStore(flags.bucket);
-  const chosen = await artifactsToVerify(store, flags, out);
+  let chosen: Awaited<ReturnType<typeof itemsToVerify>>;
+  try {
+    chosen = await itemsToVerify(store, flags, out);
+  } catch (error) {
+    if (!(error instanceof UntrustedManifestError)) throw error;
+    out.result(
+      { runId: flags.run, asOf: flags.asOf, trusted: false, problem: error.message },
+      () => `UNTRUSTED ${error.message}`,
+    );
+    return 1;
+  }
   if (!chosen) return 1;
-  const { what, artifacts, notHeld } = chosen;
-  const damaged = await verifyArtifacts(store, artifacts);
-  out.result({ runId: flags.run, asOf: flags.asOf, artifacts: artifacts.length, damaged, notHeld }, () =>
-    [
-      damaged.length
-        ? `${what}: ${damaged.length} of ${artifacts.length} artifacts damaged`
-        : `${what}: all ${artifacts.length} artifacts intact`,
-      ...damaged.map((d) => `DAMAGED ${d.path}: ${d.problem}`),
-      ...notHeld.map((name) => `NOT HELD ${name}: failed in every run at or before the time`),
-    ].join('\n'),
+  const { what, items, notHeld } = chosen;
+  const outcome = await checkItems(store, items, { deep: flags.deep });
+  const { damaged } = outcome;
+  const checks = describeChecks(outcome);
+  out.result(
+    { runId: flags.run, asOf: flags.asOf, trusted: true, deep: flags.deep, checks, ...outcome, notHeld },
+    () =>
+      [
+        damaged.length
+          ? `${what}: ${damaged.length} damaged (${checks})`
+          : `${what}: signed, everything intact (${checks})`,
+        ...damaged.map((d) => `DAMAGED ${d.path}: ${d.problem}`),
+        ...notHeld.map((name) => `NOT HELD ${name}: failed in every run at or before the time`),
+      ].join('\n'),
   );
   return damaged.length ? 1 : 0;
 }
@@ -136,7 +178,9 @@ export const listRuns = (store: BackupStore): Promise<RunListing[]> => new RunCa
 export async function listCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(ListFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
-  const runs = await listRuns(openStore(flags.bucket));
+  const store = openStore(flags.bucket);
+  await requireExistingStore(store);
+  const runs = await listRuns(store);
   out.result(runs, () =>
     table(
       ['run', 'status', 'items', 'failed', 'bytes', 'regions', 'holds'],
@@ -183,5 +227,16 @@ export function describeHoldings(holds: RunHoldings): string {
  */
 export async function redriveCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(RunFlags, rawFlags, 'flags');
-  return runBackupMachine({ store: openStore(flags.bucket).url, redrive: { runId: flags.run } }, flags.json);
+  const store = openStore(flags.bucket);
+  await requireExistingStore(store);
+  if (!(await new RunCatalog(store).runIds()).includes(flags.run))
+    throw new InputValidationError(`run: no run ${flags.run} in ${store.url}`);
+  return runBackupMachine(
+    {
+      store: store.url,
+      redrive: { runId: flags.run },
+      ...(flags.allowUnsigned ? { allowUnsigned: true } : {}),
+    },
+    flags.json,
+  );
 }

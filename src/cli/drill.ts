@@ -2,7 +2,8 @@ import { parseOrThrow } from '../../schemas/common.js';
 import type { DrillInput } from '../../schemas/restore.js';
 import type { DrillItem, DrillReport, DrillSummary } from '../restore/drill.js';
 import { pointInTimeOf } from '../restore/sources.js';
-import { openStore } from '../store/open.js';
+import { openStore, requireExistingStore } from '../store/open.js';
+import { warnUnsigned } from './commands.js';
 import { DrillFlags } from './flags.js';
 import { createOutput, table } from './output.js';
 import { describePointInTime, pointInTimeJson, runRestoreMachine } from './restore.js';
@@ -66,11 +67,16 @@ export async function drillCommand(rawFlags: unknown): Promise<number> {
       asOf: flags.asOf,
       regions: flags.regions,
       targetRegion: flags.targetRegion,
+      allowUnsigned: flags.allowUnsigned || undefined,
     }),
   );
+  await requireExistingStore(store);
+  if (flags.allowUnsigned) warnUnsigned('unsigned runs are accepted');
   // A time before every run fails here, naming the flag, before anything is restored.
   const picture = flags.asOf
-    ? await pointInTimeOf(store, new Date(flags.asOf), '--as-of', flags.regions)
+    ? await pointInTimeOf(store, new Date(flags.asOf), '--as-of', flags.regions, {
+        allowUnsigned: flags.allowUnsigned,
+      })
     : undefined;
   const { summary, report } = await runRestoreMachine<DrillSummary, DrillReport>(store, input);
   out.result(picture ? { ...report, pointInTime: pointInTimeJson(picture) } : report, () =>

@@ -36,6 +36,7 @@ const Flags = z.object({
   format: z.enum(['cloudformation', 'sam']).default('cloudformation'),
   outDir: z.string().min(1).default('.'),
   uploadCodeTo: z.string().optional(),
+  allowUnsigned: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
@@ -69,6 +70,7 @@ export async function exportTemplateCommand(rawFlags: unknown): Promise<number> 
     functions: flags.only?.map((selector) => selector.name),
     format: flags.format,
     code: target && { bucket: target.bucket, keyPrefix: target.prefix },
+    allowUnsigned: flags.allowUnsigned,
   });
   let code: { bucket: string; prefix: string; uploaded: number; present: number } | undefined;
   if (target) {

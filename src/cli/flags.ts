@@ -36,6 +36,9 @@ const kindGlobs = commaList
 
 export const StoreFlag = z.string({ message: 'is required' }).min(1, 'is required');
 
+/** Accept runs whose manifest has no signature (written with --allow-unsigned); a wrong one never. */
+const AllowUnsigned = z.boolean().default(false);
+
 export const BackupFlags = z.object({
   bucket: StoreFlag,
   regions: z.union([z.literal('all'), csv(RegionName)]).optional(),
@@ -48,10 +51,16 @@ export const BackupFlags = z.object({
   /** A policy of the policy file, passed inline to the run. */
   policy: z.string().min(1).optional(),
   policyFile: z.string().min(1).optional(),
+  allowUnsigned: AllowUnsigned,
   json: z.boolean().default(false),
 });
 
-export const RunFlags = z.object({ bucket: StoreFlag, run: RunId, json: z.boolean().default(false) });
+export const RunFlags = z.object({
+  bucket: StoreFlag,
+  run: RunId,
+  allowUnsigned: AllowUnsigned,
+  json: z.boolean().default(false),
+});
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const RELATIVE =
@@ -98,6 +107,8 @@ export const VerifyFlags = z
     bucket: StoreFlag,
     run: RunId.optional(),
     asOf: AsOfFlag.optional(),
+    deep: z.boolean().default(false),
+    allowUnsigned: AllowUnsigned,
     json: z.boolean().default(false),
   })
   .superRefine(runOrAsOf(true));
@@ -125,6 +136,7 @@ export const RestoreFlags = z
     edge: z.boolean().default(false),
     dryRun: z.boolean().default(false),
     force: z.boolean().default(false),
+    allowUnsigned: AllowUnsigned,
     json: z.boolean().default(false),
   })
   .superRefine(runOrAsOf(true));
@@ -136,6 +148,7 @@ export const DrillFlags = z
     asOf: AsOfFlag.optional(),
     regions: csv(RegionName).optional(),
     targetRegion: RegionName.optional(),
+    allowUnsigned: AllowUnsigned,
     json: z.boolean().default(false),
   })
   .superRefine(runOrAsOf(false));

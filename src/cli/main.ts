@@ -72,17 +72,22 @@ export function buildProgram(): Command {
       'follow this backup policy (selection, critical attributes, copies, retention)',
     )
     .option('--policy-file <file>', 'policy file for --policy (default: triggervault.policy.yaml)')
+    .option('--allow-unsigned', 'write the manifest without a signature (no KMS signing key); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).backupCommand(flags)));
   program
     .command('verify')
-    .description('re-read every artifact of a run (or a point in time); exit 1 naming the damaged ones')
+    .description(
+      "check a run's signature (or a point in time's runs), re-read every artifact, check every object copy; exit 1 naming the damaged ones",
+    )
     .requiredOption('--bucket <bucket>', 'backup store')
     .option('--run <run>', 'run id')
     .option(
       '--as-of <time>',
       'a point in time (ISO 8601 such as 2026-11-25T14:00:00Z, or how long ago: 90m, 36h, 2d, 1w): per resource, the newest run at or before it',
     )
+    .option('--deep', "re-hash every object copy too (default: the store's checksum/ETag, no bytes read)")
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).verifyCommand(flags)));
   program
@@ -90,6 +95,7 @@ export function buildProgram(): Command {
     .description("re-process a run's failed (dead-lettered) items; the queue is cleared only after success")
     .requiredOption('--bucket <bucket>', 'backup store')
     .requiredOption('--run <run>', 'run id')
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).redriveCommand(flags)));
   program
@@ -144,6 +150,7 @@ export function buildProgram(): Command {
     .option('--to-stream <stream>', 'with --records: replay into this stream')
     .option('--dry-run', 'print the plan as a diff; change nothing')
     .option('--force', 'also change existing resources that differ from the backup')
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await import('./restore.js')).restoreCommand(flags)));
   program
@@ -161,6 +168,7 @@ export function buildProgram(): Command {
       '--upload-code-to <s3url>',
       'copy the code packages to s3://bucket[/prefix] and default CodeBucket to it',
     )
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) =>
       exitWith(async () => (await import('./export-template.js')).exportTemplateCommand(flags)),
@@ -178,6 +186,7 @@ export function buildProgram(): Command {
     )
     .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
     .option('--target-region <region>', 'restore into this scratch region instead (one source region)')
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await import('./drill.js')).drillCommand(flags)));
   program
@@ -228,6 +237,7 @@ export function buildProgram(): Command {
     .option('--run <run>', 'run id')
     .option('--runs <n>', 'instead: the last N complete runs on one page, plotted run by run')
     .option('--out <file>', 'HTML file to write (default: triggervault-report-RUN.html, -last-N.html)')
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await policyCommands()).reportCommand(flags)));
   program
@@ -239,6 +249,11 @@ export function buildProgram(): Command {
     .requiredOption('--run <run>', 'run id')
     .requiredOption('--to <store>', 's3://bucket[/prefix] or file:///directory')
     .option('--to-region <region>', 'region of the target bucket')
+    .option(
+      '--encrypt-key <kms-key>',
+      'file:/// copies: envelope-encrypt every file with a data key of this KMS key (AES-256-GCM)',
+    )
+    .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await policyCommands()).copyCommand(flags)));
   return program;

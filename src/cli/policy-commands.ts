@@ -1,9 +1,10 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseOrThrow, RegionName, RunId } from '../../schemas/common.js';
-import type { Retention } from '../../schemas/policy.js';
+import { CopyTarget, type Retention } from '../../schemas/policy.js';
 import { type PolicyPreview, previewPolicies } from '../backup/preview.js';
+import { InputValidationError } from '../errors.js';
 import { DEFAULT_POLICY_FILE, findPolicy, loadPolicyFile } from '../policy/load.js';
 import { NO_POLICY, pruneStore } from '../policy/prune.js';
 import { renderRunReport } from '../report/html.js';
@@ -40,6 +41,7 @@ export const ReportFlags = z
     /** The last N complete runs on one page, plotted (instead of one run). */
     runs: z.coerce.number().int().min(1).max(1000).optional(),
     out: z.string().min(1).optional(),
+    allowUnsigned: z.boolean().default(false),
     json: z.boolean().default(false),
   })
   .superRefine((flags, context) => {
@@ -54,6 +56,8 @@ export const CopyFlags = z.object({
   run: RunId,
   to: z.string().regex(/^(s3|file):\/\/.+/, 'must be s3://bucket[/prefix] or file:///directory'),
   toRegion: RegionName.optional(),
+  encryptKey: z.string().min(1).max(2048).optional(),
+  allowUnsigned: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
@@ -132,21 +136,29 @@ export async function reportCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(ReportFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
   const store = openStore(flags.bucket);
+  // Where the page goes is checked before anything is read: a folder that is not there is bad input.
+  const path = resolve(
+    flags.out ??
+      (flags.runs !== undefined
+        ? `triggervault-report-last-${flags.runs}.html`
+        : `triggervault-report-${flags.run}.html`),
+  );
+  const folder = await stat(dirname(path)).catch(() => undefined);
+  if (!folder?.isDirectory())
+    throw new InputValidationError(`out: the folder ${dirname(path)} does not exist`);
   if (flags.runs !== undefined) {
     const trend = await readTrend(store, flags.runs);
     if (!trend.rows.length) {
       out.error(`${store.url} holds no complete run`);
       return 1;
     }
-    const path = resolve(flags.out ?? `triggervault-report-last-${flags.runs}.html`);
     await writeFile(path, renderTrendReport(trend));
     out.result({ runs: trend.rows.map((row) => row.runId), report: path }, () => `wrote ${path}`);
     return 0;
   }
   const runId = flags.run as string;
-  const manifest = await completeManifest(store, runId, out);
+  const manifest = await completeManifest(store, runId, out, { allowUnsigned: flags.allowUnsigned });
   if (!manifest) return 1;
-  const path = resolve(flags.out ?? `triggervault-report-${runId}.html`);
   await writeFile(path, renderRunReport(summarizeRun(manifest, await readDrill(store, runId))));
   out.result({ runId, report: path }, () => `wrote ${path}`);
   return 0;
@@ -156,11 +168,25 @@ export async function reportCommand(rawFlags: unknown): Promise<number> {
 export async function copyCommand(rawFlags: unknown): Promise<number> {
   const flags = parseOrThrow(CopyFlags, rawFlags, 'flags');
   const out = createOutput(flags.json);
-  const outcome = await replicateRun(
-    openStore(flags.bucket),
-    flags.run,
-    openCopyStore({ store: flags.to, region: flags.toRegion }),
+  const source = openStore(flags.bucket);
+  const target = openCopyStore(
+    parseOrThrow(
+      CopyTarget,
+      {
+        store: flags.to,
+        region:
+          flags.toRegion ??
+          (flags.to.startsWith('s3://') ? (process.env.AWS_REGION ?? 'us-east-1') : undefined),
+        encryptKey: flags.encryptKey,
+      },
+      'flags',
+    ),
   );
+  // Before any work: the source store and the run exist, and the run is trusted.
+  if (!(await completeManifest(source, flags.run, out, { allowUnsigned: flags.allowUnsigned }))) return 1;
+  const outcome = await replicateRun(source, flags.run, target, undefined, {
+    allowUnsigned: flags.allowUnsigned,
+  });
   out.result(outcome, () =>
     [
       `copy of run ${flags.run} to ${outcome.target}: ${outcome.status}, ${outcome.written} objects written (${outcome.bytes} bytes), ${outcome.verified} artifacts verified`,

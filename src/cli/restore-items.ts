@@ -57,6 +57,7 @@ const Flags = z.object({
   toStream: z.string().optional(),
   dryRun: z.boolean().default(false),
   force: z.boolean().default(false),
+  allowUnsigned: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 type Flags = z.infer<typeof Flags>;
@@ -173,6 +174,7 @@ export async function restoreItemsCommand(
     selection,
     dryRun: flags.dryRun,
     force: flags.force,
+    allowUnsigned: flags.allowUnsigned,
   });
   out.result(report, () => format(report));
   return report.status === 'restored' ? 0 : 1;

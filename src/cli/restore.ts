@@ -9,8 +9,9 @@ import { InputValidationError } from '../errors.js';
 import type { RestoreReport, RestoreSummary } from '../restore/report.js';
 import { pointInTimeOf } from '../restore/sources.js';
 import { type PointInTime, RunCatalog } from '../store/catalog.js';
-import { openStore } from '../store/open.js';
+import { openStore, requireExistingStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
+import { warnUnsigned } from './commands.js';
 import { RestoreFlags } from './flags.js';
 import { createOutput, table } from './output.js';
 
@@ -135,14 +136,23 @@ export async function restoreCommand(rawFlags: unknown): Promise<number> {
       force: flags.force,
       edge: flags.edge,
       startingPosition: flags.startingPosition?.toUpperCase(),
+      allowUnsigned: flags.allowUnsigned || undefined,
     }),
   );
   parseOrThrow(RestoreInputSchema, input, 'flags');
-  // Fail fast on a run or time the store cannot restore (the state machine's Plan checks again).
+  // Before any work: the store exists, and the run (or the runs of the time) is trusted (signed),
+  // else nothing starts (the state machine's Plan checks again).
+  await requireExistingStore(store);
+  if (flags.allowUnsigned) warnUnsigned('unsigned runs are accepted');
+  const trust = { allowUnsigned: flags.allowUnsigned };
   const picture = flags.asOf
-    ? await pointInTimeOf(store, new Date(flags.asOf), '--as-of', flags.regions)
+    ? await pointInTimeOf(store, new Date(flags.asOf), '--as-of', flags.regions, trust)
     : undefined;
-  if (!picture) await new RunCatalog(store).completeManifest(flags.run as string);
+  if (!picture) {
+    if (!(await new RunCatalog(store).runIds()).includes(flags.run as string))
+      throw new InputValidationError(`run: no run ${flags.run} in ${store.url}`);
+    await new RunCatalog(store, trust).completeManifest(flags.run as string);
+  }
   const { summary, report } = await runRestoreMachine<RestoreSummary, RestoreReport>(store, input);
   out.result(picture ? { ...report, pointInTime: pointInTimeJson(picture) } : report, () =>
     formatRestoreReport(report, picture),

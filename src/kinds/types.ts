@@ -7,6 +7,7 @@ import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import type { ApplyMode } from '../reconcile/diff.js';
 import type { TemplateBuilder } from '../reconcile/template.js';
 import type { DataUnit } from '../store/catalog.js';
+import type { StoredCopy } from '../store/integrity.js';
 import type { BackupStore } from '../store/store.js';
 import type { TriggerRecord } from '../triggers/types.js';
 
@@ -134,6 +135,15 @@ export interface ResourceKind {
   readonly stack: KindStack;
   /** The data it stores (objects, items, records), for the deletion alarm; absent for configuration-only kinds. */
   readonly data?: KindData;
+  /**
+   * Objects the kind stores outside its artifacts, listed inside artifacts of role `role` (the S3
+   * kind's object copies, named by its objects index parts): `verify` checks every one of them.
+   * `list` reads one such artifact (checked against its recorded sha256 while read).
+   */
+  readonly storedCopies?: {
+    role: string;
+    list(store: BackupStore, item: Pick<ItemResult, 'name'>, part: Artifact): AsyncIterable<StoredCopy>;
+  };
   /**
    * Re-creates the resource from what the manifest recorded for it (`item.artifacts`), in
    * `context.targetRegion` under `context.mapper.mapName(…)`. Compares first: reports create /

@@ -14,6 +14,7 @@ import { handler as restorePlan } from '../../handlers/restore-plan.js';
 import { handler as restoreRegion } from '../../handlers/restore-region.js';
 import { handler as restoreReport } from '../../handlers/restore-report.js';
 import { handler as restoreTriggers } from '../../handlers/restore-triggers.js';
+import { handler as retention } from '../../handlers/retention.js';
 import { handler as verify } from '../../handlers/verify.js';
 import type { KindName } from '../../schemas/common.js';
 import { withCallScope } from '../aws/call-log.js';
@@ -33,6 +34,7 @@ const ENTRIES: Record<HandlerEntry, (spec: HandlerSpec) => unknown> = {
   'record-failure': () => recordFailure,
   verify: () => verify,
   finalize: () => finalize,
+  retention: () => retention,
   publish: () => publish,
   'restore-plan': () => restorePlan,
   'restore-region': () => restoreRegion,

@@ -107,7 +107,15 @@ export interface PolicyOutcome {
   deletions?: ReturnType<typeof summaryDeletions>;
 }
 
-async function applyRetention(store: BackupStore, plan: RunPlan, copies: CopyOutcome[]) {
+/**
+ * The Retention state, after Finalize: the run's policy pruned in the store and in each copy made.
+ * Deployed, it runs on the retention role, the only principal the bucket policy lets delete backups.
+ */
+export async function applyRetention(
+  store: BackupStore,
+  plan: RunPlan,
+  copies: Pick<CopyOutcome, 'status'>[],
+): Promise<PolicyOutcome['retention']> {
   const policy = plan.policy;
   if (!policy) return undefined;
   const options = { retention: { [policy.name]: policy.retention }, only: [policy.name], dryRun: false };
@@ -131,7 +139,7 @@ async function applyRetention(store: BackupStore, plan: RunPlan, copies: CopyOut
   }
 }
 
-/** After the manifest: copies, retention and run metrics; returns what the run summary reports. */
+/** After the manifest: copies and run metrics; returns what the run summary reports (retention follows). */
 export async function afterManifest(
   store: BackupStore,
   plan: RunPlan,
@@ -149,11 +157,12 @@ export async function afterManifest(
   });
   if (manifest.deletions) recordDeletionMetrics(manifest.deletions, plan.policy?.name);
   const copies = plan.policy?.copies.length
-    ? await replicateToTargets(store, manifest.runId, plan.policy.copies, deadline)
+    ? await replicateToTargets(store, manifest.runId, plan.policy.copies, deadline, {
+        allowUnsigned: plan.allowUnsigned,
+      })
     : [];
   const outcome: PolicyOutcome = {
     copies: copies.length ? copies.map(({ damaged: _damaged, ...rest }) => rest) : undefined,
-    retention: await applyRetention(store, plan, copies),
     recoveryPoints: manifest.recoveryPoints?.length,
     deletions: manifest.deletions && summaryDeletions(manifest.deletions),
   };

@@ -1,7 +1,9 @@
+import { Manifest } from '../../schemas/manifest.js';
 import type { Retention } from '../../schemas/policy.js';
 import { RunPlan } from '../../schemas/run-input.js';
 import { mapLimit } from '../concurrency.js';
-import { RunCatalog } from '../store/catalog.js';
+import { UntrustedManifestError } from '../errors.js';
+import { MAX_MANIFEST_BYTES, RunCatalog } from '../store/catalog.js';
 import { manifestKey, planKey, runPrefix } from '../store/layout.js';
 import { ObjectLock } from '../store/object-lock.js';
 import { type BackupStore, BLOB_PREFIX } from '../store/store.js';
@@ -49,9 +51,23 @@ interface StoredRun {
   blobs?: Set<string>;
   /** The units whose deletions reached the alarm's threshold in this run. */
   massDeletion?: string[];
+  /** Why the run's manifest is not trusted (unsigned, forged): it is kept, and never counted. */
+  untrusted?: string;
 }
 
 const blobPaths = (paths: string[]) => new Set(paths.filter((path) => path.startsWith(BLOB_PREFIX)));
+
+/**
+ * The blobs an untrusted manifest names, read without trusting it: only to keep more (a forged
+ * manifest can make retention keep a blob, never delete one). Undefined when it does not parse.
+ */
+async function untrustedReferences(store: BackupStore, runId: string): Promise<Set<string> | undefined> {
+  const raw = await store.getJson(manifestKey(runId), MAX_MANIFEST_BYTES).catch(() => undefined);
+  const parsed = Manifest.safeParse(raw);
+  return parsed.success
+    ? blobPaths(parsed.data.items.flatMap((item) => item.artifacts.map((artifact) => artifact.path)))
+    : undefined;
+}
 
 async function readRun(store: BackupStore, runId: string): Promise<StoredRun> {
   const catalog = new RunCatalog(store);
@@ -66,9 +82,16 @@ async function readRun(store: BackupStore, runId: string): Promise<StoredRun> {
         massDeletion: manifest.deletions?.massDeletion,
       };
     }
-  } catch {
-    // An unreadable manifest: the run is kept and its references are unknown.
-    return { runId, complete: true, policy: NO_POLICY };
+  } catch (error) {
+    // An untrusted or unreadable manifest: the run is kept (its references, if they can be read).
+    const untrusted = error instanceof UntrustedManifestError ? error.message : 'manifest unreadable';
+    return {
+      runId,
+      complete: true,
+      policy: NO_POLICY,
+      blobs: await untrustedReferences(store, runId),
+      untrusted,
+    };
   }
   const plan = RunPlan.safeParse(await store.getJson(planKey(runId)).catch(() => undefined));
   const items = await catalog.itemResults(runId).catch(() => undefined);
@@ -108,16 +131,24 @@ function verdicts(runs: StoredRun[], options: PruneOptions, now: Date): RunVerdi
       result.push(...members.map((run) => ({ runId: run.runId, policy, keep: true, reasons: [reason] })));
       continue;
     }
-    const held = massDeletionHold(members, retention);
+    // An untrusted run never counts towards "the newest N" (a forged run cannot push a real one out),
+    // nor towards a mass-deletion hold.
+    const counted = members.filter((run) => !run.untrusted);
+    for (const run of members.filter((member) => member.untrusted))
+      result.push({ runId: run.runId, policy, keep: true, reasons: [`kept: ${run.untrusted}`] });
+    const held = massDeletionHold(counted, retention);
     if (held) {
-      result.push(...members.map((run) => ({ runId: run.runId, policy, keep: true, reasons: [held] })));
+      result.push(...counted.map((run) => ({ runId: run.runId, policy, keep: true, reasons: [held] })));
       continue;
     }
-    for (const decision of decideRetention(members, retention, now)) result.push({ ...decision, policy });
+    for (const decision of decideRetention(counted, retention, now)) result.push({ ...decision, policy });
   }
   for (const run of runs) {
     const verdict = result.find((entry) => entry.runId === run.runId);
-    if (verdict && !verdict.keep && run.complete && !run.blobs) {
+    if (verdict && run.untrusted) {
+      verdict.keep = true;
+      verdict.reasons = [`kept: ${run.untrusted}`];
+    } else if (verdict && !verdict.keep && run.complete && !run.blobs) {
       verdict.keep = true;
       verdict.reasons = ['manifest unreadable'];
     }
@@ -138,6 +169,13 @@ async function deleteRun(store: BackupStore, runId: string): Promise<void> {
  * writing (an incomplete run that is kept) or when a kept run's references cannot be read. Other
  * blob namespaces (such as the S3 kind's object copies) are referenced from index files and are
  * left alone. A dry run reports the same decisions and deletes nothing.
+ *
+ * The race with a starting run: runs are listed before blobs are, and a run that starts in between
+ * may reuse a blob (a content-addressed blob that exists is not written again). So the runs are
+ * listed again once the blobs to delete are known, and any run that appeared meanwhile (or is still
+ * writing) defers blob collection to the next prune. A run starting after that second listing finds
+ * a blob being deleted at worst: its Verify then reports the blob missing (the run is partial, never
+ * silently incomplete) and the next run stores it again.
  */
 export async function pruneStore(store: BackupStore, options: PruneOptions): Promise<PruneReport> {
   const now = options.now ?? new Date();
@@ -172,12 +210,19 @@ export async function pruneStore(store: BackupStore, options: PruneOptions): Pro
   } else {
     const candidates: string[] = [];
     for await (const key of store.list(BLOB_PREFIX)) if (!referenced.has(key)) candidates.push(key);
-    await mapLimit(candidates, 8, async (key) => {
-      const locked = await lock.lockOf(key);
-      if (locked) report.blobs.locked.push({ key, reason: locked });
-      else report.blobs.deleted.push(key);
-    });
-    report.blobs.deleted.sort();
+    // Re-checked now that the blobs are listed: a run that started meanwhile may use any of them.
+    const seen = new Set(runs.map((run) => run.runId));
+    const started = (await new RunCatalog(store).runIds()).filter((runId) => !seen.has(runId));
+    if (started.length) {
+      report.blobs.deferred = `run ${started[0]} started while pruning and may reuse blobs; they are collected next time`;
+    } else {
+      await mapLimit(candidates, 8, async (key) => {
+        const locked = await lock.lockOf(key);
+        if (locked) report.blobs.locked.push({ key, reason: locked });
+        else report.blobs.deleted.push(key);
+      });
+      report.blobs.deleted.sort();
+    }
   }
   if (!options.dryRun) {
     for (const runId of report.deletedRuns) await deleteRun(store, runId);

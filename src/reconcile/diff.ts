@@ -115,3 +115,40 @@ export function differences(expected: unknown, actual: unknown, path = ''): Fiel
     ? []
     : [{ field: path || '(value)', current: actual, desired: expected }];
 }
+
+/**
+ * Secrets. A function's environment variables may hold secrets: outside the function's own snapshot
+ * their values are never shown or stored (restore plans and reports, drill results and their SNS
+ * message, logs, copies). A difference in one is reported by name, its values replaced by MASKED.
+ */
+export const MASKED = '(hidden: environment value)';
+/** The variables object itself, and anything inside it (a variable's value). */
+const VARIABLES = /(^|\.)Environment\.Variables$/;
+const IN_VARIABLES = /(^|\.)Environment\.Variables\./;
+
+/** `value` with the values of every `Environment.Variables` object inside it replaced by MASKED. */
+export function maskSecrets<T>(value: T, path = ''): T {
+  if (value === undefined) return value;
+  if (IN_VARIABLES.test(path)) return MASKED as T;
+  if (VARIABLES.test(path))
+    return (
+      isPlainObject(value) ? Object.fromEntries(Object.keys(value).map((key) => [key, MASKED])) : MASKED
+    ) as T;
+  if (Array.isArray(value)) return value.map((entry) => maskSecrets(entry, path)) as T;
+  if (isPlainObject(value))
+    return Object.fromEntries(
+      Object.entries(value).map(([key, field]) => [key, maskSecrets(field, path ? `${path}.${key}` : key)]),
+    ) as T;
+  return value;
+}
+
+/** A field difference with any environment value in it masked (the field name stays). */
+export const maskField = (change: FieldChange): FieldChange => ({
+  ...change,
+  ...(change.current === undefined ? {} : { current: maskSecrets(change.current, change.field) }),
+  ...(change.desired === undefined ? {} : { desired: maskSecrets(change.desired, change.field) }),
+});
+
+/** Changes with every field difference masked (see MASKED). */
+export const maskChanges = (changes: Change[]): Change[] =>
+  changes.map((change) => (change.fields ? { ...change, fields: change.fields.map(maskField) } : change));

@@ -1,6 +1,7 @@
 import { IntegrityError, NotFoundError } from '../errors.js';
-import { sha256Hex } from '../store/hashing.js';
+import { base64ToHex, sha256Hex } from '../store/hashing.js';
 import type { BackupStore } from '../store/store.js';
+import { checkInPlace } from '../store/trusted.js';
 
 /** A stored blob's bytes, checked against the sha256 its content-addressed key names. */
 export async function readBlob(store: BackupStore, path: string): Promise<Buffer> {
@@ -17,14 +18,29 @@ export async function readBlob(store: BackupStore, path: string): Promise<Buffer
 
 /**
  * S3Bucket/S3Key for a stored package when Lambda can read it in place: the store is an S3 bucket in
- * the target region (Lambda reads code from its own region only). Undefined otherwise.
+ * the target region (Lambda reads code from its own region only). Undefined otherwise. The stored
+ * object is read and hashed against what the backup recorded first: Lambda is never handed bytes
+ * that are not the backup's (and the CodeSha256 it reports afterwards is checked as well).
  */
-export function storedCodeLocation(
+export async function storedCodeLocation(
   store: BackupStore,
-  path: string,
+  code: { path: string; sha256: string; bytes: number },
   region: string,
-): { S3Bucket: string; S3Key: string } | undefined {
+): Promise<{ S3Bucket: string; S3Key: string } | undefined> {
   const s3 = store.backend.capabilities.s3;
   if (!s3 || s3.region !== region) return undefined;
-  return { S3Bucket: s3.bucket, S3Key: s3.key(path) };
+  await checkInPlace(store, code);
+  return { S3Bucket: s3.bucket, S3Key: s3.key(code.path) };
+}
+
+/**
+ * After Lambda created or updated code: the CodeSha256 it reports must be the backup's. IntegrityError
+ * (naming the resource) otherwise.
+ */
+export function assertCodeSha256(what: string, reported: string | undefined, expectedHex: string): void {
+  const actual = reported ? base64ToHex(reported) : 'nothing';
+  if (actual !== expectedHex)
+    throw new IntegrityError(
+      `${what}: Lambda reports CodeSha256 ${actual} for the restored code, the backup has ${expectedHex}: refused`,
+    );
 }

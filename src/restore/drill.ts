@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { parseOrThrow } from '../../schemas/common.js';
+import type { Manifest } from '../../schemas/manifest.js';
 import {
   DrillCleanup,
   DrillInput,
@@ -23,15 +24,16 @@ import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
 import { expectedPicture, livePicture } from '../kinds/lambda-function/compare.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
-import { differences } from '../reconcile/diff.js';
+import { differences, maskChanges, maskField } from '../reconcile/diff.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
+import { trustedView } from '../store/trusted.js';
 import { outcomePrefix, restorePlanKey, restorePrefix } from './layout.js';
 import { mapperOfRestore } from './mapper.js';
 import { type RestoreSummary, reportRestore } from './report.js';
 import { sourceRun } from './sources.js';
-import { contextFor } from './steps.js';
+import { contextFor, trustedManifest } from './steps.js';
 
 /**
  * The restore drill: `{"drill": true}` (the schedule's input) or `triggervault drill`. The restore
@@ -67,8 +69,8 @@ export const isDrillInput = (raw: unknown): boolean =>
   typeof raw === 'object' && raw !== null && 'drill' in raw;
 
 /** The newest run of the store that finished (has a valid manifest.json). */
-export async function latestCompleteRun(store: BackupStore): Promise<string> {
-  const latest = await new RunCatalog(store).latestComplete();
+export async function latestCompleteRun(store: BackupStore, allowUnsigned = false): Promise<string> {
+  const latest = await new RunCatalog(store, { allowUnsigned }).latestComplete();
   if (!latest) throw new InputValidationError(`invalid drill input: run: ${store.url} holds no complete run`);
   return latest.runId;
 }
@@ -88,7 +90,7 @@ export async function drillOptions(raw: unknown): Promise<RestoreOptions> {
     {
       ...rest,
       store: store.url,
-      run: input.run ?? (input.asOf ? undefined : await latestCompleteRun(store)),
+      run: input.run ?? (input.asOf ? undefined : await latestCompleteRun(store, input.allowUnsigned)),
       nameSuffix: `-drill-${randomBytes(3).toString('hex')}`,
     },
     'drill input',
@@ -140,21 +142,27 @@ async function notRewired(store: BackupStore, ref: RestoreRef, region: string): 
  * module comment). Writes drill/comparison.json; returns whether it passed.
  */
 export async function compareDrill(ref: RestoreRef, remainingMs: number) {
-  const store = openStore(ref.store);
+  const raw = openStore(ref.store);
   const summary = await reportRestore({ ...ref, dryRun: false });
-  const catalog = new RunCatalog(store);
-  const manifests = new Map<string, ReturnType<RunCatalog['completeManifest']>>();
-  const manifestOf = (runId: string) => {
-    if (!manifests.has(runId)) manifests.set(runId, catalog.completeManifest(runId));
-    return manifests.get(runId) as ReturnType<RunCatalog['completeManifest']>;
-  };
+  const plan = await readRestorePlan(raw, ref);
+  // The backup side of every comparison is read checked against the manifests of the runs it comes
+  // from (one, or several for a point-in-time drill).
+  const runs = [
+    ...new Set([
+      plan.run,
+      ...plan.regions.flatMap((region) => region.resources.flatMap((resource) => resource.run ?? [])),
+    ]),
+  ];
+  const manifests = await Promise.all(runs.map((run) => trustedManifest(raw, { ...plan, run })));
+  const manifest = manifests[0] as Manifest;
+  const store = trustedView(raw, manifests);
+  const manifestOf = (runId: string) => manifests.find((candidate) => candidate.runId === runId);
   const directory = await mkdtemp(join(tmpdir(), 'tv-drill-'));
   const scratch = openStore(pathToFileURL(directory).href);
   const items: DrillItem[] = [];
   try {
-    const plan = await readRestorePlan(store, ref);
     for (const regionPlan of plan.regions) {
-      const loaded = { store, plan, region: regionPlan };
+      const loaded = { store, plan, region: regionPlan, manifest, manifests };
       const mapper = await mapperOfRestore(store, ref.run, ref.restoreId, regionPlan.source);
       const skipped = await notRewired(store, ref, regionPlan.source);
       const compared = await mapLimit(regionPlan.resources, 4, async ({ kind, name }): Promise<DrillItem> => {
@@ -180,7 +188,7 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
           const diffs =
             found instanceof Error
               ? [{ field: 'function', current: `${found.name}: ${found.message}`, desired: 'restored' }]
-              : differences(expected, found);
+              : differences(expected, found).map(maskField);
           const details = {
             codeSha256: expected.configuration.CodeSha256,
             versions: expected.versions.length,
@@ -188,7 +196,7 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
           };
           return { ...base, copy, equal: diffs.length === 0, differences: diffs, details };
         }
-        const recorded = (await manifestOf(runId)).items.find(
+        const recorded = manifestOf(runId)?.items.find(
           (entry) => entry.region === regionPlan.source && entry.kind === kind && entry.name === name,
         );
         const restore = KINDS[kind]?.restore;
@@ -198,7 +206,7 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
         // The kind's own compare-first restore, as a dry run against the copy: everything must be unchanged.
         const context = { ...(await contextFor(loaded, remainingMs)), runId, apply: false, force: false };
         const result = await restore(recorded, context);
-        const diffs = unsettled(result.changes);
+        const diffs = unsettled(maskChanges(result.changes));
         return { ...base, copy, equal: diffs.length === 0, differences: diffs, details: result.details };
       });
       items.push(...compared);

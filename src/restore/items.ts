@@ -10,6 +10,7 @@ import type { RestoreResult } from '../reconcile/context.js';
 import { notPossible, overallAction, SETTLED } from '../reconcile/diff.js';
 import { RunCatalog } from '../store/catalog.js';
 import type { BackupStore } from '../store/store.js';
+import { trustedView } from '../store/trusted.js';
 import { restoreReportKey } from './layout.js';
 import { mapperFor } from './mapper.js';
 import type { RestoreReport } from './report.js';
@@ -32,6 +33,8 @@ export interface ItemRestoreRequest {
   selection: ItemSelection;
   dryRun: boolean;
   force: boolean;
+  /** Accept a run whose manifest is not signed (see store/signature.ts). */
+  allowUnsigned?: boolean;
 }
 
 /** The one resource of the run the request names; none or several is bad input. */
@@ -56,7 +59,9 @@ function resourceOf(items: ItemResult[], request: ItemRestoreRequest): ItemResul
 
 /** Restores the selected items of one resource of a run; the report says what was (or would be) done. */
 export async function restoreItems(store: BackupStore, request: ItemRestoreRequest): Promise<RestoreReport> {
-  const manifest = await new RunCatalog(store).completeManifest(request.run);
+  const manifest = await new RunCatalog(store, { allowUnsigned: request.allowUnsigned }).completeManifest(
+    request.run,
+  );
   const item = resourceOf(manifest.items, request);
   const kind = KINDS[item.kind];
   if (!kind.restoreItems)
@@ -79,7 +84,8 @@ export async function restoreItems(store: BackupStore, request: ItemRestoreReque
   else
     try {
       result = await kind.restoreItems(item, request.selection, {
-        store,
+        // Every artifact read is checked against the (signed) manifest.
+        store: trustedView(store, manifest),
         runId: request.run,
         sourceRegion: item.region,
         targetRegion,

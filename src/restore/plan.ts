@@ -11,7 +11,7 @@ import {
 import { client } from '../aws/clients.js';
 import { newRunId } from '../backup/plan.js';
 import { mapLimit } from '../concurrency.js';
-import { InputValidationError } from '../errors.js';
+import { InputValidationError, IntegrityError } from '../errors.js';
 import { matchesAny } from '../glob.js';
 import { KINDS } from '../kinds/index.js';
 import type { FunctionSnapshot } from '../kinds/lambda-function/format.js';
@@ -19,6 +19,7 @@ import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
+import { trustedView } from '../store/trusted.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
 import type { TriggerRecord } from '../triggers/types.js';
 import { drillOptions, isDrillInput } from './drill.js';
@@ -90,16 +91,36 @@ async function planRegion(
       });
     else resources.push({ kind: item.kind, name: item.name, ...(pointInTime ? { run: sourced.run } : {}) });
   }
-  const functions = resources.filter((resource) => resource.kind === 'lambda-function');
   const runOf = (name: string) =>
     items.find(({ item }) => item.kind === 'lambda-function' && item.name === name)?.run as string;
-  const snapshots: FunctionSnapshot[] = await mapLimit(functions, 8, ({ name }) =>
-    loadFunctionSnapshot(store, runOf(name), source, name),
+  // A function whose snapshot is not the one the manifest records is refused here, alone: it is
+  // blocked with the reason, and nothing of it (code, triggers, layers) is restored.
+  const loaded = await mapLimit(
+    resources.filter((resource) => resource.kind === 'lambda-function').map((resource) => resource.name),
+    8,
+    async (name) => {
+      try {
+        return await loadFunctionSnapshot(store, runOf(name), source, name);
+      } catch (error) {
+        if (!(error instanceof IntegrityError)) throw error;
+        skipped.push({
+          kind: 'lambda-function',
+          name,
+          reason: `refused: ${error.message}`,
+          action: 'blocked',
+        });
+        const at = resources.findIndex(
+          (resource) => resource.kind === 'lambda-function' && resource.name === name,
+        );
+        resources.splice(at, 1);
+        return undefined;
+      }
+    },
   );
+  const snapshots = loaded.filter((snapshot): snapshot is FunctionSnapshot => snapshot !== undefined);
+  const functions = snapshots.map((snapshot) => snapshot.name);
   if (options.nameSuffix) {
-    const tooLong = functions
-      .map(({ name }) => name)
-      .filter((name) => `${name}${options.nameSuffix}`.length > MAX_FUNCTION_NAME);
+    const tooLong = functions.filter((name) => `${name}${options.nameSuffix}`.length > MAX_FUNCTION_NAME);
     if (tooLong.length)
       throw new InputValidationError(
         `nameSuffix: makes function names longer than ${MAX_FUNCTION_NAME}: ${tooLong.join(', ')}`,
@@ -122,7 +143,7 @@ async function planRegion(
     targetAccount,
     suffix: options.nameSuffix,
     restored: {
-      function: functions.map(({ name }) => name),
+      function: functions,
       layer: [
         ...new Set(
           snapshots.flatMap((snapshot) => snapshot.layers.map((layer) => layer.arn.split(':')[6] ?? '')),
@@ -159,23 +180,29 @@ async function planRegion(
 
 /** What a restore restores: one run, or a point in time (per resource, the newest run holding it). */
 async function restoreSource(store: BackupStore, options: RestoreOptions) {
+  const trust = { allowUnsigned: options.allowUnsigned };
+  const catalog = new RunCatalog(store, trust);
   if (options.asOf) {
     const picture = await pointInTimeOf(
       store,
       new Date(options.asOf),
       'invalid restore input: asOf',
       options.regions,
+      trust,
     );
+    const runs = [...new Set(picture.resources.flatMap((resource) => resource.runId ?? []))];
     return {
       run: picture.latest.runId,
+      manifests: await mapLimit(runs, 4, (runId) => catalog.completeManifest(runId)),
       what: `the runs at or before ${options.asOf}`,
       regions: picture.regions,
       items: (region: string) => sourcedItems(picture, region),
     };
   }
-  const manifest = await new RunCatalog(store).completeManifest(options.run as string);
+  const manifest = await catalog.completeManifest(options.run as string);
   return {
     run: manifest.runId,
+    manifests: [manifest],
     what: `run ${manifest.runId}`,
     regions: manifest.regions,
     items: (region: string): SourcedItem[] =>
@@ -221,9 +248,19 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
       startingPosition: options.startingPosition,
       nameSuffix: options.nameSuffix,
       ...(drill ? { drill } : {}),
+      ...(options.allowUnsigned ? { allowUnsigned: true } : {}),
     },
+    // Snapshots are read through the trusted view: each checked against the manifest first.
     regions: await Promise.all(
-      regions.map((region) => planRegion(store, source.items(region), options, region, targetAccount)),
+      regions.map((region) =>
+        planRegion(
+          trustedView(store, source.manifests),
+          source.items(region),
+          options,
+          region,
+          targetAccount,
+        ),
+      ),
     ),
   };
   await store.putJson(

@@ -1,7 +1,8 @@
+import type { Manifest } from '../../schemas/manifest.js';
 import type { RegionPlan, RestorePlan } from '../../schemas/restore.js';
 import type { ItemResult } from '../../schemas/work-item.js';
 import { InputValidationError } from '../errors.js';
-import { type PointInTime, RunCatalog } from '../store/catalog.js';
+import { type PointInTime, RunCatalog, type TrustOptions } from '../store/catalog.js';
 import type { BackupStore } from '../store/store.js';
 
 /**
@@ -34,8 +35,9 @@ export async function pointInTimeOf(
   asOf: Date,
   field: string,
   regions?: string[],
+  trust: TrustOptions = {},
 ): Promise<PointInTime> {
-  const catalog = new RunCatalog(store);
+  const catalog = new RunCatalog(store, trust);
   const picture = await catalog.pointInTime({ asOf, regions });
   if (picture) return picture;
   const oldest = (await catalog.runIds())[0];
@@ -51,19 +53,20 @@ export const sourcedItems = (picture: PointInTime, region: string): SourcedItem[
     .filter((resource) => resource.region === region)
     .map((resource) => ({ item: resource.item, run: resource.runId }));
 
-/** The item the manifest of `runId` recorded for a planned resource. */
-export async function recordedItem(
-  store: BackupStore,
+/** The item the (trusted) manifest of `runId` recorded for a planned resource. */
+export function recordedItem(
+  manifests: Manifest[],
   runId: string,
   resource: { region: string; kind: string; name: string },
-): Promise<ItemResult> {
-  const manifest = await new RunCatalog(store).completeManifest(runId);
-  const recorded = manifest.items.find(
-    (candidate) =>
-      candidate.region === resource.region &&
-      candidate.kind === resource.kind &&
-      candidate.name === resource.name,
-  );
+): ItemResult {
+  const recorded = manifests
+    .find((manifest) => manifest.runId === runId)
+    ?.items.find(
+      (candidate) =>
+        candidate.region === resource.region &&
+        candidate.kind === resource.kind &&
+        candidate.name === resource.name,
+    );
   if (!recorded)
     throw new InputValidationError(
       `run ${runId} has no ${resource.kind} ${resource.name} in ${resource.region}`,

@@ -1,4 +1,5 @@
 import { parseOrThrow } from '../../schemas/common.js';
+import type { Manifest } from '../../schemas/manifest.js';
 import {
   type Change,
   ItemOutcome,
@@ -16,9 +17,11 @@ import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { restoreLayers } from '../kinds/lambda-function/layers.js';
 import { RESTORE_TIERS } from '../kinds/types.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
-import { overallAction } from '../reconcile/diff.js';
+import { maskChanges, overallAction } from '../reconcile/diff.js';
+import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
+import { trustedView } from '../store/trusted.js';
 import { TRIGGER_TYPES } from '../triggers/index.js';
 import { idMapKey, layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
 import { mapperFor, restoredIds } from './mapper.js';
@@ -28,10 +31,19 @@ import { recordedItem, sourceRun } from './sources.js';
 const SAFETY_MARGIN_MS = 60_000;
 
 export interface Loaded {
+  /** The store as this restore may read it: the run's artifacts checked against its manifest. */
   store: BackupStore;
   plan: RestorePlan;
   region: RegionPlan;
+  /** The run's manifest, its signature checked. */
+  manifest: Manifest;
+  /** The manifests of every run the region's resources come from (point in time), plan.run's first. */
+  manifests: Manifest[];
 }
+
+/** The run's trusted manifest (signed; unsigned only when the restore was told --allow-unsigned). */
+export const trustedManifest = (store: BackupStore, plan: Pick<RestorePlan, 'run' | 'options'>) =>
+  new RunCatalog(store, { allowUnsigned: plan.options.allowUnsigned }).completeManifest(plan.run);
 
 async function loadPlan(ref: RestoreRegionRef): Promise<Loaded> {
   const store = openStore(ref.store);
@@ -42,7 +54,10 @@ async function loadPlan(ref: RestoreRegionRef): Promise<Loaded> {
   );
   const region = plan.regions.find((candidate) => candidate.source === ref.region);
   if (!region) throw new InputValidationError(`restore plan ${ref.restoreId} has no region ${ref.region}`);
-  return { store, plan, region };
+  const runs = [...new Set([plan.run, ...region.resources.flatMap((resource) => resource.run ?? [])])];
+  const manifests = await Promise.all(runs.map((run) => trustedManifest(store, { ...plan, run })));
+  const manifest = manifests[0] as Manifest;
+  return { store: trustedView(store, manifests), plan, region, manifest, manifests };
 }
 
 export async function contextFor(
@@ -91,7 +106,8 @@ async function writeOutcome(
       kind,
       name,
       action: result.action ?? overallAction(result.changes),
-      changes: result.changes,
+      // Stored, reported, copied and published: environment values never are (see maskSecrets).
+      changes: maskChanges(result.changes),
       notes: result.notes,
       details: result.details,
       error: result.error,
@@ -148,7 +164,7 @@ export async function restoreResource(item: RestoreResourceItem, remainingMs: nu
   if (!restore) throw new InputValidationError(`restoring ${item.kind} is not available`);
   // A point-in-time restore takes each resource from its own run (recorded in the plan).
   const runId = sourceRun(loaded.plan, loaded.region, item.kind, item.name);
-  const recorded = await recordedItem(loaded.store, runId, item);
+  const recorded = recordedItem(loaded.manifests, runId, item);
   const context = { ...(await contextFor(loaded, remainingMs)), runId, cursor: item.cursor };
   const result = await restore(recorded, context);
   const done = result.done ?? true;

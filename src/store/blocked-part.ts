@@ -4,8 +4,9 @@ import { gzip } from 'node:zlib';
 import { z } from 'zod';
 import { parseOrThrow } from '../../schemas/common.js';
 import type { Artifact } from '../../schemas/work-item.js';
-import { NotFoundError } from '../errors.js';
+import { IntegrityError, NotFoundError } from '../errors.js';
 import { BloomFilter } from './bloom.js';
+import { sha256Hex } from './hashing.js';
 import { decodeNdjson, type PartOptions } from './ndjson-part.js';
 import type { BackupStore } from './store.js';
 
@@ -37,6 +38,14 @@ export const Block = z.object({
   offset: z.number().int().nonnegative(),
   bytes: z.number().int().positive(),
   lines: z.number().int().positive(),
+  /**
+   * sha256 of the block's bytes: a lookup reads a block alone, so the part's own hash cannot check
+   * it; the lookup document that holds this is an artifact, checked whole against the manifest.
+   */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** Smallest and largest value of the part's ordered field in this block. */
   range: z.tuple([z.string(), z.string()]).optional(),
   /** Bloom filter (base64) of the part's key field over this block's records. */
@@ -103,6 +112,7 @@ export async function writeBlockedPart<T>(
       offset,
       bytes: compressed.length,
       lines: block.lines,
+      sha256: sha256Hex(compressed),
       ...(block.low !== undefined && block.high !== undefined ? { range: [block.low, block.high] } : {}),
       ...(filter ? { bloom: filter.toBase64() } : {}),
     });
@@ -136,7 +146,7 @@ export async function writeBlockedPart<T>(
     }
   }
 
-  const written = await store.putStream(key, Readable.from(members()), 'application/gzip');
+  const written = await store.putStream(key, Readable.from(members()), { contentType: 'application/gzip' });
   const part: Artifact = {
     role: options.role,
     path: key,
@@ -154,7 +164,7 @@ export async function writeBlockedPart<T>(
   const lookupWritten = await store.putStream(
     lookupKeyOf(key),
     Readable.from([Buffer.from(`${JSON.stringify(lookup)}\n`)]),
-    'application/json',
+    { contentType: 'application/json' },
   );
   return [
     part,
@@ -179,5 +189,15 @@ export async function readLookup(store: BackupStore, key: string): Promise<PartL
 export async function* readBlock(store: BackupStore, part: string, block: Block): AsyncGenerator<unknown> {
   const body = await store.readRange(part, block.offset, block.offset + block.bytes - 1);
   if (!body) throw new NotFoundError(`missing part ${part}`);
-  yield* decodeNdjson(body);
+  if (!block.sha256) {
+    yield* decodeNdjson(body);
+    return;
+  }
+  // A block is small (one gzip member): read whole, checked, then decoded.
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer));
+  const bytes = Buffer.concat(chunks);
+  if (bytes.length !== block.bytes || sha256Hex(bytes) !== block.sha256)
+    throw new IntegrityError(`${part}: block at ${block.offset} is not the one the backup wrote: refused`);
+  yield* decodeNdjson(Readable.from([bytes]));
 }

@@ -26,3 +26,5 @@ export const artifactKey = (
   name: string,
   file: string,
 ): string => `runs/${runId}/artifacts/${region}/${kind}/${segment(name)}/${file}`;
+/** The manifest's signature (store/signature.ts), written just before the manifest itself. */
+export const signatureKey = (runId: string): string => `runs/${runId}/manifest.sig.json`;

@@ -57,7 +57,7 @@ export async function writeNdjsonPart(
   const source = Readable.from(lines());
   source.on('error', (error) => gzip.destroy(error));
   source.pipe(gzip);
-  const written = await store.putStream(key, gzip, 'application/gzip');
+  const written = await store.putStream(key, gzip, { contentType: 'application/gzip' });
   return {
     role: options.role,
     path: key,

@@ -1,7 +1,7 @@
 import type { CopyTarget } from '../../schemas/policy.js';
 import { mapLimit } from '../concurrency.js';
 import { NotFoundError } from '../errors.js';
-import { RunCatalog } from './catalog.js';
+import { RunCatalog, type TrustOptions } from './catalog.js';
 import { type Damage, distinctArtifacts, verifyArtifacts } from './integrity.js';
 import { manifestKey, runPrefix } from './layout.js';
 import { openStore } from './open.js';
@@ -27,9 +27,9 @@ export interface CopyOutcome {
   error?: string;
 }
 
-/** Opens a copy target; an s3:// copy gets a client in its own region. */
+/** Opens a copy target; an s3:// copy gets a client in its own region, a file:// one its encryption. */
 export function openCopyStore(target: CopyTarget): BackupStore {
-  return openStore(target.store, { region: target.region });
+  return openStore(target.store, { region: target.region, encryptKey: target.encryptKey, field: 'to' });
 }
 
 async function keysUnder(store: BackupStore, prefix: string): Promise<Map<string, true>> {
@@ -62,6 +62,7 @@ export async function replicateRun(
   runId: string,
   target: BackupStore,
   deadline = Number.POSITIVE_INFINITY,
+  trust: TrustOptions = {},
 ): Promise<CopyOutcome> {
   const outcome: CopyOutcome = {
     target: target.url,
@@ -71,7 +72,8 @@ export async function replicateRun(
     verified: 0,
     damaged: [],
   };
-  const manifest = await new RunCatalog(source).manifest(runId);
+  // Only a trusted run is copied (its signature checked); its signature file travels with it.
+  const manifest = await new RunCatalog(source, trust).manifest(runId);
   if (!manifest)
     throw new NotFoundError(`run ${runId} has no manifest in ${source.url}: only finished runs are copied`);
   const artifacts = distinctArtifacts(manifest.items);
@@ -124,6 +126,8 @@ export async function replicateRun(
   }
   outcome.written += 1;
   outcome.bytes += last;
+  // The copy must verify on its own: the same signature over the same manifest.
+  await new RunCatalog(target, trust).completeManifest(runId);
   return outcome;
 }
 
@@ -133,10 +137,11 @@ export async function replicateToTargets(
   runId: string,
   targets: CopyTarget[],
   deadline?: number,
+  trust: TrustOptions = {},
 ): Promise<CopyOutcome[]> {
   return mapLimit(targets, 2, async (target) => {
     try {
-      return await replicateRun(source, runId, openCopyStore(target), deadline);
+      return await replicateRun(source, runId, openCopyStore(target), deadline, trust);
     } catch (error) {
       return {
         target: target.store,

@@ -3,11 +3,42 @@ import type { Readable } from 'node:stream';
 import { InputValidationError } from '../errors.js';
 import { hashingPassThrough } from './hashing.js';
 
+/** How a write behaves beyond storing bytes. */
+export interface WriteOptions {
+  contentType?: string;
+  /**
+   * Write-once: fail with AlreadyStoredError when the key exists (S3 `If-None-Match: *`, a
+   * directory links the finished file in without replacing). Manifests and their signatures are
+   * written so: nothing, not even a second Finalize, replaces a finished run's record by accident.
+   */
+  exclusive?: boolean;
+  /**
+   * Replace only the object whose `stat().etag` this is (S3 `If-Match`): a redrive's new manifest
+   * replaces the one it read, never one written meanwhile. Fails with AlreadyStoredError otherwise.
+   */
+  ifMatch?: string;
+}
+
+/** What a backend knows of a stored object without reading it. */
+export interface ObjectStat {
+  bytes: number;
+  /** S3's ETag (without quotes); a directory's changes whenever the file is replaced. */
+  etag?: string;
+  /** The full-object SHA-256 (hex) the backend stores, when it has one (S3 checksums). */
+  sha256?: string;
+}
+
 /** What one write produced: enough to verify the copy later without trusting the writer. */
 export interface WrittenObject {
   key: string;
   sha256: string;
   bytes: number;
+}
+
+/** The encryption headers every write to an S3 store sends (never left to the bucket's defaults). */
+export interface SseHeaders {
+  ServerSideEncryption: 'aws:kms' | 'aws:kms:dsse';
+  SSEKMSKeyId?: string;
 }
 
 /** Where an S3-backed store keeps its objects: for server-side copies, exports and code Lambda reads in place. */
@@ -16,13 +47,18 @@ export interface S3Location {
   region: string;
   /** The S3 key of a store key (the store's prefix applied). */
   key(storeKey: string): string;
+  /** SSE-KMS headers for anything written into the store, server-side copies included (asked once). */
+  encryption(): Promise<SseHeaders>;
 }
 
 /** What a backend can do beyond reading and writing bytes; callers ask this, never the backend's class. */
 export interface BackendCapabilities {
   /** The bucket behind the store, when it is one (server-side copy, S3 export, in-place code). */
   s3?: S3Location;
-  /** The backend keeps a checksum of every object that a read of its metadata returns. */
+  /**
+   * The backend keeps a checksum or ETag of every object that a listing or a read of its metadata
+   * returns: `verify` can then check stored copies without reading them (see store/integrity.ts).
+   */
   storedChecksums: boolean;
 }
 
@@ -31,11 +67,15 @@ export interface StoreBackend {
   readonly url: string;
   readonly capabilities: BackendCapabilities;
   /** Writes a stream under `key`; the caller hashes. */
-  write(key: string, body: Readable, contentType?: string): Promise<void>;
+  write(key: string, body: Readable, options?: WriteOptions): Promise<void>;
   read(key: string): Promise<Readable | undefined>;
   /** Bytes `start` to `end` (inclusive) of `key`: what an item lookup reads of a blocked part. */
   readRange(key: string, start: number, end: number): Promise<Readable | undefined>;
   size(key: string): Promise<number | undefined>;
+  /** Size and whatever checksum the backend keeps, without reading the bytes; undefined when missing. */
+  stat(key: string): Promise<ObjectStat | undefined>;
+  /** Every object under a prefix with its stat, in lexical order (one listing request per 1,000 on S3). */
+  listStats(prefix: string): AsyncIterable<ObjectStat & { key: string }>;
   /** Moves a finished temporary object into place (rename or copy+delete). */
   move(from: string, to: string): Promise<void>;
   remove(key: string): Promise<void>;
@@ -45,6 +85,20 @@ export interface StoreBackend {
   list(prefix: string): AsyncIterable<string>;
   /** The names one level below `prefix` (which ends with `/`): files and folders alike. */
   children(prefix: string): Promise<string[]>;
+}
+
+/** Documents (plans, item results, snapshots, reports) are small; anything this large is not one. */
+export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
+/** Parses a stored JSON document; corrupt or truncated JSON is bad input, named, never a crash. */
+export function parseJsonDocument(key: string, bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new InputValidationError(
+      `${key}: not valid JSON (truncated or corrupted?): ${(error as Error).message}`,
+    );
+  }
 }
 
 export const BLOB_PREFIX = 'blobs/sha256/';
@@ -77,36 +131,51 @@ export class BackupStore {
     return this.backend.capabilities.s3;
   }
 
-  async putJson(key: string, value: unknown): Promise<WrittenObject> {
-    const { Readable } = await import('node:stream');
-    return this.putStream(
-      key,
-      Readable.from([Buffer.from(`${JSON.stringify(value, null, 1)}\n`)]),
-      'application/json',
-    );
+  async putJson(key: string, value: unknown, options: WriteOptions = {}): Promise<WrittenObject> {
+    return this.putBytes(key, Buffer.from(`${JSON.stringify(value, null, 1)}\n`), {
+      contentType: 'application/json',
+      ...options,
+    });
   }
 
-  async getJson(key: string): Promise<unknown | undefined> {
+  /** Writes bytes held in memory (small documents: manifests, signatures, snapshots). */
+  async putBytes(key: string, bytes: Buffer, options: WriteOptions = {}): Promise<WrittenObject> {
+    const { Readable } = await import('node:stream');
+    return this.putStream(key, Readable.from([bytes]), options);
+  }
+
+  /**
+   * A stored object's bytes, refusing anything larger than `maxBytes` (named, as bad input): a
+   * document read back is external input, and a huge one must not be read whole. Undefined when missing.
+   */
+  async getBytes(key: string, maxBytes = MAX_DOCUMENT_BYTES): Promise<Buffer | undefined> {
     const body = await this.read(key);
     if (!body) return undefined;
     const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.from(chunk));
-    try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch (error) {
-      // A document read back is external input: corrupt or truncated JSON is named, not crashed on.
-      throw new InputValidationError(
-        `${key}: not valid JSON (truncated or corrupted?): ${(error as Error).message}`,
-      );
+    let total = 0;
+    for await (const chunk of body) {
+      total += (chunk as Buffer).length;
+      if (total > maxBytes) {
+        body.destroy();
+        throw new InputValidationError(`${key}: larger than ${maxBytes} bytes; not read further`);
+      }
+      chunks.push(Buffer.from(chunk));
     }
+    return Buffer.concat(chunks);
+  }
+
+  async getJson(key: string, maxBytes = MAX_DOCUMENT_BYTES): Promise<unknown | undefined> {
+    const bytes = await this.getBytes(key, maxBytes);
+    if (!bytes) return undefined;
+    return parseJsonDocument(key, bytes);
   }
 
   /** Streams `body` to `key` while hashing it; memory stays flat whatever the size. */
-  async putStream(key: string, body: Readable, contentType?: string): Promise<WrittenObject> {
+  async putStream(key: string, body: Readable, options: WriteOptions = {}): Promise<WrittenObject> {
     assertSafeKey(key);
     const { stream, result } = hashingPassThrough();
     body.on('error', (error) => stream.destroy(error));
-    await this.backend.write(key, body.pipe(stream), contentType);
+    await this.backend.write(key, body.pipe(stream), options);
     return { key, ...result() };
   }
 
@@ -150,6 +219,15 @@ export class BackupStore {
   size(key: string): Promise<number | undefined> {
     assertSafeKey(key);
     return this.backend.size(key);
+  }
+
+  stat(key: string): Promise<ObjectStat | undefined> {
+    assertSafeKey(key);
+    return this.backend.stat(key);
+  }
+
+  listStats(prefix: string): AsyncIterable<ObjectStat & { key: string }> {
+    return this.backend.listStats(prefix);
   }
 
   remove(key: string): Promise<void> {

@@ -97,32 +97,59 @@ describe('bad CLI flags are InputValidationError (exit 2) naming the flag', () =
 
 describe('a damaged manifest read back is named, never trusted, never deleted', () => {
   const manifestPath = () => join(directory, 'runs', goodRun, 'manifest.json');
+  const signaturePath = () => join(directory, 'runs', goodRun, 'manifest.sig.json');
+  const damages: [string, (text: string) => string, RegExp][] = [
+    ['truncated', (text) => text.slice(0, Math.floor(text.length / 2)), /not valid JSON/],
+    ['from a newer format', (text) => text.replace('"format": 1', '"format": 2'), /format: must be 1/],
+    ['with a wrong type', (text) => text.replace(/"status": "succeeded"/, '"status": 7'), /status/],
+  ];
 
-  it.each([
-    ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2)), /not valid JSON/],
-    [
-      'from a newer format',
-      (text: string) => text.replace('"format": 1', '"format": 2'),
-      /format: must be 1/,
-    ],
-    ['with a wrong type', (text: string) => text.replace(/"status": "succeeded"/, '"status": 7'), /status/],
-  ])('%s', async (_label, damage, message) => {
-    // Prepare
-    const original = await readFile(manifestPath(), 'utf8');
-    await writeFile(manifestPath(), damage(original));
-    try {
-      const before = await storeListing();
-      // Act
-      const verifying = verifyCommand({ bucket: storeUrl, run: goodRun });
-      // Assess
-      await expect(verifying).rejects.toThrow(InputValidationError);
-      await expect(verifyCommand({ bucket: storeUrl, run: goodRun })).rejects.toThrow(message);
-      const listed = (await listRuns(openStore(storeUrl))).find((run) => run.runId === goodRun);
-      expect(listed?.status).toBe('invalid');
-      expect(listed?.problem).toMatch(message);
-      expect(await storeListing()).toEqual(before);
-    } finally {
-      await writeFile(manifestPath(), original);
-    }
-  });
+  it.each(damages)(
+    '%s: its signature no longer matches, so the run is untrusted (exit 1)',
+    async (_label, damage) => {
+      // Prepare
+      const original = await readFile(manifestPath(), 'utf8');
+      await writeFile(manifestPath(), damage(original));
+      try {
+        const before = await storeListing();
+        // Act
+        const verified = await verifyCommand({ bucket: storeUrl, run: goodRun, json: true });
+        // Assess
+        expect(verified).toBe(1);
+        const listed = (await listRuns(openStore(storeUrl))).find((run) => run.runId === goodRun);
+        expect(listed?.status).toBe('untrusted');
+        expect(listed?.problem).toMatch(/changed after signing|changed after it was signed/);
+        expect(await storeListing()).toEqual(before);
+      } finally {
+        await writeFile(manifestPath(), original);
+      }
+    },
+  );
+
+  it.each(damages)(
+    '%s and unsigned, accepted only with --allow-unsigned: invalid, named',
+    async (_label, damage, message) => {
+      // Prepare
+      const [original, signature] = await Promise.all([
+        readFile(manifestPath(), 'utf8'),
+        readFile(signaturePath(), 'utf8'),
+      ]);
+      await writeFile(manifestPath(), damage(original));
+      await rm(signaturePath());
+      try {
+        const before = await storeListing();
+        // Act
+        const verifying = verifyCommand({ bucket: storeUrl, run: goodRun, allowUnsigned: true });
+        // Assess
+        await expect(verifying).rejects.toThrow(InputValidationError);
+        await expect(verifyCommand({ bucket: storeUrl, run: goodRun, allowUnsigned: true })).rejects.toThrow(
+          message,
+        );
+        expect(await storeListing()).toEqual(before);
+      } finally {
+        await writeFile(manifestPath(), original);
+        await writeFile(signaturePath(), signature);
+      }
+    },
+  );
 });

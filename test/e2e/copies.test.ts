@@ -95,9 +95,9 @@ describe('copies of a finished run (another region, and a directory)', () => {
     expect(live.Configuration?.CodeSha256).toBe(fn.codeSha256);
   });
 
-  it('refuses to copy a run that has no manifest', async () => {
+  it('refuses to copy a run that does not exist: bad input, named', async () => {
     const result = cli(['copy', '--bucket', storeUrl, '--run', '20200101T000000Z-aaaaaa', '--to', fileCopy]);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain('only finished runs are copied');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('run: no run 20200101T000000Z-aaaaaa');
   });
 });

@@ -22,7 +22,7 @@ import { unique } from '../helpers/aws.js';
 import { readParts } from '../helpers/kinds.js';
 
 // A GovCloud region (moto serves every partition): DynamoDB and a file store only, nothing partition-bound.
-const REGION = 'us-gov-west-1';
+const REGION = 'tv-crash-1';
 const ITEMS = 1500;
 const table = unique('tv-crash');
 let directory: string;

@@ -116,9 +116,9 @@ describe('triggervault report', () => {
     expect(existsSync(join(directory, 'report.png'))).toBe(true);
   });
 
-  it('exits 1 for a run without a manifest', () => {
+  it('exits 2 for a run that does not exist, naming it', () => {
     const result = runCli(['report', '--bucket', storeUrl, '--run', '20200101T000000Z-aaaaaa']);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain('has no manifest');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('run: no run 20200101T000000Z-aaaaaa');
   });
 });

@@ -17,6 +17,8 @@ export default async function globalSetup() {
   // beyond them name regions of their own (`tv-<file>-1`, valid to RegionName), which moto serves
   // only when asked to. Inherited by the emulator process.
   process.env.MOTO_ALLOW_NONEXISTENT_REGION = 'true';
+  // Regions of our own for tests that need one no other file uses (accepted by RegionName).
+  process.env.TRIGGERVAULT_EXTRA_REGIONS = 'tv-lookup-1,tv-plan-1,tv-crash-1';
   const emulator = await startEmulator();
   process.env.AWS_ENDPOINT_URL = emulator.endpoint;
   process.env.AWS_ACCESS_KEY_ID = 'testing';

@@ -1,4 +1,6 @@
 import { MANIFEST_FORMAT, type Manifest } from '../../schemas/manifest.js';
+import { writeManifest } from '../../src/store/manifest-write.js';
+import type { BackupStore } from '../../src/store/store.js';
 
 /** A minimal finished run in us-east-1 whose one function references `blobs`, for retention tests. */
 export function syntheticManifest(runId: string, blobs: string[], policy?: string): Manifest {
@@ -24,4 +26,13 @@ export function syntheticManifest(runId: string, blobs: string[], policy?: strin
     ],
     policy: policy ? { name: policy } : undefined,
   };
+}
+
+/**
+ * Stores `manifest` as Finalize does: signed with the signing key (the emulator's default key,
+ * created on first use), write-once. Tests that fake a finished run use this, never a bare putJson:
+ * an unsigned manifest is untrusted.
+ */
+export async function storeSignedManifest(store: BackupStore, manifest: Manifest): Promise<void> {
+  await writeManifest(store, manifest);
 }

@@ -13,7 +13,7 @@ import { manifestKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';
 import { type BackupStore, blobKey } from '../../src/store/store.js';
 import { unique } from '../helpers/aws.js';
-import { syntheticManifest } from '../helpers/manifests.js';
+import { storeSignedManifest, syntheticManifest } from '../helpers/manifests.js';
 
 // S3 Object Lock on the emulator: a versioned bucket whose DeleteObject on a locked object only adds
 // a delete marker, so retention has to ask before deleting, and must keep what the lock retains.
@@ -28,8 +28,8 @@ let store: BackupStore;
 beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
   store = openStore(`s3://${bucket}`);
-  await store.putJson(manifestKey(runA), syntheticManifest(runA, [blob('a')], 'locked'));
-  await store.putJson(manifestKey(runB), syntheticManifest(runB, [blob('b')], 'locked'));
+  await storeSignedManifest(store, syntheticManifest(runA, [blob('a')], 'locked'));
+  await storeSignedManifest(store, syntheticManifest(runB, [blob('b')], 'locked'));
   for (const name of ['a', 'b', 'stray']) await store.putJson(blob(name), name);
   const until = new Date(Date.now() + 86_400_000);
   await s3.send(

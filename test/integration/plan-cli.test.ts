@@ -9,7 +9,7 @@ import { createTestFunction, unique } from '../helpers/aws.js';
 import { runCli as cli } from '../helpers/cli.js';
 
 // A region no other test file uses, so the policies see exactly what this file created.
-const REGION = 'us-east-2';
+const REGION = 'tv-plan-1';
 const prefix = unique('plan');
 let directory: string;
 let policyFile: string;

@@ -56,6 +56,7 @@ const summary = (failed: number): RunSummary => ({
   runId: '20260102T000000Z-00beef',
   store: 'file:///nowhere',
   status: 'partial',
+  signed: true,
   totals: { items: failed + 10, failed, artifacts: 0, bytes: 0 },
   regions: {},
   failed: Array.from({ length: Math.min(100, failed) }, (_, index) => ({

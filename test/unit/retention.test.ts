@@ -9,7 +9,7 @@ import { sha256Hex } from '../../src/store/hashing.js';
 import { manifestKey, planKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';
 import { type BackupStore, blobKey } from '../../src/store/store.js';
-import { syntheticManifest } from '../helpers/manifests.js';
+import { storeSignedManifest, syntheticManifest } from '../helpers/manifests.js';
 
 // A synthetic history: one run a day at 02:00 UTC for 400 days up to 2026-11-25, a second run at
 // 14:00 on every 10th day, and one run still writing (no manifest) started an hour before "now".
@@ -109,8 +109,8 @@ const manual = runs[5] as Synthetic;
 async function seed(target: BackupStore) {
   for (const run of runs) {
     // One old run was made without a policy: the no-policy group has no retention here, so it stays.
-    await target.putJson(
-      manifestKey(run.runId),
+    await storeSignedManifest(
+      target,
       syntheticManifest(run.runId, run.blobs, run === manual ? undefined : POLICY),
     );
     await target.putJson(`runs/${run.runId}/artifacts/us-east-1/lambda-function/fn/function.json`, {});

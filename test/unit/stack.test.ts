@@ -7,6 +7,7 @@ import { unzipSync } from 'fflate';
 import { HANDLERS, type MachineName } from '../../deploy/handlers.js';
 import { DELETION_UNITS } from '../../schemas/audit.js';
 import { KIND_NAMES } from '../../schemas/common.js';
+import { Retention } from '../../schemas/policy.js';
 import { LAMBDA_INVOKE, loadStateMachine } from '../../src/local/state-machine.js';
 import { packagedStack, ROOT } from '../helpers/packaged-stack.js';
 
@@ -140,13 +141,13 @@ const restoreStateMachine = () =>
   only('AWS::StepFunctions::StateMachine', (_, id) => id === 'RestoreStateMachine');
 /** Each state machine with its ASL file, the task handlers it runs and how many functions that is. */
 const MACHINES = [
-  // Six fixed tasks and one backup-<kind> per kind; seven and one restore-<kind> per kind.
+  // Seven fixed tasks (Retention among them) and one backup-<kind> per kind; seven and one restore-<kind> per kind.
   {
     name: 'backup',
     file: 'backup.asl.yaml',
     machine: stateMachine,
     handlers: HANDLER_FILES,
-    functions: 6 + KIND_NAMES.length,
+    functions: 7 + KIND_NAMES.length,
   },
   {
     name: 'restore',
@@ -158,7 +159,8 @@ const MACHINES = [
 ];
 const backupBucket = () =>
   only('AWS::S3::Bucket', (resource, id) => id !== 'ServerlessDeploymentBucket' && !!resource.Properties);
-const backupKey = () => only('AWS::KMS::Key');
+/** The symmetric key of the bucket, topic and queues (the manifest signing key is the other KMS key). */
+const backupKey = () => only('AWS::KMS::Key', (_, id) => id === 'BackupKey');
 
 /** Lambda function resources by their ASL name (the function name is <service>-<stage>-<name>). */
 function functionsByName(): Map<string, [string, Cfn]> {
@@ -442,7 +444,7 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
   it('starts the state machine on the EventBridge schedule with the input "{}"', () => {
     // Prepare
     const [machineId] = stateMachine();
-    const [, rule] = only('AWS::Events::Rule');
+    const [, rule] = only('AWS::Events::Rule', (resource) => resource.Properties.ScheduleExpression);
     const target = rule.Properties.Targets[0];
     const role = template.Resources[target.RoleArn['Fn::GetAtt'][0]];
     const statements = role.Properties.Policies.flatMap((policy: Cfn) => policy.PolicyDocument.Statement);
@@ -496,9 +498,8 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       }),
     );
-    // Defaults: no CORS, no Object Lock (both are opt-in parameters).
+    // Defaults: no CORS (opt-in); Object Lock on (see the immutability tests below).
     expect(properties.CorsConfiguration).toBeUndefined();
-    expect(properties.ObjectLockEnabled).toBeUndefined();
     expect(bucket.Properties.ObjectLockConfiguration['Fn::If'][0]).toBe('UseObjectLock');
   });
 
@@ -675,6 +676,13 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       [
         /^kms:(Decrypt|GenerateDataKey)$/,
         (resource) => JSON.stringify(resource) === JSON.stringify(getAtt(keyId)),
+      ],
+      // Signing a manifest: Finalize alone, with the manifest key alone.
+      [
+        /^kms:Sign$/,
+        (resource, role) =>
+          role === 'FinalizeRole' &&
+          JSON.stringify(resource) === JSON.stringify(getAtt('ManifestSigningKey')),
       ],
       [/^kms:Decrypt$/, (resource) => /:kms:\*:/.test(JSON.stringify(resource))],
       [/^sns:Publish$/, (resource) => resource.Ref === topicId],
@@ -1014,5 +1022,147 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  });
+});
+
+describe('immutable backups (issue 14), on the packaged template', () => {
+  const bucketPolicy = (): Statement[] => {
+    const [bucketId] = backupBucket();
+    const [, policy] = only(
+      'AWS::S3::BucketPolicy',
+      (resource) => resource.Properties.Bucket.Ref === bucketId,
+    );
+    return policy.Properties.PolicyDocument.Statement as Statement[];
+  };
+  const handlerRoles = () =>
+    [...functionsByName().values()].map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0] as string);
+  /** Whether a bucket-policy Deny with an ArnNotEquals aws:PrincipalArn condition applies to `role`. */
+  const deniesTo = (statement: Statement, role: string) => {
+    const exempt = statement.Condition?.ArnNotEquals?.['aws:PrincipalArn'];
+    return exempt === undefined || JSON.stringify(exempt) !== JSON.stringify(getAtt(role));
+  };
+
+  it('denies deleting or unlocking anything under runs/ and blobs/ to every handler role but retention', () => {
+    // Prepare
+    const [bucketId] = backupBucket();
+    const denyDeletes = bucketPolicy().filter(
+      (statement) =>
+        statement.Effect === 'Deny' &&
+        statement.Principal === '*' &&
+        actionsOf(statement).includes('s3:DeleteObject') &&
+        actionsOf(statement).includes('s3:DeleteObjectVersion'),
+    );
+    // Assess
+    expect(denyDeletes).toHaveLength(1);
+    const deny = denyDeletes[0] as Statement;
+    expect(actionsOf(deny)).toEqual(
+      expect.arrayContaining([
+        's3:BypassGovernanceRetention',
+        's3:PutObjectRetention',
+        's3:PutObjectLegalHold',
+      ]),
+    );
+    expect(asList(deny.Resource)).toEqual([
+      underBucket(bucketId, '/runs/*'),
+      underBucket(bucketId, '/blobs/*'),
+    ]);
+    const roles = handlerRoles();
+    expect(roles).toContain('RetentionRole');
+    for (const role of roles) expect([role, deniesTo(deny, role)]).toEqual([role, role !== 'RetentionRole']);
+    // And no handler role is even granted a delete in the store but retention (and tmp/ uploads).
+    const inStore = (resource: Cfn) => JSON.stringify(resource).includes(JSON.stringify(getAtt(bucketId)));
+    const grants = identityStatements().filter(
+      (statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('s3:DeleteObject'),
+    );
+    for (const grant of grants)
+      for (const resource of asList(grant.Resource).filter(inStore))
+        if (JSON.stringify(resource) !== JSON.stringify(underBucket(bucketId, '/tmp/*')))
+          expect(grant.roles).toEqual(['RetentionRole']);
+  });
+
+  it('lets only Finalize write manifests, write-once; blobs are written with If-None-Match', () => {
+    // Prepare
+    const [bucketId] = backupBucket();
+    const manifest = underBucket(bucketId, '/runs/*/manifest.json');
+    const denies = bucketPolicy().filter((statement) => statement.Effect === 'Deny');
+    const onManifest = denies.filter((statement) =>
+      asList(statement.Resource).some((resource) => JSON.stringify(resource) === JSON.stringify(manifest)),
+    );
+    const onBlobs = denies.filter((statement) =>
+      asList(statement.Resource).some(
+        (resource) => JSON.stringify(resource) === JSON.stringify(underBucket(bucketId, '/blobs/sha256/*')),
+      ),
+    );
+    // Assess: writers other than Finalize are denied; unconditional puts are denied to everyone.
+    const byPrincipal = onManifest.find((statement) => statement.Condition?.ArnNotEquals);
+    for (const role of handlerRoles())
+      expect([role, deniesTo(byPrincipal as Statement, role)]).toEqual([role, role !== 'FinalizeRole']);
+    expect(onManifest.map((statement) => statement.Condition)).toContainEqual({
+      Null: { 's3:if-none-match': 'true', 's3:if-match': 'true' },
+      Bool: { 's3:ObjectCreationOperation': 'true' },
+    });
+    expect(onBlobs.map((statement) => statement.Condition)).toContainEqual({
+      Null: { 's3:if-none-match': 'true' },
+      Bool: { 's3:ObjectCreationOperation': 'true' },
+    });
+  });
+
+  it('turns Object Lock GOVERNANCE on by default, no shorter than the default minimum age of a run', () => {
+    // Prepare
+    const [, bucket] = backupBucket();
+    const properties = resolveIfs(bucket.Properties);
+    const retention = properties.ObjectLockConfiguration.Rule.DefaultRetention;
+    // Assess
+    expect(properties.ObjectLockEnabled).toBe(true);
+    expect(properties.ObjectLockConfiguration.ObjectLockEnabled).toBe('Enabled');
+    expect(retention.Mode).toBe('GOVERNANCE');
+    expect(Number(retention.Days)).toBeGreaterThanOrEqual(Retention.parse({}).minAgeDays);
+  });
+
+  it('signs manifests with an asymmetric key that only the Finalize role may use to sign', () => {
+    // Prepare
+    const [, key] = only('AWS::KMS::Key', (_, id) => id === 'ManifestSigningKey');
+    const statements = key.Properties.KeyPolicy.Statement as Statement[];
+    const signers = statements.filter((statement) =>
+      actionsOf(statement).some((action) => action === 'kms:Sign' || action === 'kms:*'),
+    );
+    const grantedInIam = identityStatements().filter((statement) =>
+      actionsOf(statement).includes('kms:Sign'),
+    );
+    // Assess
+    expect(key.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    expect(signers.map((statement) => statement.Principal)).toEqual([{ AWS: getAtt('FinalizeRole') }]);
+    expect(grantedInIam.flatMap((statement) => statement.roles)).toEqual(['FinalizeRole']);
+    for (const name of Object.keys(ALL_HANDLER_FILES))
+      expect(Object.keys(functionsByName().get(name)?.[1].Properties.Environment.Variables ?? {})).toContain(
+        'TRIGGERVAULT_SIGNING_KEY',
+      );
+  });
+
+  it('announces ScheduleKeyDeletion and DisableKey of the backup and signing keys on the results topic', () => {
+    // Prepare
+    const [ruleId, rule] = only(
+      'AWS::Events::Rule',
+      (resource) => resource.Properties.EventPattern !== undefined,
+    );
+    const [topicId] = only('AWS::SNS::Topic');
+    const [, topicPolicy] = only('AWS::SNS::TopicPolicy');
+    // Assess
+    expect(rule.Properties.EventPattern).toMatchObject({
+      source: ['aws.kms'],
+      detail: {
+        eventName: ['ScheduleKeyDeletion', 'DisableKey'],
+        resources: { ARN: [getAtt('BackupKey'), getAtt('ManifestSigningKey')] },
+      },
+    });
+    expect(rule.Properties.Targets).toEqual([{ Id: 'ResultsTopic', Arn: { Ref: topicId } }]);
+    expect(topicPolicy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: { ArnEquals: { 'aws:SourceArn': getAtt(ruleId) } },
+      }),
+    );
   });
 });

@@ -3,6 +3,7 @@ import type { Manifest } from '../../../schemas/manifest.js';
 import type { LookupStats } from '../../../src/reconcile/item-lookup.js';
 import { restoreItems } from '../../../src/restore/items.js';
 import { manifestKey } from '../../../src/store/layout.js';
+import { writeManifest } from '../../../src/store/manifest-write.js';
 import { S3Backend } from '../../../src/store/s3-backend.js';
 import { BackupStore, type StoreBackend } from '../../../src/store/store.js';
 import { runOurs } from '../ours.js';
@@ -51,6 +52,8 @@ class CountingBackend implements StoreBackend {
 
   write = (...args: Parameters<StoreBackend['write']>) => this.inner.write(...args);
   size = (key: string) => this.inner.size(key);
+  stat = (key: string) => this.inner.stat(key);
+  listStats = (prefix: string) => this.inner.listStats(prefix);
   move = (from: string, to: string) => this.inner.move(from, to);
   remove = (key: string) => this.inner.remove(key);
   removeAll = (prefix: string) => this.inner.removeAll(prefix);
@@ -112,7 +115,8 @@ export async function itemLookupSection(context: BenchContext): Promise<SectionR
   await withEndpoint(direct.endpoint, async () => {
     const plain = new BackupStore(new S3Backend(bucket, prefix, region));
     const manifest = (await plain.getJson(manifestKey(run.runId))) as Manifest;
-    await plain.putJson(manifestKey(older), {
+    // Signed like any run (the emulator's signing key): restores read only trusted runs.
+    await writeManifest(plain, {
       ...manifest,
       runId: older,
       items: manifest.items.map((item) => ({

@@ -8,6 +8,7 @@ import type { RestoreContext } from '../../reconcile/context.js';
 import { START } from '../../reconcile/data.js';
 import { sha256Hex } from '../../store/hashing.js';
 import type { BackupStore } from '../../store/store.js';
+import { onlyListedUnder } from '../../store/trusted.js';
 import { Backoff, sleep } from '../shared/pacing.js';
 import { liveItems, storedItems } from './compare.js';
 import type { LoadPosition } from './format.js';
@@ -29,6 +30,10 @@ export async function startImport(
   const storeBucket = store.s3;
   if (!storeBucket) return undefined;
   const first = parts[0] as string;
+  const prefix = first.slice(0, first.lastIndexOf('/') + 1);
+  // ImportTable reads every object under the prefix, unchecked: each part is checked against the
+  // manifest first, and a prefix holding anything else is not imported (the items are written).
+  if (!(await onlyListedUnder(store, prefix, parts))) return undefined;
   const { create } = target;
   const response = await target.dynamo.send(
     new ImportTableCommand({
@@ -36,7 +41,7 @@ export async function startImport(
       ClientToken: sha256Hex(`${context.restoreId}/${context.targetRegion}/${target.name}`).slice(0, 32),
       S3BucketSource: {
         S3Bucket: storeBucket.bucket,
-        S3KeyPrefix: storeBucket.key(first.slice(0, first.lastIndexOf('/') + 1)),
+        S3KeyPrefix: storeBucket.key(prefix),
       },
       InputFormat: 'DYNAMODB_JSON',
       InputCompressionType: 'GZIP',

@@ -38,6 +38,7 @@ export async function startExport(
   if (!target || pitr !== 'ENABLED' || FALSE.test(process.env.TRIGGERVAULT_DYNAMODB_EXPORT ?? ''))
     return undefined;
   const prefix = artifactKey(item.runId, item.region, KIND, item.name, 'export');
+  const sse = await target.encryption();
   try {
     const response = await dynamo.send(
       new ExportTableToPointInTimeCommand({
@@ -45,6 +46,9 @@ export async function startExport(
         S3Bucket: target.bucket,
         S3Prefix: target.key(prefix),
         ExportFormat: 'DYNAMODB_JSON',
+        // The export lands in the store as everything else does: SSE-KMS under the store's key.
+        S3SseAlgorithm: 'KMS',
+        S3SseKmsKeyId: sse.SSEKMSKeyId,
         // A retried first step gets the same export back instead of starting a second one.
         ClientToken: sha256Hex(`${item.runId}/${item.region}/${item.name}`).slice(0, 32),
       }),

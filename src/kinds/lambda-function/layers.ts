@@ -9,7 +9,7 @@ import { client } from '../../aws/clients.js';
 import { ifExists } from '../../aws/errors.js';
 import { paginate } from '../../aws/paginate.js';
 import type { RestoreContext } from '../../reconcile/context.js';
-import { readBlob } from '../../reconcile/store-code.js';
+import { assertCodeSha256, readBlob } from '../../reconcile/store-code.js';
 import { base64ToHex } from '../../store/hashing.js';
 import type { FunctionSnapshot } from './format.js';
 
@@ -73,6 +73,8 @@ export async function restoreLayers(
           LicenseInfo: layer.licenseInfo,
         }),
       );
+      // Checked like a function's code: a published layer must hold the backup's bytes.
+      assertCodeSha256(`layer ${name}`, published.Content?.CodeSha256, layer.code.sha256);
       layerVersions[layer.arn] = published.LayerVersionArn as string;
       note = `published as ${published.LayerVersionArn}`;
     }

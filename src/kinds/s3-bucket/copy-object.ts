@@ -13,7 +13,7 @@ import { IntegrityError } from '../../errors.js';
 import type { BackupStore, S3Location } from '../../store/store.js';
 import type { ObjectEntry } from './format.js';
 import { isGoneUpload, type LargeCopies } from './large-copy.js';
-import { encodeTags, fullSha256, headersOf } from './object-attributes.js';
+import { encodeTags, fullSha256, headersOf, stripQuotes } from './object-attributes.js';
 import { objectBlobKey, sourceFields } from './objects-index.js';
 import { copiedInParts, copyInPartsResumable, copySource, type PartsCopy } from './server-side-copy.js';
 
@@ -41,7 +41,9 @@ export interface CopyJob {
 
 /** What a copy adds to the listed fields of an entry. */
 type Copied = Pick<ObjectEntry, 'attributes'> &
-  Partial<Pick<ObjectEntry, 'versionId' | 'sha256' | 'contentType' | 'metadata' | 'tags' | 'headers'>>;
+  Partial<
+    Pick<ObjectEntry, 'versionId' | 'sha256' | 'storedEtag' | 'contentType' | 'metadata' | 'tags' | 'headers'>
+  >;
 
 const isChanged = (error: unknown): boolean =>
   errorName(error) === 'PreconditionFailed' || httpStatus(error) === 412;
@@ -92,6 +94,7 @@ async function copyLargeObject(
       Metadata: head.Metadata,
       ...headersOf(head),
       Tagging: encodeTags(tagging.TagSet),
+      ...(await target.encryption()),
     },
     ifMatch: object.ETag,
   };
@@ -105,7 +108,7 @@ async function copyLargeObject(
     outcome = await copyInPartsResumable(copy, job.large.pacing(storedAt, version));
   }
   if (!outcome.done) throw job.large.paused(storedAt, Key, outcome.progress);
-  return { versionId: head.VersionId, attributes: 'copy' };
+  return { versionId: head.VersionId, storedEtag: outcome.etag, attributes: 'copy' };
 }
 
 /** Server-side copy into an S3 store: one request, S3 keeps metadata and tags and hashes the copy. */
@@ -125,11 +128,13 @@ async function copyServerSide(
       MetadataDirective: 'COPY',
       TaggingDirective: 'COPY',
       ChecksumAlgorithm: 'SHA256',
+      ...(await target.encryption()),
     }),
   );
   return {
     versionId: response.CopySourceVersionId,
     sha256: fullSha256(response.CopyObjectResult?.ChecksumSHA256, response.CopyObjectResult?.ChecksumType),
+    storedEtag: stripQuotes(response.CopyObjectResult?.ETag) || undefined,
     attributes: 'copy',
   };
 }
@@ -139,7 +144,9 @@ async function copyStreaming(job: CopyJob, object: _Object, storedAt: string): P
   const Bucket = job.bucket;
   const Key = object.Key as string;
   const response = await job.source.send(new GetObjectCommand({ Bucket, Key, IfMatch: object.ETag }));
-  const written = await job.store.putStream(storedAt, response.Body as Readable, response.ContentType);
+  const written = await job.store.putStream(storedAt, response.Body as Readable, {
+    contentType: response.ContentType,
+  });
   if (response.ContentLength !== undefined && written.bytes !== response.ContentLength) {
     throw new IntegrityError(
       `s3://${Bucket}/${Key}: stored ${written.bytes} bytes of ${response.ContentLength}`,

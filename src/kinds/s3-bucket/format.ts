@@ -67,6 +67,11 @@ export const ObjectEntry = z.object({
   storedAt: z.string().optional(),
   /** sha256 (hex) of the stored bytes, when known. */
   sha256: z.string().optional(),
+  /**
+   * The stored copy's own ETag (S3 stores), recorded when the copy was made: `verify` compares it
+   * with the store's listing without reading the copy, and a restore copies only while it matches.
+   */
+  storedEtag: z.string().optional(),
   /** Where content type, metadata and tags are: on the stored copy, or in this entry. */
   attributes: z.enum(['copy', 'index']),
   contentType: z.string().optional(),

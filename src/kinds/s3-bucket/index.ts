@@ -7,6 +7,7 @@ import { backupBucket } from './backup-bucket.js';
 import { bucketsWiredTo, discoverBuckets } from './discover.js';
 import { deletedObjects } from './format.js';
 import { tagRecord } from './object-attributes.js';
+import { storedCopiesOf } from './objects-index.js';
 import { restoreBucket } from './restore-bucket.js';
 import { restoreKeys } from './restore-keys.js';
 import { s3BucketStack } from './stack.js';
@@ -25,6 +26,8 @@ export const s3Bucket: ResourceKind = {
   backup: backupBucket,
   restore: restoreBucket,
   restoreItems: (item, selection, context) => restoreKeys(item, selectionOf('s3-bucket', selection), context),
+  // The object copies each objects index part names (blobs/s3/…): verify checks them all.
+  storedCopies: { role: 'objects-index', list: storedCopiesOf },
 
   async tags(region, name) {
     try {

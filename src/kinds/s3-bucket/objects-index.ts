@@ -1,14 +1,17 @@
 import { type _Object, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { WorkItem } from '../../../schemas/work-item.js';
+import type { Artifact, ItemResult, WorkItem } from '../../../schemas/work-item.js';
+import { NotFoundError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { type PartPosition, recordsFrom, START } from '../../reconcile/data.js';
 import { itemArtifacts, RunCatalog } from '../../store/catalog.js';
 import { sha256Hex } from '../../store/hashing.js';
+import type { StoredCopy } from '../../store/integrity.js';
 import { segment } from '../../store/layout.js';
-import { readNdjsonPart } from '../../store/ndjson-part.js';
+import { decodeNdjson, readNdjsonPart } from '../../store/ndjson-part.js';
 import type { BackupStore } from '../../store/store.js';
+import { checkedStream } from '../../store/trusted.js';
 import type { StepBudget } from '../shared/pacing.js';
-import { type ObjectEntry, objectEntryOf } from './format.js';
+import { isStored, type ObjectEntry, objectEntryOf } from './format.js';
 import { stripQuotes } from './object-attributes.js';
 
 /**
@@ -267,4 +270,30 @@ export async function* indexEntries(
       value: objectEntryOf(value, () => `objects index ${parts[next.part]} line ${next.line}`),
       next,
     };
+}
+
+/**
+ * Verify: the object copies one index part names, with what the backup recorded of each (size,
+ * sha256, the copy's ETag). The part is checked against its recorded sha256 while it is read.
+ */
+export async function* storedCopiesOf(
+  store: BackupStore,
+  item: Pick<ItemResult, 'name'>,
+  part: Artifact,
+): AsyncGenerator<StoredCopy> {
+  const body = await store.read(part.path);
+  if (!body) throw new NotFoundError(`missing part ${part.path}`);
+  let line = 0;
+  for await (const value of decodeNdjson(checkedStream(body, part))) {
+    line += 1;
+    const entry = objectEntryOf(value, () => `objects index ${part.path} line ${line}`);
+    if (isStored(entry))
+      yield {
+        path: entry.storedAt,
+        bytes: entry.size,
+        sha256: entry.sha256,
+        etag: entry.storedEtag,
+        of: `s3://${item.name}/${entry.key}`,
+      };
+  }
 }

@@ -1,12 +1,19 @@
-import { CopyObjectCommand, type CopyObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  type CopyObjectCommandInput,
+  DeleteObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { NotFoundError } from '../../errors.js';
+import { errorName, httpStatus } from '../../aws/errors.js';
+import { IntegrityError, NotFoundError } from '../../errors.js';
 import type { RestoreContext } from '../../reconcile/context.js';
 import type { PartPosition } from '../../reconcile/data.js';
 import type { S3Location } from '../../store/store.js';
+import { checkedStream } from '../../store/trusted.js';
 import { envNumber, mapOrdered } from '../shared/pacing.js';
 import { isStored, type StoredEntry } from './format.js';
-import { attributeFields, indexAttributes, wantedAttributes } from './object-attributes.js';
+import { attributeFields, fullSha256, indexAttributes, wantedAttributes } from './object-attributes.js';
 import { indexEntries } from './objects-index.js';
 import { copiedInParts, copyInParts, copySource } from './server-side-copy.js';
 
@@ -32,11 +39,42 @@ export interface RestoreJob {
   bucket: string;
 }
 
-/** Writes one object back from the store (see the module comment for how). */
+const refused = (entry: StoredEntry, why: string) =>
+  new IntegrityError(`${entry.storedAt} (object ${entry.key}): ${why}: refused`);
+
+/**
+ * The ETag the stored copy must have for a server-side copy from it: the one recorded at backup time
+ * (S3 answers 412 to a copy whose source changed since), else the one it has now, after its size and
+ * stored checksum are checked against the entry.
+ */
+async function pinnedEtag(job: RestoreJob, entry: StoredEntry): Promise<string> {
+  if (entry.storedEtag) return `"${entry.storedEtag}"`;
+  const head = await job.store.stat(entry.storedAt);
+  if (!head) throw new NotFoundError(`${job.store.url}: ${entry.storedAt} (object ${entry.key}) is missing`);
+  if (head.bytes !== entry.size) throw refused(entry, `stored ${head.bytes} bytes, the backup ${entry.size}`);
+  if (entry.sha256 && head.sha256 && head.sha256 !== entry.sha256)
+    throw refused(entry, `stored sha256 ${head.sha256}, the backup ${entry.sha256}`);
+  return `"${head.etag ?? ''}"`;
+}
+
+const isChangedSource = (error: unknown) =>
+  errorName(error) === 'PreconditionFailed' || httpStatus(error) === 412;
+
+/** Writes one object back from the store (see the module comment for how), never bytes that are not the backup's. */
 export async function restoreObject(job: RestoreJob, entry: StoredEntry, notes: Set<string>): Promise<void> {
+  try {
+    await writeObject(job, entry, notes);
+  } catch (error) {
+    if (isChangedSource(error)) throw refused(entry, 'the stored copy changed since it was backed up');
+    throw error;
+  }
+}
+
+async function writeObject(job: RestoreJob, entry: StoredEntry, notes: Set<string>): Promise<void> {
   const { storedAt } = entry;
   if (job.storeBucket) {
     const source = copySource(job.storeBucket.bucket, job.storeBucket.key(storedAt));
+    const ifMatch = await pinnedEtag(job, entry);
     if (copiedInParts(entry.size)) {
       await copyInParts({
         s3: job.s3,
@@ -48,6 +86,7 @@ export async function restoreObject(job: RestoreJob, entry: StoredEntry, notes: 
           ...attributeFields((await wantedAttributes(job.storeBucket, entry)) ?? indexAttributes(entry)),
           ChecksumAlgorithm: 'SHA256',
         },
+        ifMatch,
       });
       return;
     }
@@ -59,19 +98,36 @@ export async function restoreObject(job: RestoreJob, entry: StoredEntry, notes: 
             TaggingDirective: 'REPLACE',
             ...attributeFields(indexAttributes(entry)),
           };
-    await job.s3.send(
+    const copied = await job.s3.send(
       new CopyObjectCommand({
         Bucket: job.bucket,
         Key: entry.key,
         CopySource: source,
+        CopySourceIfMatch: ifMatch,
         ChecksumAlgorithm: 'SHA256',
         ...attributes,
       }),
     );
+    // S3 hashed what it wrote: it must be what the backup recorded, else it does not stay.
+    const written = fullSha256(
+      copied.CopyObjectResult?.ChecksumSHA256,
+      copied.CopyObjectResult?.ChecksumType,
+    );
+    if (entry.sha256 && written && written !== entry.sha256) {
+      await job.s3
+        .send(new DeleteObjectCommand({ Bucket: job.bucket, Key: entry.key }))
+        .catch(() => undefined);
+      throw refused(entry, `copied bytes hash to ${written}, the backup recorded ${entry.sha256}`);
+    }
     return;
   }
-  const body = await job.store.read(storedAt);
-  if (!body) throw new NotFoundError(`${job.store.url}: ${storedAt} (object ${entry.key}) is missing`);
+  const stored = await job.store.read(storedAt);
+  if (!stored) throw new NotFoundError(`${job.store.url}: ${storedAt} (object ${entry.key}) is missing`);
+  // Checked while streamed: a copy that is not the backup's fails before the upload completes, so
+  // S3 never gets it (a single PUT is never sent, a multipart upload is aborted).
+  const body = entry.sha256
+    ? checkedStream(stored, { path: storedAt, sha256: entry.sha256, bytes: entry.size })
+    : stored;
   if (entry.attributes === 'copy')
     notes.add(
       'objects stored by server-side copy keep their metadata and tags on the copy, which this file:// store does not have: restored without them',

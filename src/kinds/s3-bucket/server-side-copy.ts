@@ -88,7 +88,7 @@ const partSize = (size: number): number =>
 export async function copyInPartsResumable(
   copy: PartsCopy,
   pacing: PartsPacing,
-): Promise<{ done: true } | { done: false; progress: PartsProgress }> {
+): Promise<{ done: true; etag?: string } | { done: false; progress: PartsProgress }> {
   const { s3, destination, size } = copy;
   const progress: PartsProgress = pacing.resume
     ? { ...pacing.resume, parts: [...pacing.resume.parts] }
@@ -135,10 +135,10 @@ export async function copyInPartsResumable(
     }
     if (waiting.length > 0) return { done: false, progress };
     const Parts = [...progress.parts].sort((a, b) => a.PartNumber - b.PartNumber);
-    await s3.send(
+    const completed = await s3.send(
       new CompleteMultipartUploadCommand({ ...destination, UploadId, MultipartUpload: { Parts } }),
     );
-    return { done: true };
+    return { done: true, etag: completed.ETag?.replace(/^"|"$/g, '') || undefined };
   } catch (error) {
     // A transient failure keeps the upload: the step is retried and resumes from the last checkpoint.
     if (!isTransient(error))
@@ -147,17 +147,21 @@ export async function copyInPartsResumable(
   }
 }
 
-/** Copies an object above the single-copy limit in parts, in one go (restores); a failed copy aborts its upload. */
-export async function copyInParts(copy: PartsCopy): Promise<void> {
+/**
+ * Copies an object above the single-copy limit in parts, in one go (restores); a failed copy aborts
+ * its upload. Returns the copy's ETag.
+ */
+export async function copyInParts(copy: PartsCopy): Promise<string | undefined> {
   const { s3, destination } = copy;
   let uploadId: string | undefined;
   try {
-    await copyInPartsResumable(copy, {
+    const outcome = await copyInPartsResumable(copy, {
       hasTime: () => true,
       checkpoint: async (progress) => {
         uploadId = progress.uploadId;
       },
     });
+    return outcome.done ? outcome.etag : undefined;
   } catch (error) {
     if (uploadId)
       await s3

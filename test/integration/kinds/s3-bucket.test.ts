@@ -14,11 +14,11 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
+import type { Manifest } from '../../../schemas/manifest.js';
 import type { Artifact } from '../../../schemas/work-item.js';
 import { client } from '../../../src/aws/clients.js';
 import type { ObjectEntry } from '../../../src/kinds/s3-bucket/format.js';
 import { s3Bucket } from '../../../src/kinds/s3-bucket/index.js';
-import { manifestKey } from '../../../src/store/layout.js';
 import type { BackupStore } from '../../../src/store/store.js';
 import { unique } from '../../helpers/aws.js';
 import { putObject, type SourceObject, sampleObjects, TRICKY_KEYS } from '../../helpers/data.js';
@@ -31,6 +31,7 @@ import {
   s3Store,
   suiteFileStore,
 } from '../../helpers/kinds.js';
+import { storeSignedManifest } from '../../helpers/manifests.js';
 
 const REGION = 'eu-west-3';
 const source = client(S3Client, REGION);
@@ -104,7 +105,7 @@ async function finish(
   bucket: string,
   artifacts: Artifact[],
 ): Promise<void> {
-  await store.putJson(manifestKey(runId), {
+  await storeSignedManifest(store, {
     format: 1,
     runId,
     status: 'succeeded',
@@ -115,7 +116,7 @@ async function finish(
     verified: { artifacts: artifacts.length, damaged: [] },
     totals: { items: 1, failed: 0, artifacts: artifacts.length, bytes: 0 },
     items: [{ region: REGION, kind: 's3-bucket', name: bucket, status: 'ok', artifacts }],
-  });
+  } satisfies Manifest);
 }
 
 const utf8Order = (keys: string[]) =>

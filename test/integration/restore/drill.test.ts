@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APIGatewayClient, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
@@ -305,6 +305,8 @@ describe('restore drill', () => {
   });
 
   it('exits 2 naming the problem for a store without a complete run', async () => {
+    // Prepare: a store that exists (a missing one is refused as such) and holds no run.
+    await mkdir(join(directory, 'empty'), { recursive: true });
     // Act
     const result = runCli(['drill', '--bucket', `file://${directory}/empty`]);
     // Assess

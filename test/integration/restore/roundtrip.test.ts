@@ -232,7 +232,7 @@ describe('restore of functions and their triggers, round trip on the emulator', 
     const malformed = cli(['restore', '--bucket', storeUrl, '--run', runId, '--only', 'orders-api']);
     // Assess
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain('no manifest.json');
+    expect(missing.stderr).toContain('run: no run 20200101T000000Z-abcdef');
     expect(malformed.status).toBe(2);
     expect(malformed.stderr).toContain('only');
   });

@@ -4,6 +4,7 @@ import type { ArnMapper } from '../../../reconcile/arn-map.js';
 import type { RestoreContext } from '../../../reconcile/context.js';
 import { diffFields, pick } from '../../../reconcile/diff.js';
 import { readBlob, storedCodeLocation } from '../../../reconcile/store-code.js';
+import { sha256Hex } from '../../../store/hashing.js';
 import type { FunctionSnapshot, StoredCode } from '../format.js';
 
 /** What restore sets on a function and compares, with the defaults AWS reports made explicit. */
@@ -58,10 +59,10 @@ export const sameRevision = (current: FunctionConfiguration, wanted: Revision) =
 
 /** ZipFile bytes from the store, or the object in place when the store is an S3 bucket of the target region. */
 export async function codeInput(context: RestoreContext, code: StoredCode): Promise<FunctionCode> {
-  const inPlace = storedCodeLocation(context.store, code.path, context.targetRegion);
+  const inPlace = await storedCodeLocation(context.store, code, context.targetRegion);
   if (inPlace) return inPlace;
   const bytes = await readBlob(context.store, code.path);
-  if (bytes.length !== code.bytes)
-    throw new IntegrityError(`${code.path}: stored ${bytes.length} bytes, expected ${code.bytes}`);
+  if (bytes.length !== code.bytes || sha256Hex(bytes) !== code.sha256)
+    throw new IntegrityError(`${code.path}: stored bytes are not the code the backup recorded: refused`);
   return { ZipFile: bytes };
 }

@@ -1,5 +1,6 @@
 import {
   CreateFunctionCommand,
+  DeleteFunctionCommand,
   type FunctionCode,
   type FunctionConfiguration,
   GetFunctionCommand,
@@ -18,6 +19,7 @@ import { errorName, ifExists } from '../../../aws/errors.js';
 import { TransientAwsError } from '../../../errors.js';
 import type { RestoreContext } from '../../../reconcile/context.js';
 import { diffFields, reconcile } from '../../../reconcile/diff.js';
+import { assertCodeSha256 } from '../../../reconcile/store-code.js';
 import type { FunctionSnapshot } from '../format.js';
 
 import { codeInput, functionSettings, type Revision, revisionOf, sameRevision } from './revision.js';
@@ -29,7 +31,7 @@ import { codeInput, functionSettings, type Revision, revisionOf, sameRevision } 
  */
 async function createFunction(lambda: LambdaClient, command: CreateFunctionCommand, newRole: boolean) {
   try {
-    await lambda.send(command);
+    return await lambda.send(command);
   } catch (error) {
     const refused =
       errorName(error) === 'InvalidParameterValueException' &&
@@ -93,13 +95,15 @@ export async function restoreCodeAndVersions(
     if (!state) return;
     if (state.codeSha256 !== wanted.codeSha256) {
       const code = await codeFor(wanted.code);
-      await lambda.send(
+      const updated = await lambda.send(
         new UpdateFunctionCodeCommand({
           FunctionName: name,
           ...code,
           Architectures: wanted.architectures as never,
         }),
       );
+      if ('sha256' in wanted.code)
+        assertCodeSha256(`function ${name}`, updated.CodeSha256, wanted.code.sha256);
       await waitUntilFunctionUpdatedV2(waitOptions, { FunctionName: name });
     }
     if (diffFields(state.settings, wanted.settings).length > 0) {
@@ -134,7 +138,7 @@ export async function restoreCodeAndVersions(
       const newRole =
         !context.mapper.spec.roles[recordedRole] &&
         context.mapper.isRestored('iam-role', recordedRole.split('/').at(-1) ?? '');
-      await createFunction(
+      const created = await createFunction(
         lambda,
         new CreateFunctionCommand({
           ...(initial.settings as { Role: string }),
@@ -147,6 +151,15 @@ export async function restoreCodeAndVersions(
         }),
         newRole,
       );
+      if ('sha256' in initial.code) {
+        try {
+          assertCodeSha256(`function ${name}`, created.CodeSha256, initial.code.sha256);
+        } catch (error) {
+          // Never leave a function running code that is not the backup's.
+          await lambda.send(new DeleteFunctionCommand({ FunctionName: name })).catch(() => undefined);
+          throw error;
+        }
+      }
       await waitUntilFunctionActiveV2(waitOptions, { FunctionName: name });
       state = initial;
     }
