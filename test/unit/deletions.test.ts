@@ -11,8 +11,8 @@ import { countDeletions, deletionThresholds, massDeletions } from '../../src/aud
 import { literalPrefix, partsForPrefix } from '../../src/audit/search-data.js';
 import { deletionMetrics } from '../../src/metrics.js';
 import { NO_POLICY, pruneStore } from '../../src/policy/prune.js';
-import { manifestKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';
+import { storeSignedManifest } from '../helpers/manifests.js';
 
 // Two synthetic runs (no AWS requests): what the second no longer has is worked out by hand.
 const R1 = 'eu-west-1';
@@ -213,7 +213,7 @@ describe('prune with retention.holdOnMassDeletion', () => {
       const store = openStore(`file://${directory}`);
       const days = ['20261120T100000Z-aaaaaa', '20261121T100000Z-bbbbbb', '20261122T100000Z-cccccc'];
       const write = async (runId: string, massDeletion: ('objects' | 'functions')[]) =>
-        store.putJson(manifestKey(runId), {
+        storeSignedManifest(store, {
           ...manifest(runId, [R1], ALL, []),
           deletions: {
             previousRunId: days[0],

@@ -9,9 +9,9 @@ import { AsOfFlag, parsePointInTime, RestoreFlags } from '../../src/cli/flags.js
 import { InputValidationError } from '../../src/errors.js';
 import { pointInTimeOf } from '../../src/restore/sources.js';
 import { holdingsOf, RunCatalog } from '../../src/store/catalog.js';
-import { manifestKey } from '../../src/store/layout.js';
 import { openStore } from '../../src/store/open.js';
 import type { BackupStore } from '../../src/store/store.js';
+import { storeSignedManifest } from '../helpers/manifests.js';
 
 // Synthetic runs in a directory store (no AWS requests): the catalog's point-in-time answer is
 // worked out by hand for each case below.
@@ -99,7 +99,7 @@ beforeAll(async () => {
       'nightly',
     ),
   ];
-  for (const run of runs) await store.putJson(manifestKey(run.runId), run);
+  for (const run of runs) await storeSignedManifest(store, run);
   await store.putJson(`runs/${RUN4}/plan.json`, { runId: RUN4 });
 });
 
@@ -158,7 +158,7 @@ describe('RunCatalog.pointInTime', () => {
     const other = await mkdtemp(join(tmpdir(), 'tv-pit-'));
     try {
       const alone = openStore(`file://${other}`);
-      await alone.putJson(manifestKey(failing.runId), failing);
+      await storeSignedManifest(alone, failing);
       const picture = await new RunCatalog(alone).pointInTime({ asOf: new Date('2026-11-25T00:00:00Z') });
       expect(
         picture?.resources.map((resource) => [resource.name, resource.runId, resource.listedIn]),

@@ -629,17 +629,26 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       text(statement.Condition?.StringEquals?.['aws:ResourceAccount']) === text({ Ref: 'AWS::AccountId' });
     const inAccount = (resource: Cfn) => text(resource).includes('{"Ref":"AWS::AccountId"}');
     const finalizeRole = (byName.get('finalize') as [string, Cfn])[1].Properties.Role['Fn::GetAtt'][0];
+    const retentionRole = (byName.get('retention') as [string, Cfn])[1].Properties.Role['Fn::GetAtt'][0];
     const awsBackupRoles = ['backup-dynamodb-table', 'backup-s3-bucket'].map(
       (name) => (byName.get(name) as [string, Cfn])[1].Properties.Role['Fn::GetAtt'][0],
     );
     /** Actions that change something, and where a handler may do them. */
     const writes: [RegExp, (resource: Cfn, role: string, statement: Statement) => boolean][] = [
       [/^s3:(PutObject|PutObjectAcl|PutObjectTagging|AbortMultipartUpload|DeleteObject)$/, isBackupBucket],
-      // Finalize writes (and prunes) each copy of a run: runs/ and blobs/ of a bucket of this account.
+      // Finalize writes each copy of a run, Retention alone prunes them: runs/ and blobs/ of a bucket
+      // of this account.
       [
-        /^s3:(PutObject|AbortMultipartUpload|DeleteObject)$/,
+        /^s3:(PutObject|AbortMultipartUpload)$/,
         (resource, role, statement) =>
           role === finalizeRole &&
+          sameAccount(statement) &&
+          /:s3:::\*\/(runs|blobs)\/\*"/.test(text(resource)),
+      ],
+      [
+        /^s3:DeleteObject$/,
+        (resource, role, statement) =>
+          role === retentionRole &&
           sameAccount(statement) &&
           /:s3:::\*\/(runs|blobs)\/\*"/.test(text(resource)),
       ],

@@ -35,14 +35,9 @@ export const apiGatewayHttpApiStack: KindStack = {
         Action: ['apigateway:POST', 'apigateway:DELETE'],
         Resource: 'arn:${AWS::Partition}:apigateway:*::/tags/*',
       },
-      {
-        Sid: 'PassIntegrationRoles',
-        Effect: 'Allow',
-        Action: 'iam:PassRole',
-        Resource: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*',
-        Condition: { StringEquals: { 'iam:PassedToService': 'apigateway.amazonaws.com' } },
-      },
     ],
+    // Integrations and authorizers that carry a role hand it to API Gateway: only the deployment's roles (passRoleArns).
+    passRoles: [{ roles: 'restore', to: ['apigateway.amazonaws.com'] }],
   },
   shared: {
     discover: [{ Sid: 'ListHttpApis', Effect: 'Allow', Action: 'apigateway:GET', Resource: apis }],

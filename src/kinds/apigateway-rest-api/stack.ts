@@ -48,15 +48,9 @@ export const apiGatewayRestApiStack: KindStack = {
         Action: ['apigateway:PUT', 'apigateway:DELETE'],
         Resource: 'arn:${AWS::Partition}:apigateway:*::/tags/*',
       },
-      // Integrations and authorizers that carry a role hand it to API Gateway.
-      {
-        Sid: 'PassIntegrationRoles',
-        Effect: 'Allow',
-        Action: 'iam:PassRole',
-        Resource: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*',
-        Condition: { StringEquals: { 'iam:PassedToService': 'apigateway.amazonaws.com' } },
-      },
     ],
+    // Integrations and authorizers that carry a role hand it to API Gateway: only the deployment's roles (passRoleArns).
+    passRoles: [{ roles: 'restore', to: ['apigateway.amazonaws.com'] }],
   },
   shared: {
     discover: [{ Sid: 'ListRestApis', Effect: 'Allow', Action: 'apigateway:GET', Resource: restApis }],

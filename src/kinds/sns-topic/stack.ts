@@ -51,15 +51,9 @@ export const snsTopicStack: KindStack = {
         ],
         Resource: accountTopics,
       },
-      // Delivery status logging and subscription roles are handed to SNS.
-      {
-        Sid: 'PassDeliveryRoles',
-        Effect: 'Allow',
-        Action: 'iam:PassRole',
-        Resource: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*',
-        Condition: { StringEquals: { 'iam:PassedToService': 'sns.amazonaws.com' } },
-      },
     ],
+    // Delivery status logging and subscription roles are handed to SNS: only the deployment's roles (passRoleArns).
+    passRoles: [{ roles: 'restore', to: ['sns.amazonaws.com'] }],
   },
   shared: {
     discover: [

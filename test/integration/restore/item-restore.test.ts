@@ -48,6 +48,7 @@ import {
   sampleItems,
   sampleObjects,
 } from '../../helpers/data.js';
+import { storeSignedManifest } from '../../helpers/manifests.js';
 
 // Item-level restores of the data kinds, through the command line, against a run of this file's own
 // region (test/helpers/region-claims.ts). A file:// store: objects are streamed into it, so their
@@ -358,7 +359,7 @@ describe('DynamoDB items by key or key condition', () => {
     // Prepare: the same run without its lookup documents, as an older version wrote it
     const manifest = (await store.getJson(manifestKey(runId))) as Manifest;
     const older = `${runId.slice(0, -6)}zzzzzz`;
-    await store.putJson(manifestKey(older), {
+    await storeSignedManifest(store, {
       ...manifest,
       runId: older,
       items: manifest.items.map((item) => ({
