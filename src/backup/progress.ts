@@ -29,6 +29,17 @@ export class ProgressTracker {
     }
   }
 
+  /**
+   * Counts read elsewhere (a deployed run's Map Run: its children's outcomes, DescribeMapRun): they
+   * replace what the task outputs said, and are reported only when they change.
+   */
+  counted(region: string, counts: Omit<Progress, 'region'>): void {
+    const entry = this.regions.get(region);
+    if (entry && entry.done === counts.done && entry.failed === counts.failed && entry.total === counts.total)
+      return;
+    this.update(region, (target) => Object.assign(target, counts));
+  }
+
   snapshot(): Progress[] {
     return [...this.regions.values()].map((entry) => ({ ...entry }));
   }

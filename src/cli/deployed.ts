@@ -3,6 +3,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
+  DescribeMapRunCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
   SFNClient,
@@ -79,8 +80,26 @@ function taskOutput(event: HistoryEvent): unknown {
 }
 
 /**
+ * The region a Map Run works for: its MapRunStarted event leads back (previousEventId) to the
+ * Discover task of the same region iteration, whose output names the region.
+ */
+function regionOfMapRun(events: Map<number, HistoryEvent>, started: HistoryEvent): string | undefined {
+  let id = started.previousEventId;
+  for (let steps = 0; id !== undefined && steps < 20; steps += 1) {
+    const event = events.get(id);
+    if (!event) return undefined;
+    const output = taskOutput(event) as { region?: unknown } | undefined;
+    if (typeof output?.region === 'string') return output.region;
+    id = event.previousEventId;
+  }
+  return undefined;
+}
+
+/**
  * Follows an execution: reads the history as it grows (one page chain per poll, resuming after the
- * last event seen), reports per-region progress, and returns the final description.
+ * last event seen), reports per-region progress, and returns the final description. Items run as
+ * child executions of each region's Distributed Map, outside this history: their progress is the Map
+ * Run's counts (DescribeMapRun), asked each poll until the Map Run ends.
  */
 export async function followExecution(
   executionArn: string,
@@ -95,6 +114,8 @@ export async function followExecution(
       );
   });
   let lastEventId = 0;
+  const seen = new Map<number, HistoryEvent>();
+  const mapRuns = new Map<string, { region: string; ended: boolean }>();
   for (;;) {
     let nextToken: string | undefined;
     do {
@@ -104,10 +125,28 @@ export async function followExecution(
       for (const event of page.events ?? []) {
         if ((event.id ?? 0) <= lastEventId) continue;
         lastEventId = event.id ?? lastEventId;
+        seen.set(lastEventId, event);
         tracker.observe(taskOutput(event));
+        const mapRunArn = event.mapRunStartedEventDetails?.mapRunArn;
+        const region = mapRunArn && regionOfMapRun(seen, event);
+        if (mapRunArn && region) mapRuns.set(mapRunArn, { region, ended: false });
       }
       nextToken = page.nextToken;
     } while (nextToken);
+    for (const [mapRunArn, run] of mapRuns) {
+      if (run.ended) continue;
+      const described = await sfn.send(new DescribeMapRunCommand({ mapRunArn }));
+      const counts = described.itemCounts;
+      if (counts) {
+        const failed = (counts.failed ?? 0) + (counts.timedOut ?? 0) + (counts.aborted ?? 0);
+        tracker.counted(run.region, {
+          total: counts.total ?? 0,
+          done: (counts.succeeded ?? 0) + failed,
+          failed,
+        });
+      }
+      run.ended = described.status !== 'RUNNING';
+    }
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (exitCodeOf(execution) !== undefined) return execution;
     await delay(pollMs);

@@ -24,9 +24,12 @@ async function fingerprint(manifest: Manifest, storeUrl: string) {
   const describe = async (artifact: Manifest['items'][number]['artifacts'][number]) => {
     const path = artifact.path.replace(manifest.runId, 'RUN');
     if (artifact.role === 'lookup') {
-      // A lookup document gives each block's gzip offset and size, which follow the index's bytes.
+      // A lookup document gives each block's gzip offset, size and hash, which follow the index's
+      // bytes (they name the run that copied each object).
       const lookup = (await store.getJson(artifact.path)) as { blocks: Record<string, unknown>[] };
-      const blocks = lookup.blocks.map(({ offset: _offset, bytes: _bytes, ...block }) => block);
+      const blocks = lookup.blocks.map(
+        ({ offset: _offset, bytes: _bytes, sha256: _sha256, ...block }) => block,
+      );
       return `${artifact.role} ${path} ${JSON.stringify(blocks)}`;
     }
     if (artifact.role !== 'objects-index')

@@ -163,7 +163,9 @@ describe('--as-of: the newest run at or before a time, per region and resource',
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(
-      new RegExp(`^point in time ${afterRun2} \\(4 resources from 2 runs\\): all \\d+ artifacts intact`),
+      new RegExp(
+        `^point in time ${afterRun2} \\(4 resources from 2 runs\\): signed, everything intact \\(\\d+ artifacts re-hashed`,
+      ),
     );
   });
 

@@ -216,7 +216,7 @@ describe('prune with retention.holdOnMassDeletion', () => {
         storeSignedManifest(store, {
           ...manifest(runId, [R1], ALL, []),
           deletions: {
-            previousRunId: days[0],
+            previousRunId: days[0] as string,
             units: {},
             thresholds: { share: 10, count: 0 },
             massDeletion,

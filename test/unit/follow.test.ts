@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  DescribeMapRunCommand,
   GetExecutionHistoryCommand,
   SFNClient,
   StartExecutionCommand,
@@ -8,17 +9,49 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startCommand } from '../../src/cli/deployed.js';
 
-// moto's Step Functions never runs Lambda tasks, so its histories never grow: the follow path is
-// tested with aws-sdk-client-mock (GetExecutionHistory, DescribeExecution, StartExecution).
+// moto's Step Functions never runs Lambda tasks, so its histories never grow, and it has no Map Runs:
+// the follow path is tested with aws-sdk-client-mock (GetExecutionHistory, DescribeExecution,
+// DescribeMapRun, StartExecution).
 const sfn = mockClient(SFNClient);
 const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:backup:run-1';
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:backup';
 
+const MAP_RUN = `${MACHINE.replace(':stateMachine:', ':mapRun:')}/Items:run-1`;
+
 const taskSucceeded = (id: number, output: unknown) => ({
   id,
+  previousEventId: id - 1,
   type: 'TaskSucceeded' as const,
   timestamp: new Date(),
   taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke', output: JSON.stringify(output) },
+});
+const event = (id: number, type: string) => ({
+  id,
+  previousEventId: id - 1,
+  type: type as never,
+  timestamp: new Date(),
+});
+/** What the parent history holds of one region: Discover's answer, then its Distributed Map's Map Run. */
+const regionEvents = [
+  taskSucceeded(1, {
+    region: 'eu-west-1',
+    items: 2,
+    work: { bucket: 'b', key: 'runs/r/work/eu-west-1.json' },
+  }),
+  event(2, 'TaskStateExited'),
+  event(3, 'MapStateEntered'),
+  event(4, 'MapStateStarted'),
+  { ...event(5, 'MapRunStarted'), mapRunStartedEventDetails: { mapRunArn: MAP_RUN } },
+];
+const counts = (succeeded: number, failed: number) => ({
+  pending: 0,
+  running: 2 - succeeded - failed,
+  succeeded,
+  failed,
+  timedOut: 0,
+  aborted: 0,
+  total: 2,
+  resultsWritten: succeeded + failed,
 });
 
 afterEach(() => {
@@ -40,26 +73,25 @@ describe('start --follow', () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
     sfn
       .on(GetExecutionHistoryCommand)
-      .resolvesOnce({
-        events: [taskSucceeded(1, { region: 'eu-west-1', items: [{}, {}] })],
-        nextToken: 'page-2',
-      })
-      .resolvesOnce({ events: [taskSucceeded(2, { region: 'eu-west-1', done: true, status: 'ok' })] })
-      .resolves({
-        events: [
-          taskSucceeded(1, { region: 'eu-west-1', items: [{}, {}] }),
-          taskSucceeded(2, { region: 'eu-west-1', done: true, status: 'ok' }),
-          taskSucceeded(3, { region: 'eu-west-1', done: true, status: 'failed' }),
-        ],
-      });
+      .resolvesOnce({ events: regionEvents.slice(0, 2), nextToken: 'page-2' })
+      .resolves({ events: regionEvents });
+    sfn
+      .on(DescribeMapRunCommand, { mapRunArn: MAP_RUN })
+      .resolvesOnce({ mapRunArn: MAP_RUN, status: 'RUNNING', itemCounts: counts(0, 0) } as never)
+      .resolvesOnce({ mapRunArn: MAP_RUN, status: 'RUNNING', itemCounts: counts(1, 0) } as never)
+      .resolvesOnce({ mapRunArn: MAP_RUN, status: 'RUNNING', itemCounts: counts(1, 0) } as never)
+      .resolves({ mapRunArn: MAP_RUN, status: 'FAILED', itemCounts: counts(1, 1) } as never);
+    const running = {
+      executionArn: EXECUTION,
+      status: 'RUNNING' as const,
+      stateMachineArn: MACHINE,
+      startDate: new Date(),
+    };
     sfn
       .on(DescribeExecutionCommand)
-      .resolvesOnce({
-        executionArn: EXECUTION,
-        status: 'RUNNING',
-        stateMachineArn: MACHINE,
-        startDate: new Date(),
-      })
+      .resolvesOnce(running)
+      .resolvesOnce(running)
+      .resolvesOnce(running)
       .resolves({
         executionArn: EXECUTION,
         status: 'SUCCEEDED',
@@ -75,5 +107,7 @@ describe('start --follow', () => {
     expect(stderr.join('')).toContain('eu-west-1: 1/2 items');
     expect(stderr.join('')).toContain('eu-west-1: 2/2 items (1 failed)');
     expect(stderr.join('').match(/1\/2 items/g)).toHaveLength(1);
+    // The ended Map Run is not asked again.
+    expect(sfn.commandCalls(DescribeMapRunCommand).length).toBe(4);
   });
 });
