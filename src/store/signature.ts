@@ -30,7 +30,7 @@ import { sha256Hex } from './hashing.js';
  * not verify), and lets a reader refuse a manifest of the wrong size before reading any of it.
  *
  * Which key: TRIGGERVAULT_SIGNING_KEY (key id, key ARN, alias name or alias ARN), by default the alias
- * `alias/triggervault-manifest` in AWS_REGION. The deployed stack creates its key and sets the variable
+ * `alias/triggervault-manifest` in AWS_REGION (against the emulator, always in us-east-1). The deployed stack creates its key and sets the variable
  * on every function. Locally against the emulator (AWS_ENDPOINT_URL set) the default key is created in
  * the emulator on first use: runs are then verifiable for as long as that emulator runs, like
  * everything else in it. A `file://` store is signed the same way (the key is in KMS, not in the
@@ -40,6 +40,8 @@ import { sha256Hex } from './hashing.js';
 
 export const DEFAULT_SIGNING_KEY = 'alias/triggervault-manifest';
 export const SIGNING_ALGORITHM = 'ECDSA_SHA_256';
+/** Where the emulator's default signing key is made (see signingKey). */
+const LOCAL_KEY_REGION = 'us-east-1';
 
 /** One signature of one version of a run's manifest. */
 export const Signature = z.object({
@@ -82,9 +84,12 @@ export interface SigningKey {
 export function signingKey(): SigningKey {
   const id = process.env.TRIGGERVAULT_SIGNING_KEY || DEFAULT_SIGNING_KEY;
   const fromArn = id.startsWith('arn:') ? id.split(':')[3] : undefined;
+  // The emulator's default key lives in one region, whatever region a process works in: every local
+  // process (CLI, bench children, tests) signs and checks with the same key.
+  const local = !fromArn && id === DEFAULT_SIGNING_KEY && endpointUrl() ? LOCAL_KEY_REGION : undefined;
   return {
     id,
-    region: fromArn || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
+    region: fromArn || local || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
   };
 }
 
