@@ -66,6 +66,7 @@ export async function drillCommand(rawFlags: unknown): Promise<number> {
       asOf: flags.asOf,
       regions: flags.regions,
       targetRegion: flags.targetRegion,
+      maxBandwidth: flags.maxBandwidth,
     }),
   );
   // A time before every run fails here, naming the flag, before anything is restored.

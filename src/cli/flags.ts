@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Bandwidth } from '../../schemas/bandwidth.js';
 import { KindName, RegionName, RunId } from '../../schemas/common.js';
 import { NameSuffix, PointInTime, Selector } from '../../schemas/restore.js';
 
@@ -25,6 +26,7 @@ export const BackupFlags = z.object({
   /** A policy of the policy file, passed inline to the run. */
   policy: z.string().min(1).optional(),
   policyFile: z.string().min(1).optional(),
+  maxBandwidth: Bandwidth.optional(),
   json: z.boolean().default(false),
 });
 
@@ -75,6 +77,7 @@ export const VerifyFlags = z
     bucket: StoreFlag,
     run: RunId.optional(),
     asOf: AsOfFlag.optional(),
+    maxBandwidth: Bandwidth.optional(),
     json: z.boolean().default(false),
   })
   .superRefine(runOrAsOf(true));
@@ -100,6 +103,9 @@ export const RestoreFlags = z
     roleMap: pairs.optional(),
     startingPosition: z.enum(['latest', 'recorded']).optional(),
     edge: z.boolean().default(false),
+    fromRecoveryPoints: z.boolean().default(false),
+    redeployStage: z.boolean().default(false),
+    maxBandwidth: Bandwidth.optional(),
     dryRun: z.boolean().default(false),
     force: z.boolean().default(false),
     json: z.boolean().default(false),
@@ -113,6 +119,7 @@ export const DrillFlags = z
     asOf: AsOfFlag.optional(),
     regions: csv(RegionName).optional(),
     targetRegion: RegionName.optional(),
+    maxBandwidth: Bandwidth.optional(),
     json: z.boolean().default(false),
   })
   .superRefine(runOrAsOf(false));

@@ -68,6 +68,10 @@ export function buildProgram(): Command {
       'follow this backup policy (selection, critical attributes, copies, retention)',
     )
     .option('--policy-file <file>', 'policy file for --policy (default: triggervault.policy.yaml)')
+    .option(
+      '--max-bandwidth <rate>',
+      'cap the bytes this command moves through the store, such as 10MB/s (slow links)',
+    )
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).backupCommand(flags)));
   program
@@ -78,6 +82,10 @@ export function buildProgram(): Command {
     .option(
       '--as-of <time>',
       'a point in time (ISO 8601 such as 2026-11-25T14:00:00Z, or how long ago: 90m, 36h, 2d, 1w): per resource, the newest run at or before it',
+    )
+    .option(
+      '--max-bandwidth <rate>',
+      'cap the bytes this command moves through the store, such as 10MB/s (slow links)',
     )
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).verifyCommand(flags)));
@@ -130,6 +138,18 @@ export function buildProgram(): Command {
       '--edge',
       'also re-associate Lambda@Edge functions (UpdateDistribution redeploys the distribution)',
     )
+    .option(
+      '--from-recovery-points',
+      "restore tables and buckets from the run's AWS Backup recovery points instead of its export",
+    )
+    .option(
+      '--redeploy-stage',
+      'deploy again the stages of REST APIs whose methods or integrations the restore re-created',
+    )
+    .option(
+      '--max-bandwidth <rate>',
+      'cap the bytes this command moves through the store, such as 10MB/s (slow links)',
+    )
     .option('--dry-run', 'print the plan as a diff; change nothing')
     .option('--force', 'also change existing resources that differ from the backup')
     .option('--json', 'machine-readable output')
@@ -147,6 +167,10 @@ export function buildProgram(): Command {
     )
     .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
     .option('--target-region <region>', 'restore into this scratch region instead (one source region)')
+    .option(
+      '--max-bandwidth <rate>',
+      'cap the bytes this command moves through the store, such as 10MB/s (slow links)',
+    )
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await import('./drill.js')).drillCommand(flags)));
   program

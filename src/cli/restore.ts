@@ -132,6 +132,9 @@ export async function restoreCommand(rawFlags: unknown): Promise<number> {
       force: flags.force,
       edge: flags.edge,
       startingPosition: flags.startingPosition?.toUpperCase(),
+      fromRecoveryPoints: flags.fromRecoveryPoints || undefined,
+      redeployStage: flags.redeployStage || undefined,
+      maxBandwidth: flags.maxBandwidth,
     }),
   );
   parseOrThrow(RestoreInputSchema, input, 'flags');

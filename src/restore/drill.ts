@@ -29,6 +29,7 @@ import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { outcomePrefix, restorePlanKey, restorePrefix } from './layout.js';
 import { mapperOfRestore } from './mapper.js';
+import { recoveryPointDrillItem } from './recovery-points.js';
 import { type RestoreSummary, reportRestore } from './report.js';
 import { sourceRun } from './sources.js';
 import { contextFor } from './steps.js';
@@ -157,7 +158,8 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
       const loaded = { store, plan, region: regionPlan };
       const mapper = await mapperOfRestore(store, ref.run, ref.restoreId, regionPlan.source);
       const skipped = await notRewired(store, ref, regionPlan.source);
-      const compared = await mapLimit(regionPlan.resources, 4, async ({ kind, name }): Promise<DrillItem> => {
+      const compared = await mapLimit(regionPlan.resources, 4, async (resource): Promise<DrillItem> => {
+        const { kind, name } = resource;
         const base = { region: regionPlan.source, target: regionPlan.target, kind, name };
         // A point-in-time drill compares each resource with the run it was restored from.
         const runId = sourceRun(plan, regionPlan, kind, name);
@@ -195,6 +197,12 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
         const copy = mapper.mapName(kind, name);
         if (!recorded || !restore)
           return { ...base, copy, equal: false, differences: [{ field: kind, current: 'not comparable' }] };
+        if (resource.recoveryPoint && recorded.artifacts.length === 0)
+          return {
+            ...base,
+            copy,
+            ...(await recoveryPointDrillItem(store, ref, base, resource.recoveryPoint)),
+          };
         // The kind's own compare-first restore, as a dry run against the copy: everything must be unchanged.
         const context = { ...(await contextFor(loaded, remainingMs)), runId, apply: false, force: false };
         const result = await restore(recorded, context);

@@ -16,6 +16,7 @@ import { matchesAny } from '../glob.js';
 import { KINDS } from '../kinds/index.js';
 import type { FunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
+import { decideRecoveryPoint } from '../policy/aws-backup-restore.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -88,7 +89,22 @@ async function planRegion(
         reason: `restoring ${item.kind} is not available yet`,
         action: 'skipped',
       });
-    else resources.push({ kind: item.kind, name: item.name, ...(pointInTime ? { run: sourced.run } : {}) });
+    else {
+      // Tables and buckets may come from an AWS Backup recovery point instead of the run's export.
+      const point = await decideRecoveryPoint(store, sourced.run as string, item, {
+        asked: options.fromRecoveryPoints,
+        targetRegion: target,
+      });
+      if (point && 'blocked' in point)
+        skipped.push({ kind: item.kind, name: item.name, reason: point.blocked, action: 'blocked' });
+      else
+        resources.push({
+          kind: item.kind,
+          name: item.name,
+          ...(pointInTime ? { run: sourced.run } : {}),
+          ...(point ? { recoveryPoint: point.use } : {}),
+        });
+    }
   }
   const functions = resources.filter((resource) => resource.kind === 'lambda-function');
   const runOf = (name: string) =>
@@ -219,6 +235,9 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
       startingPosition: options.startingPosition,
       nameSuffix: options.nameSuffix,
       ...(drill ? { drill } : {}),
+      ...(options.fromRecoveryPoints ? { fromRecoveryPoints: true } : {}),
+      ...(options.redeployStage ? { redeployStage: true } : {}),
+      ...(options.maxBandwidth ? { maxBandwidth: options.maxBandwidth } : {}),
     },
     regions: await Promise.all(
       regions.map((region) => planRegion(store, source.items(region), options, region, targetAccount)),

@@ -14,6 +14,7 @@ import { InputValidationError } from '../errors.js';
 import { KINDS } from '../kinds/index.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { restoreLayers } from '../kinds/lambda-function/layers.js';
+import { restoreFromRecoveryPoint } from '../policy/aws-backup-restore.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import { overallAction } from '../reconcile/diff.js';
 import { openStore } from '../store/open.js';
@@ -64,6 +65,7 @@ export async function contextFor(
       edge: plan.options.edge,
       startingPosition: plan.options.startingPosition,
       nameSuffix: plan.options.nameSuffix,
+      redeployStage: plan.options.redeployStage ?? false,
     },
     deadline: Date.now() + Math.max(remainingMs - SAFETY_MARGIN_MS, remainingMs / 2),
   };
@@ -136,7 +138,10 @@ export async function restoreResource(item: RestoreResourceItem, remainingMs: nu
   const runId = sourceRun(loaded.plan, loaded.region, item.kind, item.name);
   const recorded = await recordedItem(loaded.store, runId, item);
   const context = { ...(await contextFor(loaded, remainingMs)), runId, cursor: item.cursor };
-  const result = await restore(recorded, context);
+  const planned = loaded.region.resources.find((r) => r.kind === item.kind && r.name === item.name);
+  const result = planned?.recoveryPoint
+    ? await restoreFromRecoveryPoint(recorded, planned.recoveryPoint, context)
+    : await restore(recorded, context);
   const done = result.done ?? true;
   const outcome = await writeOutcome(loaded, item.kind, item.name, result);
   return { ...item, cursor: done ? undefined : result.cursor, done, action: outcome.action };

@@ -1,3 +1,4 @@
+import { recoveryPointRestore } from '../shared/recovery-point-restore.js';
 import type { KindStack } from '../types.js';
 
 const accountTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*';
@@ -88,6 +89,7 @@ export const dynamodbTableStack: KindStack = {
         ],
         Resource: 'arn:${AWS::Partition}:logs:*:${AWS::AccountId}:log-group:/aws-dynamodb/*',
       },
+      ...recoveryPointRestore,
     ],
   },
 };

@@ -1,3 +1,4 @@
+import { recoveryPointRestore } from '../shared/recovery-point-restore.js';
 import type { KindStack } from '../types.js';
 
 const anyBucket = 'arn:${AWS::Partition}:s3:::*';
@@ -105,6 +106,7 @@ export const s3BucketStack: KindStack = {
         Resource: accountKeys,
         Condition: { StringLike: { 'kms:ViaService': ['s3.*.amazonaws.com'] } },
       },
+      ...recoveryPointRestore,
     ],
   },
 };
