@@ -246,7 +246,8 @@ describe('restore from AWS Backup recovery points (mocked: moto has no restore j
     const { runId } = await planRun({ store: store.url, regions: [REGION], policy });
     const noRole = (await planRun({ store: store.url, regions: [REGION] })).runId;
     const failed = itemOf('dynamodb-table', 'orders', false);
-    (failed.summary?.awsBackup as { job: { state: string } }).job.state = 'FAILED';
+    const state = (failed.summary ?? {}).awsBackup as { job: { state: string } };
+    state.job.state = 'FAILED';
     // Act
     const none = await decideRecoveryPoint(store, runId, failed, { asked: false, targetRegion: REGION });
     const roleless = await decideRecoveryPoint(store, noRole, itemOf('s3-bucket', 'b', false), {
