@@ -179,6 +179,15 @@ export async function restoreTriggerGroup(item: RestoreTriggerItem, remainingMs:
     ]),
   );
   const context = await contextFor(loaded, remainingMs, versions);
+  const recordOf = async (ref: (typeof group.triggers)[number]) =>
+    (
+      await loadFunctionSnapshot(
+        store,
+        sourceRun(plan, region, 'lambda-function', ref.function),
+        region.source,
+        ref.function,
+      )
+    ).triggers.find((trigger) => trigger.type === ref.type && trigger.id === ref.id);
   const changes: Change[] = [];
   const notes: string[] = [];
   for (const ref of group.triggers) {
@@ -188,13 +197,7 @@ export async function restoreTriggerGroup(item: RestoreTriggerItem, remainingMs:
       changes.push({ resource, action: 'blocked', note: `function ${ref.function} was not restored` });
       continue;
     }
-    const snapshot = await loadFunctionSnapshot(
-      store,
-      sourceRun(plan, region, 'lambda-function', ref.function),
-      region.source,
-      ref.function,
-    );
-    const record = snapshot.triggers.find((trigger) => trigger.type === ref.type && trigger.id === ref.id);
+    const record = await recordOf(ref);
     const type = TRIGGER_TYPES.find((candidate) => candidate.type === ref.type);
     if (!record || !type) {
       changes.push({
@@ -217,6 +220,18 @@ export async function restoreTriggerGroup(item: RestoreTriggerItem, remainingMs:
         note: `${(error as Error).name}: ${(error as Error).message}`,
       });
     }
+  }
+  // Once per source, after all its triggers: a REST API's stages deployed again (--redeploy-stage).
+  for (const type of TRIGGER_TYPES.filter((candidate) => candidate.finishGroup)) {
+    const records = group.triggers.filter((ref) => ref.type === type.type);
+    if (!records.length) continue;
+    const finished = await type.finishGroup?.(
+      (await Promise.all(records.map((ref) => recordOf(ref)))).filter((record) => record !== undefined),
+      changes,
+      context,
+    );
+    changes.push(...(finished?.changes ?? []));
+    notes.push(...(finished?.notes ?? []));
   }
   const outcome = await writeOutcome(loaded, 'triggers', group.key, { changes, notes });
   return { ...item, action: outcome.action };
