@@ -246,7 +246,7 @@ describe('restore from AWS Backup recovery points (mocked: moto has no restore j
     const { runId } = await planRun({ store: store.url, regions: [REGION], policy });
     const noRole = (await planRun({ store: store.url, regions: [REGION] })).runId;
     const failed = itemOf('dynamodb-table', 'orders', false);
-    const state = (failed.summary ?? {}).awsBackup as { job: { state: string } };
+    const state = failed.summary?.awsBackup as { job: { state: string } };
     state.job.state = 'FAILED';
     // Act
     const none = await decideRecoveryPoint(store, runId, failed, { asked: false, targetRegion: REGION });

@@ -1,4 +1,4 @@
-import { recoveryPointRestore } from '../shared/recovery-point-restore.js';
+import { recoveryPointRestore } from '../shared/stack.js';
 import type { KindStack } from '../types.js';
 
 const accountTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*';
