@@ -718,7 +718,9 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
         // Outside the cleanup, only what a restore reconciles: a stale permission, tag or bucket policy.
         if (role !== roleOf('drillCleanup'))
           return (
-            (/^(lambda:RemovePermission|kinesis:RemoveTagsFromStream)$/.test(action) &&
+            (/^(lambda:RemovePermission|lambda:RemoveLayerVersionPermission|kinesis:RemoveTagsFromStream)$/.test(
+              action,
+            ) &&
               inAccount(resource)) ||
             (action === 's3:DeleteBucketPolicy' && sameAccountCondition(statement))
           );
