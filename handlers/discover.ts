@@ -12,6 +12,7 @@ const DiscoverInput = z.object({
   buckets: z.array(z.string()),
   streams: z.array(z.string()),
   mode: z.enum(['full', 'redrive']).default('full'),
+  maxBandwidth: z.number().positive().nullable().default(null),
 });
 
 /** Discover: the work items of one region. */

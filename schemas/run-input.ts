@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Bandwidth } from './bandwidth.js';
 import { KindName, RegionName, RunId } from './common.js';
 import { Policy } from './policy.js';
 
@@ -18,6 +19,8 @@ export const RunInput = z
     streams: z.array(NamePattern).max(1000).optional(),
     /** A backup policy, inline (schedules pass theirs; `backup --policy` reads the policy file). */
     policy: Policy.optional(),
+    /** Cap on the bytes per second the run moves through the store (`10MB/s`, or bytes). */
+    maxBandwidth: Bandwidth.optional(),
   })
   .strict();
 export type RunInput = z.infer<typeof RunInput>;
@@ -35,5 +38,10 @@ export const RunPlan = z.object({
   buckets: z.array(NamePattern).default([]),
   streams: z.array(NamePattern).default([]),
   policy: Policy.optional(),
+  /**
+   * Bytes per second through the store for each item (null: no cap). Always present: the state
+   * machine hands it on by path, and a path to a missing field fails the execution.
+   */
+  maxBandwidth: z.number().positive().nullable().default(null),
 });
 export type RunPlan = z.infer<typeof RunPlan>;

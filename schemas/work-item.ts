@@ -9,6 +9,8 @@ export const WorkItem = z.object({
   kind: KindName,
   name: ResourceName,
   cursor: z.unknown().optional(),
+  /** The run's `--max-bandwidth` in bytes per second, when it has one (the item's transfers keep to it). */
+  maxBandwidth: z.number().positive().optional(),
 });
 export type WorkItem = z.infer<typeof WorkItem>;
 

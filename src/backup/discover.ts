@@ -15,7 +15,7 @@ import { openStore } from '../store/open.js';
 export type DiscoverInput = Pick<
   RunPlan,
   'runId' | 'store' | 'include' | 'tables' | 'buckets' | 'streams'
-> & { region: string; mode?: RunPlan['mode'] };
+> & { region: string; mode?: RunPlan['mode']; maxBandwidth?: RunPlan['maxBandwidth'] };
 
 /** What Discover knows about how the region's functions are wired: each read once, only when a kind asks. */
 export function wiringOf(region: string, functionNames: string[]): Wiring {
@@ -77,8 +77,13 @@ export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promi
  * the run input names (globs) or the functions' triggers use. Writes the list to the store too.
  */
 export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> {
-  if (input.mode === 'redrive') return failedItems(input);
-  const items = await listRegionItems(input);
+  // Each item carries the run's bandwidth cap to its backup handler (which has only the item).
+  const capped = (items: WorkItem[]) =>
+    input.maxBandwidth
+      ? items.map((item) => ({ ...item, maxBandwidth: input.maxBandwidth as number }))
+      : items;
+  if (input.mode === 'redrive') return capped(await failedItems(input));
+  const items = capped(await listRegionItems(input));
   const store = openStore(input.store);
   const backupBucket = store.url.startsWith('s3://') ? store.url.slice(5).split('/')[0] : undefined;
   const selected = await selectForRun(

@@ -3,6 +3,7 @@ import { MANIFEST_FORMAT, Manifest } from '../../schemas/manifest.js';
 import { RunPlan } from '../../schemas/run-input.js';
 import { TriggervaultError } from '../errors.js';
 import { afterManifest, manifestAdditions, type PolicyOutcome } from '../policy/finalize-policy.js';
+import { withBandwidthCap } from '../store/bandwidth.js';
 import { RunCatalog } from '../store/catalog.js';
 import { type Damage, distinctArtifacts, verifyArtifacts } from '../store/integrity.js';
 import { manifestKey, planKey } from '../store/layout.js';
@@ -19,10 +20,11 @@ export interface VerifyOutcome {
 }
 
 /** The Verify state: re-reads every artifact the run's items recorded. */
-export async function verifyRun(ref: RunRef): Promise<VerifyOutcome> {
+export async function verifyRun(ref: RunRef & { maxBandwidth?: number | null }): Promise<VerifyOutcome> {
   const store = openStore(ref.store);
   const artifacts = distinctArtifacts(await new RunCatalog(store).itemResults(ref.runId));
-  return { artifacts: artifacts.length, damaged: await verifyArtifacts(store, artifacts) };
+  const damaged = await withBandwidthCap(ref.maxBandwidth, () => verifyArtifacts(store, artifacts));
+  return { artifacts: artifacts.length, damaged };
 }
 
 export interface RunSummary {

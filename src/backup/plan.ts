@@ -68,7 +68,12 @@ export async function planRun(
       );
     }
     const plan = parseOrThrow(RunPlan, stored, `stored plan of run ${continued}`);
-    return { ...plan, mode: input.redrive ? 'redrive' : 'full' };
+    // A resumed run keeps its cap unless the resume gives a new one.
+    return {
+      ...plan,
+      mode: input.redrive ? 'redrive' : 'full',
+      maxBandwidth: input.maxBandwidth ?? plan.maxBandwidth,
+    };
   }
   // A policy supplies what the input leaves open: regions, kinds, and name globs for data kinds.
   const policy = input.policy;
@@ -86,6 +91,7 @@ export async function planRun(
     buckets: patterns(input.buckets),
     streams: patterns(input.streams),
     policy,
+    maxBandwidth: input.maxBandwidth ?? null,
   };
   await store.putJson(planKey(plan.runId), plan);
   return plan;

@@ -5,6 +5,7 @@ import type { Artifact } from '../../schemas/work-item.js';
 import type { RunSummary } from '../backup/finalize.js';
 import { findPolicy, loadPolicyFile } from '../policy/load.js';
 import { pointInTimeOf } from '../restore/sources.js';
+import { BandwidthPool, shareBandwidth, withBandwidthCap } from '../store/bandwidth.js';
 import { RunCatalog, type RunHoldings, type RunListing } from '../store/catalog.js';
 import { distinctArtifacts, verifyArtifacts } from '../store/integrity.js';
 import { openStore } from '../store/open.js';
@@ -36,6 +37,7 @@ export async function backupCommand(rawFlags: unknown): Promise<number> {
     buckets: flags.buckets,
     streams: flags.streams,
     policy: flags.policy ? findPolicy(await loadPolicyFile(flags.policyFile), flags.policy) : undefined,
+    maxBandwidth: flags.maxBandwidth,
   };
   return runBackupMachine(input, flags.json);
 }
@@ -44,14 +46,17 @@ export async function backupCommand(rawFlags: unknown): Promise<number> {
 async function runBackupMachine(input: RunInput, json: boolean): Promise<number> {
   const out = createOutput(json);
   const { runStateMachineLocally } = await import('../local/runner.js');
-  const { summary } = await runStateMachineLocally('backup.asl.yaml', JSON.parse(JSON.stringify(input)), {
-    onProgress: (progress) => {
-      if (out.interactive)
-        out.info(
-          `  ${progress.region}: ${progress.done}/${progress.total} items${progress.failed ? ` (${progress.failed} failed)` : ''}`,
-        );
-    },
-  });
+  // Every item of this process shares one budget: the cap is the command's, not each item's.
+  const { summary } = await shareBandwidth(new BandwidthPool(), () =>
+    runStateMachineLocally('backup.asl.yaml', JSON.parse(JSON.stringify(input)), {
+      onProgress: (progress) => {
+        if (out.interactive)
+          out.info(
+            `  ${progress.region}: ${progress.done}/${progress.total} items${progress.failed ? ` (${progress.failed} failed)` : ''}`,
+          );
+      },
+    }),
+  );
   out.result(summary, () =>
     [
       `run ${summary.runId}: ${summary.status}`,
@@ -115,7 +120,7 @@ export async function verifyCommand(rawFlags: unknown): Promise<number> {
   const chosen = await artifactsToVerify(store, flags, out);
   if (!chosen) return 1;
   const { what, artifacts, notHeld } = chosen;
-  const damaged = await verifyArtifacts(store, artifacts);
+  const damaged = await withBandwidthCap(flags.maxBandwidth, () => verifyArtifacts(store, artifacts));
   out.result({ runId: flags.run, asOf: flags.asOf, artifacts: artifacts.length, damaged, notHeld }, () =>
     [
       damaged.length

@@ -33,6 +33,9 @@ async function emulatorCommand(rawFlags: unknown): Promise<number> {
   return 0;
 }
 
+const MAX_BANDWIDTH_HELP =
+  'cap the bytes per second this command moves through its own process, such as 10MB/s (slow links): store reads and writes, uploads into restored buckets; server-side copies (S3 store to bucket) cross no link of yours and are not capped';
+
 export function buildProgram(): Command {
   const program = new Command('triggervault')
     .description(
@@ -68,10 +71,7 @@ export function buildProgram(): Command {
       'follow this backup policy (selection, critical attributes, copies, retention)',
     )
     .option('--policy-file <file>', 'policy file for --policy (default: triggervault.policy.yaml)')
-    .option(
-      '--max-bandwidth <rate>',
-      'cap the bytes this command moves through the store, such as 10MB/s (slow links)',
-    )
+    .option('--max-bandwidth <rate>', MAX_BANDWIDTH_HELP)
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).backupCommand(flags)));
   program
@@ -83,10 +83,7 @@ export function buildProgram(): Command {
       '--as-of <time>',
       'a point in time (ISO 8601 such as 2026-11-25T14:00:00Z, or how long ago: 90m, 36h, 2d, 1w): per resource, the newest run at or before it',
     )
-    .option(
-      '--max-bandwidth <rate>',
-      'cap the bytes this command moves through the store, such as 10MB/s (slow links)',
-    )
+    .option('--max-bandwidth <rate>', MAX_BANDWIDTH_HELP)
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).verifyCommand(flags)));
   program
@@ -146,10 +143,7 @@ export function buildProgram(): Command {
       '--redeploy-stage',
       'deploy again the stages of REST APIs whose methods or integrations the restore re-created',
     )
-    .option(
-      '--max-bandwidth <rate>',
-      'cap the bytes this command moves through the store, such as 10MB/s (slow links)',
-    )
+    .option('--max-bandwidth <rate>', MAX_BANDWIDTH_HELP)
     .option('--dry-run', 'print the plan as a diff; change nothing')
     .option('--force', 'also change existing resources that differ from the backup')
     .option('--json', 'machine-readable output')
@@ -167,10 +161,7 @@ export function buildProgram(): Command {
     )
     .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
     .option('--target-region <region>', 'restore into this scratch region instead (one source region)')
-    .option(
-      '--max-bandwidth <rate>',
-      'cap the bytes this command moves through the store, such as 10MB/s (slow links)',
-    )
+    .option('--max-bandwidth <rate>', MAX_BANDWIDTH_HELP)
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await import('./drill.js')).drillCommand(flags)));
   program

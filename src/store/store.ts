@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { InputValidationError } from '../errors.js';
+import { paced } from './bandwidth.js';
 import { hashingPassThrough } from './hashing.js';
 
 /** What one write produced: enough to verify the copy later without trusting the writer. */
@@ -99,12 +100,16 @@ export class BackupStore {
     }
   }
 
-  /** Streams `body` to `key` while hashing it; memory stays flat whatever the size. */
+  /**
+   * Streams `body` to `key` while hashing it; memory stays flat whatever the size. Paced by the
+   * invocation's bandwidth cap, as every read is (see bandwidth.ts).
+   */
   async putStream(key: string, body: Readable, contentType?: string): Promise<WrittenObject> {
     assertSafeKey(key);
     const { stream, result } = hashingPassThrough();
-    body.on('error', (error) => stream.destroy(error));
-    await this.backend.write(key, body.pipe(stream), contentType);
+    const source = paced(body);
+    source.on('error', (error) => stream.destroy(error));
+    await this.backend.write(key, source.pipe(stream), contentType);
     return { key, ...result() };
   }
 
@@ -132,9 +137,10 @@ export class BackupStore {
     return { ...written, key, reused: false };
   }
 
-  read(key: string): Promise<Readable | undefined> {
+  async read(key: string): Promise<Readable | undefined> {
     assertSafeKey(key);
-    return this.backend.read(key);
+    const body = await this.backend.read(key);
+    return body && paced(body);
   }
 
   size(key: string): Promise<number | undefined> {
