@@ -78,10 +78,8 @@ export async function listRegionItems(input: Omit<DiscoverInput, 'mode'>): Promi
  */
 export async function discoverRegion(input: DiscoverInput): Promise<WorkItem[]> {
   // Each item carries the run's bandwidth cap to its backup handler (which has only the item).
-  const capped = (items: WorkItem[]) =>
-    input.maxBandwidth
-      ? items.map((item) => ({ ...item, maxBandwidth: input.maxBandwidth as number }))
-      : items;
+  const cap = input.maxBandwidth;
+  const capped = (items: WorkItem[]) => (cap ? items.map((item) => ({ ...item, maxBandwidth: cap })) : items);
   if (input.mode === 'redrive') return capped(await failedItems(input));
   const items = capped(await listRegionItems(input));
   const store = openStore(input.store);
