@@ -287,6 +287,17 @@ export const HANDLERS: readonly HandlerSpec[] = [
         Action: 'lambda:PublishLayerVersion',
         Resource: accountLayers,
       },
+      // Who may use each restored layer version, compared first (layer-permissions.ts).
+      {
+        Sid: 'RestoreLayerPermissions',
+        Effect: 'Allow',
+        Action: [
+          'lambda:GetLayerVersionPolicy',
+          'lambda:AddLayerVersionPermission',
+          'lambda:RemoveLayerVersionPermission',
+        ],
+        Resource: accountLayers,
+      },
       readLayers,
       { Sid: 'ListLayerVersions', Effect: 'Allow', Action: 'lambda:ListLayerVersions', Resource: '*' },
     ],

@@ -295,7 +295,8 @@ export const listTriggerSources: Statement = {
 export const readLayers: Statement = {
   Sid: 'ReadLayers',
   Effect: 'Allow',
-  Action: 'lambda:GetLayerVersion',
+  // A layer version and its policy (who may use it): a snapshot captures both.
+  Action: ['lambda:GetLayerVersion', 'lambda:GetLayerVersionPolicy'],
   Resource: anyLayerVersion,
 };
 export const readCloudFrontDistributions: Statement = {

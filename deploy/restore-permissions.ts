@@ -107,6 +107,7 @@ export const rewireTriggers: Statement[] = [
     ],
     Resource: accountTopics,
   },
+  // Methods and integrations; with --redeploy-stage also GetStages and CreateDeployment (GET, POST).
   {
     Sid: 'WriteApiGatewayIntegrations',
     Effect: 'Allow',

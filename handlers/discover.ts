@@ -11,6 +11,7 @@ const DiscoverInput = z.object({
   include: z.array(KindName),
   names: KindNames,
   mode: z.enum(['full', 'redrive']).default('full'),
+  maxBandwidth: z.number().positive().nullable().default(null),
 });
 
 /** Discover: the work items of one region, saved in the store; answers their count and where they are. */

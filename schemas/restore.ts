@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Bandwidth } from './bandwidth.js';
 import { KindName, RegionName, ResourceName, RunId } from './common.js';
 
 /** `kind:glob` — which stored resources a restore selects (`lambda-function:orders-*`). */
@@ -47,6 +48,12 @@ export const RestoreInput = z
     startingPosition: z.enum(['LATEST', 'RECORDED']).default('LATEST'),
     /** Accept a run whose manifest is unsigned (written with --allow-unsigned); a forged signature never. */
     allowUnsigned: z.boolean().default(false),
+    /** Tables and buckets from the AWS Backup recovery points the run made, instead of its own export. */
+    fromRecoveryPoints: z.boolean().default(false),
+    /** Deploy again the stages of REST APIs whose methods or integrations the restore re-created. */
+    redeployStage: z.boolean().default(false),
+    /** Cap on the bytes per second this restore moves through the store (`10MB/s`, or bytes). */
+    maxBandwidth: Bandwidth.optional(),
   })
   .strict()
   .superRefine((input, context) => {
@@ -74,6 +81,7 @@ export const DrillInput = z
     only: z.array(Selector).max(1000).optional(),
     roleMap: z.record(ArnLike, ArnLike).optional(),
     allowUnsigned: z.boolean().optional(),
+    maxBandwidth: Bandwidth.optional(),
   })
   .strict()
   .superRefine(oneSource);
@@ -101,13 +109,37 @@ export type ArnMapSpec = z.infer<typeof ArnMapSpec>;
 export const TriggerRef = z.object({ function: ResourceName, type: z.string(), id: z.string() });
 export type TriggerRef = z.infer<typeof TriggerRef>;
 
+/**
+ * An AWS Backup recovery point a resource is restored from (StartRestoreJob), instead of the run's
+ * own export: asked for (`fromRecoveryPoints`), or the only copy of its data (AWS Backup `instead`).
+ */
+export const PlannedRecoveryPoint = z.object({
+  recoveryPointArn: z.string().min(1),
+  /** The vault holding it (name), in `region`: the primary point's, or a copy's in the target region. */
+  vault: z.string().min(1),
+  region: RegionName,
+  /** The role AWS Backup assumes to create the resource (the run's policy `awsBackup.iamRoleArn`). */
+  iamRoleArn: z.string().min(1),
+  /** Seconds between DescribeRestoreJob polls (the run's policy `awsBackup.pollSeconds`). */
+  pollSeconds: z.number().min(0).max(300).default(30),
+  why: z.enum(['asked', 'only-copy']),
+});
+export type PlannedRecoveryPoint = z.infer<typeof PlannedRecoveryPoint>;
+
 /** The stored plan of one region: what to restore there, and how names and ARNs map. */
 export const RegionPlan = z.object({
   source: RegionName,
   target: RegionName,
   mapping: ArnMapSpec,
   /** `run`: the run the resource comes from, when not the plan's (a point-in-time restore records each). */
-  resources: z.array(z.object({ kind: KindName, name: ResourceName, run: RunId.optional() })),
+  resources: z.array(
+    z.object({
+      kind: KindName,
+      name: ResourceName,
+      run: RunId.optional(),
+      recoveryPoint: PlannedRecoveryPoint.optional(),
+    }),
+  ),
   /** Triggers grouped so that those sharing a source (one bucket's notification configuration) run in order. */
   triggerGroups: z.array(z.object({ key: z.string(), triggers: z.array(TriggerRef) })),
   /** Items not restored: `blocked` when there is nothing to restore from, `skipped` when the kind cannot restore yet. */
@@ -141,6 +173,10 @@ export const RestorePlan = z.object({
     drill: z.boolean().optional(),
     /** The run may be unsigned (RestoreInput.allowUnsigned). */
     allowUnsigned: z.boolean().optional(),
+    fromRecoveryPoints: z.boolean().optional(),
+    redeployStage: z.boolean().optional(),
+    /** Bytes per second through the store, for every step of the restore. */
+    maxBandwidth: z.number().positive().optional(),
   }),
   regions: z.array(RegionPlan),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Bandwidth } from './bandwidth.js';
 import { KindName, RegionName, RunId } from './common.js';
 import { Policy } from './policy.js';
 
@@ -40,6 +41,8 @@ export const RunInput = z
      * laptop). Every reader refuses such a run unless it is given --allow-unsigned too.
      */
     allowUnsigned: z.boolean().optional(),
+    /** Cap on the bytes per second the run moves through the store (`10MB/s`, or bytes). */
+    maxBandwidth: Bandwidth.optional(),
   })
   .strict();
 export type RunInput = z.infer<typeof RunInput>;
@@ -72,6 +75,11 @@ export const RunPlan = z.preprocess(
     policy: Policy.optional(),
     /** See RunInput.allowUnsigned. */
     allowUnsigned: z.boolean().optional(),
+    /**
+     * Bytes per second through the store for each item (null: no cap). Always present: the state
+     * machine hands it on by path, and a path to a missing field fails the execution.
+     */
+    maxBandwidth: z.number().positive().nullable().default(null),
   }),
 );
 export type RunPlan = z.infer<typeof RunPlan>;

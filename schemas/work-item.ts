@@ -15,6 +15,8 @@ export const WorkItem = z.object({
    * previous run's to skip an unchanged resource's full capture.
    */
   fingerprint: z.string().max(128).optional(),
+  /** The run's `--max-bandwidth` in bytes per second, when it has one (the item's transfers keep to it). */
+  maxBandwidth: z.number().positive().optional(),
 });
 export type WorkItem = z.infer<typeof WorkItem>;
 

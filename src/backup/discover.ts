@@ -26,6 +26,8 @@ export type DiscoverInput = Pick<RunPlan, 'runId' | 'store' | 'include'> & {
   mode?: RunPlan['mode'];
   /** Name globs per kind (RunPlan.names). */
   names?: RunPlan['names'];
+  /** Bytes per second (null: no cap); each work item carries it to its backup handler. */
+  maxBandwidth?: RunPlan['maxBandwidth'];
 };
 
 /** The images one image-packaged function runs: $LATEST and each published version, as Lambda resolved them. */
@@ -121,8 +123,11 @@ export interface DiscoveredRegion {
 
 /** The work of one region, listed and selected (see discoverRegion), not yet saved. */
 export async function regionWork(input: DiscoverInput): Promise<WorkItem[]> {
-  if (input.mode === 'redrive') return failedItems(input);
-  const items = await listRegionItems(input);
+  // Each item carries the run's bandwidth cap to its backup handler (which has only the item).
+  const cap = input.maxBandwidth;
+  const capped = (items: WorkItem[]) => (cap ? items.map((item) => ({ ...item, maxBandwidth: cap })) : items);
+  if (input.mode === 'redrive') return capped(await failedItems(input));
+  const items = capped(await listRegionItems(input));
   const store = openStore(input.store);
   const backupBucket = store.url.startsWith('s3://') ? store.url.slice(5).split('/')[0] : undefined;
   return selectForRun(

@@ -88,7 +88,13 @@ export async function planRun(
     }
     const plan = parseOrThrow(RunPlan, stored, `stored plan of run ${continued}`);
     const allowUnsigned = plan.allowUnsigned || input.allowUnsigned || undefined;
-    return { ...plan, mode: input.redrive ? 'redrive' : 'full', allowUnsigned };
+    // A resumed run keeps its cap unless the resume gives a new one.
+    return {
+      ...plan,
+      mode: input.redrive ? 'redrive' : 'full',
+      allowUnsigned,
+      maxBandwidth: input.maxBandwidth ?? plan.maxBandwidth,
+    };
   }
   // A policy supplies what the input leaves open: regions, kinds, and name globs for data kinds.
   const policy = input.policy;
@@ -104,6 +110,7 @@ export async function planRun(
     names: namePatterns(input, policy?.select.names),
     policy,
     ...(input.allowUnsigned ? { allowUnsigned: true } : {}),
+    maxBandwidth: input.maxBandwidth ?? null,
   };
   await store.putJson(planKey(plan.runId), plan);
   return plan;

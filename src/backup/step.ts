@@ -1,6 +1,7 @@
 import { parseOrThrow } from '../../schemas/common.js';
 import { type Artifact, ItemResult, type StepResult, type WorkItem } from '../../schemas/work-item.js';
 import { recordItemMetrics } from '../metrics.js';
+import { withBandwidthCap } from '../store/bandwidth.js';
 import { itemResultKey } from '../store/layout.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -32,7 +33,12 @@ const mergeArtifacts = (earlier: Artifact[], later: Artifact[]): Artifact[] => {
  * Runs one chunk of work for an item and checkpoints it in the store before answering, so an
  * interrupted run resumes where the last checkpoint left it and never repeats finished items.
  */
-export async function runBackupStep(item: WorkItem, remainingMs: number): Promise<StepResult> {
+export function runBackupStep(item: WorkItem, remainingMs: number): Promise<StepResult> {
+  // The item's transfers keep to the run's --max-bandwidth (carried by the item).
+  return withBandwidthCap(item.maxBandwidth, () => backupStep(item, remainingMs));
+}
+
+async function backupStep(item: WorkItem, remainingMs: number): Promise<StepResult> {
   const store = openStore(item.store);
   const previous = await readItemResult(store, item);
   const reference = { region: item.region, kind: item.kind, name: item.name };

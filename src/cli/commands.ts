@@ -7,6 +7,7 @@ import { checkItems, describeChecks } from '../backup/verify-checks.js';
 import { InputValidationError, UntrustedManifestError } from '../errors.js';
 import { findPolicy, loadPolicyFile } from '../policy/load.js';
 import { pointInTimeOf } from '../restore/sources.js';
+import { BandwidthPool, shareBandwidth, withBandwidthCap } from '../store/bandwidth.js';
 import { RunCatalog, type RunHoldings, type RunListing, type TrustOptions } from '../store/catalog.js';
 import { openStore, requireExistingStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -44,6 +45,7 @@ export async function backupCommand(rawFlags: unknown): Promise<number> {
     streams: flags.streams,
     policy: flags.policy ? findPolicy(await loadPolicyFile(flags.policyFile), flags.policy) : undefined,
     ...(flags.allowUnsigned ? { allowUnsigned: true } : {}),
+    maxBandwidth: flags.maxBandwidth,
   };
   return runBackupMachine(input, flags.json);
 }
@@ -59,14 +61,17 @@ export function warnUnsigned(what: string): void {
 async function runBackupMachine(input: RunInput, json: boolean): Promise<number> {
   const out = createOutput(json);
   const { runStateMachineLocally } = await import('../local/runner.js');
-  const { summary } = await runStateMachineLocally('backup.asl.yaml', JSON.parse(JSON.stringify(input)), {
-    onProgress: (progress) => {
-      if (out.interactive)
-        out.info(
-          `  ${progress.region}: ${progress.done}/${progress.total} items${progress.failed ? ` (${progress.failed} failed)` : ''}`,
-        );
-    },
-  });
+  // Every item of this process shares one budget: the cap is the command's, not each item's.
+  const { summary } = await shareBandwidth(new BandwidthPool(), () =>
+    runStateMachineLocally('backup.asl.yaml', JSON.parse(JSON.stringify(input)), {
+      onProgress: (progress) => {
+        if (out.interactive)
+          out.info(
+            `  ${progress.region}: ${progress.done}/${progress.total} items${progress.failed ? ` (${progress.failed} failed)` : ''}`,
+          );
+      },
+    }),
+  );
   out.result(summary, () =>
     [
       `run ${summary.runId}: ${summary.status}${summary.signed === false ? ' (UNSIGNED manifest)' : ''}`,
@@ -154,7 +159,9 @@ export async function verifyCommand(rawFlags: unknown): Promise<number> {
   }
   if (!chosen) return 1;
   const { what, items, notHeld } = chosen;
-  const outcome = await checkItems(store, items, { deep: flags.deep });
+  const outcome = await withBandwidthCap(flags.maxBandwidth, () =>
+    checkItems(store, items, { deep: flags.deep }),
+  );
   const { damaged } = outcome;
   const checks = describeChecks(outcome);
   out.result(

@@ -68,6 +68,7 @@ export async function drillCommand(rawFlags: unknown): Promise<number> {
       regions: flags.regions,
       targetRegion: flags.targetRegion,
       allowUnsigned: flags.allowUnsigned || undefined,
+      maxBandwidth: flags.maxBandwidth,
     }),
   );
   await requireExistingStore(store);

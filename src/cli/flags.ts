@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Bandwidth } from '../../schemas/bandwidth.js';
 import { KindName, RegionName, RunId } from '../../schemas/common.js';
 import { NameSuffix, PointInTime, Selector } from '../../schemas/restore.js';
 
@@ -52,6 +53,7 @@ export const BackupFlags = z.object({
   policy: z.string().min(1).optional(),
   policyFile: z.string().min(1).optional(),
   allowUnsigned: AllowUnsigned,
+  maxBandwidth: Bandwidth.optional(),
   json: z.boolean().default(false),
 });
 
@@ -109,6 +111,7 @@ export const VerifyFlags = z
     asOf: AsOfFlag.optional(),
     deep: z.boolean().default(false),
     allowUnsigned: AllowUnsigned,
+    maxBandwidth: Bandwidth.optional(),
     json: z.boolean().default(false),
   })
   .superRefine(runOrAsOf(true));
@@ -134,6 +137,9 @@ export const RestoreFlags = z
     roleMap: pairs.optional(),
     startingPosition: z.enum(['latest', 'recorded']).optional(),
     edge: z.boolean().default(false),
+    fromRecoveryPoints: z.boolean().default(false),
+    redeployStage: z.boolean().default(false),
+    maxBandwidth: Bandwidth.optional(),
     dryRun: z.boolean().default(false),
     force: z.boolean().default(false),
     allowUnsigned: AllowUnsigned,
@@ -149,6 +155,7 @@ export const DrillFlags = z
     regions: csv(RegionName).optional(),
     targetRegion: RegionName.optional(),
     allowUnsigned: AllowUnsigned,
+    maxBandwidth: Bandwidth.optional(),
     json: z.boolean().default(false),
   })
   .superRefine(runOrAsOf(false));

@@ -36,6 +36,9 @@ async function emulatorCommand(rawFlags: unknown): Promise<number> {
   return 0;
 }
 
+const MAX_BANDWIDTH_HELP =
+  'cap the bytes per second this command moves through its own process, such as 10MB/s (slow links): store reads and writes, uploads into restored buckets; server-side copies (S3 store to bucket) cross no link of yours and are not capped';
+
 export function buildProgram(): Command {
   const program = new Command('triggervault')
     .description(
@@ -73,6 +76,7 @@ export function buildProgram(): Command {
     )
     .option('--policy-file <file>', 'policy file for --policy (default: triggervault.policy.yaml)')
     .option('--allow-unsigned', 'write the manifest without a signature (no KMS signing key); loudly warned')
+    .option('--max-bandwidth <rate>', MAX_BANDWIDTH_HELP)
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).backupCommand(flags)));
   program
@@ -88,6 +92,7 @@ export function buildProgram(): Command {
     )
     .option('--deep', "re-hash every object copy too (default: the store's checksum/ETag, no bytes read)")
     .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
+    .option('--max-bandwidth <rate>', MAX_BANDWIDTH_HELP)
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await commands()).verifyCommand(flags)));
   program
@@ -148,6 +153,15 @@ export function buildProgram(): Command {
     .option('--to-table <table>', 'with --items/--item: into this table (created if missing)')
     .option('--records <filter>', 'records of kinesis-stream:NAME: pk=KEY (repeatable),from=TIME,to=TIME')
     .option('--to-stream <stream>', 'with --records: replay into this stream')
+    .option(
+      '--from-recovery-points',
+      "restore tables and buckets from the run's AWS Backup recovery points instead of its export",
+    )
+    .option(
+      '--redeploy-stage',
+      'deploy again the stages of REST APIs whose methods or integrations the restore re-created',
+    )
+    .option('--max-bandwidth <rate>', MAX_BANDWIDTH_HELP)
     .option('--dry-run', 'print the plan as a diff; change nothing')
     .option('--force', 'also change existing resources that differ from the backup')
     .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
@@ -187,6 +201,7 @@ export function buildProgram(): Command {
     .option('--regions <list>', 'comma-separated source regions (default: every region of the run)')
     .option('--target-region <region>', 'restore into this scratch region instead (one source region)')
     .option('--allow-unsigned', 'accept runs whose manifest is not signed (no KMS); loudly warned')
+    .option('--max-bandwidth <rate>', MAX_BANDWIDTH_HELP)
     .option('--json', 'machine-readable output')
     .action((flags) => exitWith(async () => (await import('./drill.js')).drillCommand(flags)));
   program

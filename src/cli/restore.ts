@@ -8,6 +8,7 @@ import {
 import { InputValidationError } from '../errors.js';
 import type { RestoreReport, RestoreSummary } from '../restore/report.js';
 import { pointInTimeOf } from '../restore/sources.js';
+import { BandwidthPool, shareBandwidth } from '../store/bandwidth.js';
 import { type PointInTime, RunCatalog } from '../store/catalog.js';
 import { openStore, requireExistingStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -137,6 +138,9 @@ export async function restoreCommand(rawFlags: unknown): Promise<number> {
       edge: flags.edge,
       startingPosition: flags.startingPosition?.toUpperCase(),
       allowUnsigned: flags.allowUnsigned || undefined,
+      fromRecoveryPoints: flags.fromRecoveryPoints || undefined,
+      redeployStage: flags.redeployStage || undefined,
+      maxBandwidth: flags.maxBandwidth,
     }),
   );
   parseOrThrow(RestoreInputSchema, input, 'flags');
@@ -171,7 +175,10 @@ export async function runRestoreMachine<S extends { report: string }, R>(
   const { runStateMachineLocally } = await import('../local/runner.js');
   let summary: S;
   try {
-    summary = (await runStateMachineLocally('restore.asl.yaml', input)).summary as unknown as S;
+    // One budget for every item this process restores: the cap is the command's, not each item's.
+    summary = (
+      await shareBandwidth(new BandwidthPool(), () => runStateMachineLocally('restore.asl.yaml', input))
+    ).summary as unknown as S;
   } catch (error) {
     throw inputError(error) ?? error;
   }

@@ -4,7 +4,7 @@ import { RunPlan } from '../../schemas/run-input.js';
 import { mapLimit } from '../concurrency.js';
 import { UntrustedManifestError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, RunCatalog } from '../store/catalog.js';
-import { manifestKey, planKey, runPrefix } from '../store/layout.js';
+import { manifestKey, planKey, runPrefix, SHARED_PART_PREFIX } from '../store/layout.js';
 import { ObjectLock } from '../store/object-lock.js';
 import { type BackupStore, BLOB_PREFIX } from '../store/store.js';
 import { decideRetention, type RetentionDecision } from './retention.js';
@@ -55,7 +55,10 @@ interface StoredRun {
   untrusted?: string;
 }
 
-const blobPaths = (paths: string[]) => new Set(paths.filter((path) => path.startsWith(BLOB_PREFIX)));
+/** Stored once and listed by every run that holds them: collected once no kept run lists them. */
+const COLLECTED = [BLOB_PREFIX, SHARED_PART_PREFIX];
+const blobPaths = (paths: string[]) =>
+  new Set(paths.filter((path) => COLLECTED.some((prefix) => path.startsWith(prefix))));
 
 /**
  * The blobs an untrusted manifest names, read without trusting it: only to keep more (a forged
@@ -165,10 +168,11 @@ async function deleteRun(store: BackupStore, runId: string): Promise<void> {
 /**
  * Applies retention to a store: decides per policy which runs stay, keeps those S3 Object Lock
  * still retains, deletes the others (manifest first), then deletes the content-addressed blobs
- * (`blobs/sha256/`) that no kept run references. Blobs are not collected while a run may still be
- * writing (an incomplete run that is kept) or when a kept run's references cannot be read. Other
- * blob namespaces (such as the S3 kind's object copies) are referenced from index files and are
- * left alone. A dry run reports the same decisions and deletes nothing.
+ * (`blobs/sha256/`) and shared data parts (`blobs/parts/`, incremental streams) that no kept run
+ * references. Blobs are not collected while a run may still be writing (an incomplete run that is
+ * kept) or when a kept run's references cannot be read. Other blob namespaces (such as the S3
+ * kind's object copies) are referenced from index files and are left alone. A dry run reports the
+ * same decisions and deletes nothing.
  *
  * The race with a starting run: runs are listed before blobs are, and a run that starts in between
  * may reuse a blob (a content-addressed blob that exists is not written again). So the runs are
@@ -209,7 +213,8 @@ export async function pruneStore(store: BackupStore, options: PruneOptions): Pro
       : `the references of run ${unreadable?.runId} cannot be read`;
   } else {
     const candidates: string[] = [];
-    for await (const key of store.list(BLOB_PREFIX)) if (!referenced.has(key)) candidates.push(key);
+    for (const prefix of COLLECTED)
+      for await (const key of store.list(prefix)) if (!referenced.has(key)) candidates.push(key);
     // Re-checked now that the blobs are listed: a run that started meanwhile may use any of them.
     const seen = new Set(runs.map((run) => run.runId));
     const started = (await new RunCatalog(store).runIds()).filter((runId) => !seen.has(runId));

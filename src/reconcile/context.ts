@@ -11,7 +11,13 @@ export interface RestoreContext extends ApplyMode {
   sourceRegion: string;
   targetRegion: string;
   mapper: ArnMapper;
-  options: { edge: boolean; startingPosition: 'LATEST' | 'RECORDED'; nameSuffix?: string };
+  options: {
+    edge: boolean;
+    startingPosition: 'LATEST' | 'RECORDED';
+    nameSuffix?: string;
+    /** Deploy again the stages of REST APIs whose methods the restore re-created (CreateDeployment). */
+    redeployStage?: boolean;
+  };
   /** Epoch ms after which a long restore should return `done: false` with a cursor. */
   deadline: number;
   /** Where a long restore (data kinds) continues; undefined on the first call. */

@@ -25,12 +25,14 @@ import { KINDS } from '../kinds/index.js';
 import { expectedPicture, livePicture } from '../kinds/lambda-function/compare.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { differences, maskChanges, maskField } from '../reconcile/diff.js';
+import { withBandwidthCap } from '../store/bandwidth.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { trustedView } from '../store/trusted.js';
 import { outcomePrefix, restorePlanKey, restorePrefix } from './layout.js';
 import { mapperOfRestore } from './mapper.js';
+import { recoveryPointDrillItem } from './recovery-points.js';
 import { type RestoreSummary, reportRestore } from './report.js';
 import { sourceRun } from './sources.js';
 import { contextFor, trustedManifest } from './steps.js';
@@ -165,50 +167,60 @@ export async function compareDrill(ref: RestoreRef, remainingMs: number) {
       const loaded = { store, plan, region: regionPlan, manifest, manifests };
       const mapper = await mapperOfRestore(store, ref.run, ref.restoreId, regionPlan.source);
       const skipped = await notRewired(store, ref, regionPlan.source);
-      const compared = await mapLimit(regionPlan.resources, 4, async ({ kind, name }): Promise<DrillItem> => {
-        const base = { region: regionPlan.source, target: regionPlan.target, kind, name };
-        // A point-in-time drill compares each resource with the run it was restored from.
-        const runId = sourceRun(plan, regionPlan, kind, name);
-        if (kind === 'lambda-function') {
-          const copy = mapper.mapName('function', name);
-          const snapshot = await loadFunctionSnapshot(store, runId, regionPlan.source, name);
-          const expected = expectedPicture(
-            {
-              ...snapshot,
-              triggers: snapshot.triggers.filter((record) => !skipped.has(`${record.type} ${record.id}`)),
-            },
-            mapper,
-            { startingPosition: plan.options.startingPosition },
+      // Reading the backup to compare is capped like the restore was (the plan's --max-bandwidth).
+      const compared = await withBandwidthCap(plan.options.maxBandwidth, () =>
+        mapLimit(regionPlan.resources, 4, async (resource): Promise<DrillItem> => {
+          const { kind, name } = resource;
+          const base = { region: regionPlan.source, target: regionPlan.target, kind, name };
+          // A point-in-time drill compares each resource with the run it was restored from.
+          const runId = sourceRun(plan, regionPlan, kind, name);
+          if (kind === 'lambda-function') {
+            const copy = mapper.mapName('function', name);
+            const snapshot = await loadFunctionSnapshot(store, runId, regionPlan.source, name);
+            const expected = expectedPicture(
+              {
+                ...snapshot,
+                triggers: snapshot.triggers.filter((record) => !skipped.has(`${record.type} ${record.id}`)),
+              },
+              mapper,
+              { startingPosition: plan.options.startingPosition },
+            );
+            const found = await livePicture(scratch, regionPlan.target, copy).catch((error: Error) => {
+              // A copy that cannot be read is a difference; a throttled read is retried (DrillCompare's Retry).
+              if (isTransient(error)) throw error;
+              return error;
+            });
+            const diffs =
+              found instanceof Error
+                ? [{ field: 'function', current: `${found.name}: ${found.message}`, desired: 'restored' }]
+                : differences(expected, found).map(maskField);
+            const details = {
+              codeSha256: expected.configuration.CodeSha256,
+              versions: expected.versions.length,
+              triggers: expected.triggers.length,
+            };
+            return { ...base, copy, equal: diffs.length === 0, differences: diffs, details };
+          }
+          const recorded = manifestOf(runId)?.items.find(
+            (entry) => entry.region === regionPlan.source && entry.kind === kind && entry.name === name,
           );
-          const found = await livePicture(scratch, regionPlan.target, copy).catch((error: Error) => {
-            // A copy that cannot be read is a difference; a throttled read is retried (DrillCompare's Retry).
-            if (isTransient(error)) throw error;
-            return error;
-          });
-          const diffs =
-            found instanceof Error
-              ? [{ field: 'function', current: `${found.name}: ${found.message}`, desired: 'restored' }]
-              : differences(expected, found).map(maskField);
-          const details = {
-            codeSha256: expected.configuration.CodeSha256,
-            versions: expected.versions.length,
-            triggers: expected.triggers.length,
-          };
-          return { ...base, copy, equal: diffs.length === 0, differences: diffs, details };
-        }
-        const recorded = manifestOf(runId)?.items.find(
-          (entry) => entry.region === regionPlan.source && entry.kind === kind && entry.name === name,
-        );
-        const restore = KINDS[kind]?.restore;
-        const copy = mapper.mapName(kind, name);
-        if (!recorded || !restore)
-          return { ...base, copy, equal: false, differences: [{ field: kind, current: 'not comparable' }] };
-        // The kind's own compare-first restore, as a dry run against the copy: everything must be unchanged.
-        const context = { ...(await contextFor(loaded, remainingMs)), runId, apply: false, force: false };
-        const result = await restore(recorded, context);
-        const diffs = unsettled(maskChanges(result.changes));
-        return { ...base, copy, equal: diffs.length === 0, differences: diffs, details: result.details };
-      });
+          const restore = KINDS[kind]?.restore;
+          const copy = mapper.mapName(kind, name);
+          if (!recorded || !restore)
+            return { ...base, copy, equal: false, differences: [{ field: kind, current: 'not comparable' }] };
+          if (resource.recoveryPoint && recorded.artifacts.length === 0)
+            return {
+              ...base,
+              copy,
+              ...(await recoveryPointDrillItem(store, ref, base, resource.recoveryPoint)),
+            };
+          // The kind's own compare-first restore, as a dry run against the copy: everything must be unchanged.
+          const context = { ...(await contextFor(loaded, remainingMs)), runId, apply: false, force: false };
+          const result = await restore(recorded, context);
+          const diffs = unsettled(maskChanges(result.changes));
+          return { ...base, copy, equal: diffs.length === 0, differences: diffs, details: result.details };
+        }),
+      );
       items.push(...compared);
     }
   } finally {

@@ -16,6 +16,7 @@ import { matchesAny } from '../glob.js';
 import { KINDS } from '../kinds/index.js';
 import type { FunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
+import { decideRecoveryPoint } from '../policy/aws-backup-restore.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -89,7 +90,22 @@ async function planRegion(
         reason: `restoring ${item.kind} is not available yet`,
         action: 'skipped',
       });
-    else resources.push({ kind: item.kind, name: item.name, ...(pointInTime ? { run: sourced.run } : {}) });
+    else {
+      // Tables and buckets may come from an AWS Backup recovery point instead of the run's export.
+      const point = await decideRecoveryPoint(store, sourced.run as string, item, {
+        asked: options.fromRecoveryPoints,
+        targetRegion: target,
+      });
+      if (point && 'blocked' in point)
+        skipped.push({ kind: item.kind, name: item.name, reason: point.blocked, action: 'blocked' });
+      else
+        resources.push({
+          kind: item.kind,
+          name: item.name,
+          ...(pointInTime ? { run: sourced.run } : {}),
+          ...(point ? { recoveryPoint: point.use } : {}),
+        });
+    }
   }
   const runOf = (name: string) =>
     items.find(({ item }) => item.kind === 'lambda-function' && item.name === name)?.run as string;
@@ -249,6 +265,9 @@ export async function planRestore(rawInput: unknown): Promise<PlannedRestore> {
       nameSuffix: options.nameSuffix,
       ...(drill ? { drill } : {}),
       ...(options.allowUnsigned ? { allowUnsigned: true } : {}),
+      ...(options.fromRecoveryPoints ? { fromRecoveryPoints: true } : {}),
+      ...(options.redeployStage ? { redeployStage: true } : {}),
+      ...(options.maxBandwidth ? { maxBandwidth: options.maxBandwidth } : {}),
     },
     // Snapshots are read through the trusted view: each checked against the manifest first.
     regions: await Promise.all(

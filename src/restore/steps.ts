@@ -16,8 +16,10 @@ import { KINDS } from '../kinds/index.js';
 import { loadFunctionSnapshot } from '../kinds/lambda-function/format.js';
 import { restoreLayers } from '../kinds/lambda-function/layers.js';
 import { RESTORE_TIERS } from '../kinds/types.js';
+import { restoreFromRecoveryPoint } from '../policy/aws-backup-restore.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
 import { maskChanges, overallAction } from '../reconcile/diff.js';
+import { withBandwidthCap } from '../store/bandwidth.js';
 import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
@@ -60,6 +62,12 @@ async function loadPlan(ref: RestoreRegionRef): Promise<Loaded> {
   return { store: trustedView(store, manifests), plan, region, manifest, manifests };
 }
 
+/** Loads the plan, then runs `work` with the restore's `--max-bandwidth` (the plan's) on its transfers. */
+async function withPlan<T>(ref: RestoreRegionRef, work: (loaded: Loaded) => Promise<T>): Promise<T> {
+  const loaded = await loadPlan(ref);
+  return withBandwidthCap(loaded.plan.options.maxBandwidth, () => work(loaded));
+}
+
 export async function contextFor(
   { store, plan, region }: Loaded,
   remainingMs: number,
@@ -87,6 +95,7 @@ export async function contextFor(
       edge: plan.options.edge,
       startingPosition: plan.options.startingPosition,
       nameSuffix: plan.options.nameSuffix,
+      redeployStage: plan.options.redeployStage ?? false,
     },
     deadline: Date.now() + Math.max(remainingMs - SAFETY_MARGIN_MS, remainingMs / 2),
   };
@@ -123,58 +132,63 @@ async function writeOutcome(
  * function), records their new ARNs for the ARN mapper, and lists the region's work items.
  */
 export async function prepareRegion(ref: RestoreRegionRef, remainingMs: number) {
-  const loaded = await loadPlan(ref);
-  const { store, plan, region } = loaded;
-  const context = await contextFor(loaded, remainingMs);
-  const functions = region.resources.filter((resource) => resource.kind === 'lambda-function');
-  const snapshots = await Promise.all(
-    functions.map((fn) => loadFunctionSnapshot(store, fn.run ?? plan.run, region.source, fn.name)),
-  );
-  const { layerVersions, changes } = await restoreLayers(
-    snapshots.flatMap((snapshot) => snapshot.layers),
-    context,
-  );
-  await store.putJson(layerMapKey(plan.run, plan.restoreId, region.source), layerVersions);
-  if (changes.length) await writeOutcome(loaded, 'lambda-layer', 'layers', { changes, notes: [] });
-  for (const skipped of region.skipped)
-    await writeOutcome(loaded, skipped.kind, skipped.name, {
-      changes: [
-        { resource: `${skipped.kind} ${skipped.name}`, action: skipped.action, note: skipped.reason },
-      ],
-      notes: [],
-    });
-  const base = { restoreId: ref.restoreId, store: ref.store, run: ref.run, region: ref.region };
-  // Tier by tier (RESTORE_TIERS): roles, images, queues, topics, buses, APIs, data, functions.
-  const tiers = RESTORE_TIERS.map((tier) =>
-    region.resources
-      .filter((resource) => KINDS[resource.kind].restoreTier === tier)
-      .map((resource) => ({ ...base, kind: resource.kind, name: resource.name })),
-  ).filter((items) => items.length > 0);
-  return {
-    ...base,
-    tiers,
-    triggers: region.triggerGroups.map((group) => ({ ...base, group: group.key })),
-  };
+  return withPlan(ref, async (loaded) => {
+    const { store, plan, region } = loaded;
+    const context = await contextFor(loaded, remainingMs);
+    const functions = region.resources.filter((resource) => resource.kind === 'lambda-function');
+    const snapshots = await Promise.all(
+      functions.map((fn) => loadFunctionSnapshot(store, fn.run ?? plan.run, region.source, fn.name)),
+    );
+    const { layerVersions, changes } = await restoreLayers(
+      snapshots.flatMap((snapshot) => snapshot.layers),
+      context,
+    );
+    await store.putJson(layerMapKey(plan.run, plan.restoreId, region.source), layerVersions);
+    if (changes.length) await writeOutcome(loaded, 'lambda-layer', 'layers', { changes, notes: [] });
+    for (const skipped of region.skipped)
+      await writeOutcome(loaded, skipped.kind, skipped.name, {
+        changes: [
+          { resource: `${skipped.kind} ${skipped.name}`, action: skipped.action, note: skipped.reason },
+        ],
+        notes: [],
+      });
+    const base = { restoreId: ref.restoreId, store: ref.store, run: ref.run, region: ref.region };
+    // Tier by tier (RESTORE_TIERS): roles, images, queues, topics, buses, APIs, data, functions.
+    const tiers = RESTORE_TIERS.map((tier) =>
+      region.resources
+        .filter((resource) => KINDS[resource.kind].restoreTier === tier)
+        .map((resource) => ({ ...base, kind: resource.kind, name: resource.name })),
+    ).filter((items) => items.length > 0);
+    return {
+      ...base,
+      tiers,
+      triggers: region.triggerGroups.map((group) => ({ ...base, group: group.key })),
+    };
+  });
 }
 
 /** One resource of any kind: compare, then apply; ids it generated are recorded for the later tiers. */
 export async function restoreResource(item: RestoreResourceItem, remainingMs: number) {
-  const loaded = await loadPlan(item);
-  const restore = KINDS[item.kind]?.restore;
-  if (!restore) throw new InputValidationError(`restoring ${item.kind} is not available`);
-  // A point-in-time restore takes each resource from its own run (recorded in the plan).
-  const runId = sourceRun(loaded.plan, loaded.region, item.kind, item.name);
-  const recorded = recordedItem(loaded.manifests, runId, item);
-  const context = { ...(await contextFor(loaded, remainingMs)), runId, cursor: item.cursor };
-  const result = await restore(recorded, context);
-  const done = result.done ?? true;
-  if (result.ids && Object.keys(result.ids).length && context.apply)
-    await loaded.store.putJson(
-      idMapKey(item.run, item.restoreId, item.region, item.kind, item.name),
-      result.ids,
-    );
-  const outcome = await writeOutcome(loaded, item.kind, item.name, result);
-  return { ...item, cursor: done ? undefined : result.cursor, done, action: outcome.action };
+  return withPlan(item, async (loaded) => {
+    const restore = KINDS[item.kind]?.restore;
+    if (!restore) throw new InputValidationError(`restoring ${item.kind} is not available`);
+    // A point-in-time restore takes each resource from its own run (recorded in the plan).
+    const runId = sourceRun(loaded.plan, loaded.region, item.kind, item.name);
+    const recorded = recordedItem(loaded.manifests, runId, item);
+    const context = { ...(await contextFor(loaded, remainingMs)), runId, cursor: item.cursor };
+    const planned = loaded.region.resources.find((r) => r.kind === item.kind && r.name === item.name);
+    const result = planned?.recoveryPoint
+      ? await restoreFromRecoveryPoint(recorded, planned.recoveryPoint, context)
+      : await restore(recorded, context);
+    const done = result.done ?? true;
+    if (result.ids && Object.keys(result.ids).length && context.apply)
+      await loaded.store.putJson(
+        idMapKey(item.run, item.restoreId, item.region, item.kind, item.name),
+        result.ids,
+      );
+    const outcome = await writeOutcome(loaded, item.kind, item.name, result);
+    return { ...item, cursor: done ? undefined : result.cursor, done, action: outcome.action };
+  });
 }
 
 /**
@@ -183,73 +197,89 @@ export async function restoreResource(item: RestoreResourceItem, remainingMs: nu
  * not restored is blocked.
  */
 export async function restoreTriggerGroup(item: RestoreTriggerItem, remainingMs: number) {
-  const loaded = await loadPlan(item);
-  const { store, plan, region } = loaded;
-  const group = region.triggerGroups.find((candidate) => candidate.key === item.group);
-  if (!group)
-    throw new InputValidationError(`restore plan ${plan.restoreId} has no trigger group ${item.group}`);
-  const functions = [...new Set(group.triggers.map((trigger) => trigger.function))];
-  const outcomes = new Map(
-    await Promise.all(
-      functions.map(async (name) => {
-        const stored = await store.getJson(
-          outcomeKey(plan.run, plan.restoreId, region.source, 'lambda-function', name),
-        );
-        return [
-          name,
-          stored === undefined ? undefined : parseOrThrow(ItemOutcome, stored, `outcome of ${name}`),
-        ] as const;
-      }),
-    ),
-  );
-  const versions = Object.fromEntries(
-    [...outcomes].map(([name, outcome]) => [
-      name,
-      (outcome?.details?.versionMap ?? {}) as Record<string, string>,
-    ]),
-  );
-  const context = await contextFor(loaded, remainingMs, versions);
-  const changes: Change[] = [];
-  const notes: string[] = [];
-  for (const ref of group.triggers) {
-    const resource = `${ref.type} ${ref.id}`;
-    const outcome = outcomes.get(ref.function);
-    if (!outcome || outcome.action === 'failed' || outcome.action === 'blocked') {
-      changes.push({ resource, action: 'blocked', note: `function ${ref.function} was not restored` });
-      continue;
-    }
-    const snapshot = await loadFunctionSnapshot(
-      store,
-      sourceRun(plan, region, 'lambda-function', ref.function),
-      region.source,
-      ref.function,
+  return withPlan(item, async (loaded) => {
+    const { store, plan, region } = loaded;
+    const group = region.triggerGroups.find((candidate) => candidate.key === item.group);
+    if (!group)
+      throw new InputValidationError(`restore plan ${plan.restoreId} has no trigger group ${item.group}`);
+    const functions = [...new Set(group.triggers.map((trigger) => trigger.function))];
+    const outcomes = new Map(
+      await Promise.all(
+        functions.map(async (name) => {
+          const stored = await store.getJson(
+            outcomeKey(plan.run, plan.restoreId, region.source, 'lambda-function', name),
+          );
+          return [
+            name,
+            stored === undefined ? undefined : parseOrThrow(ItemOutcome, stored, `outcome of ${name}`),
+          ] as const;
+        }),
+      ),
     );
-    const record = snapshot.triggers.find((trigger) => trigger.type === ref.type && trigger.id === ref.id);
-    const type = TRIGGER_TYPES.find((candidate) => candidate.type === ref.type);
-    if (!record || !type) {
-      changes.push({
-        resource,
-        action: 'failed',
-        note: 'not in the stored snapshot, or an unknown trigger type',
-      });
-      continue;
+    const versions = Object.fromEntries(
+      [...outcomes].map(([name, outcome]) => [
+        name,
+        (outcome?.details?.versionMap ?? {}) as Record<string, string>,
+      ]),
+    );
+    const context = await contextFor(loaded, remainingMs, versions);
+    const recordOf = async (ref: (typeof group.triggers)[number]) =>
+      (
+        await loadFunctionSnapshot(
+          store,
+          sourceRun(plan, region, 'lambda-function', ref.function),
+          region.source,
+          ref.function,
+        )
+      ).triggers.find((trigger) => trigger.type === ref.type && trigger.id === ref.id);
+    const changes: Change[] = [];
+    const notes: string[] = [];
+    for (const ref of group.triggers) {
+      const resource = `${ref.type} ${ref.id}`;
+      const outcome = outcomes.get(ref.function);
+      if (!outcome || outcome.action === 'failed' || outcome.action === 'blocked') {
+        changes.push({ resource, action: 'blocked', note: `function ${ref.function} was not restored` });
+        continue;
+      }
+      const record = await recordOf(ref);
+      const type = TRIGGER_TYPES.find((candidate) => candidate.type === ref.type);
+      if (!record || !type) {
+        changes.push({
+          resource,
+          action: 'failed',
+          note: 'not in the stored snapshot, or an unknown trigger type',
+        });
+        continue;
+      }
+      try {
+        const result = await type.restore(record, context);
+        changes.push(...result.changes);
+        notes.push(...result.notes);
+      } catch (error) {
+        // One trigger failing does not stop the others of its group; transient errors still retry the group.
+        if (isTransient(error)) throw error;
+        changes.push({
+          resource,
+          action: 'failed',
+          note: `${(error as Error).name}: ${(error as Error).message}`,
+        });
+      }
     }
-    try {
-      const result = await type.restore(record, context);
-      changes.push(...result.changes);
-      notes.push(...result.notes);
-    } catch (error) {
-      // One trigger failing does not stop the others of its group; transient errors still retry the group.
-      if (isTransient(error)) throw error;
-      changes.push({
-        resource,
-        action: 'failed',
-        note: `${(error as Error).name}: ${(error as Error).message}`,
-      });
+    // Once per source, after all its triggers: a REST API's stages deployed again (--redeploy-stage).
+    for (const type of TRIGGER_TYPES.filter((candidate) => candidate.finishGroup)) {
+      const records = group.triggers.filter((ref) => ref.type === type.type);
+      if (!records.length) continue;
+      const finished = await type.finishGroup?.(
+        (await Promise.all(records.map((ref) => recordOf(ref)))).filter((record) => record !== undefined),
+        changes,
+        context,
+      );
+      changes.push(...(finished?.changes ?? []));
+      notes.push(...(finished?.notes ?? []));
     }
-  }
-  const outcome = await writeOutcome(loaded, 'triggers', group.key, { changes, notes });
-  return { ...item, action: outcome.action };
+    const outcome = await writeOutcome(loaded, 'triggers', group.key, { changes, notes });
+    return { ...item, action: outcome.action };
+  });
 }
 
 /** The Catch path: the item is recorded as failed with its error; the restore goes on. */

@@ -28,3 +28,16 @@ export const artifactKey = (
 ): string => `runs/${runId}/artifacts/${region}/${kind}/${segment(name)}/${file}`;
 /** The manifest's signature (store/signature.ts), written just before the manifest itself. */
 export const signatureKey = (runId: string): string => `runs/${runId}/manifest.sig.json`;
+
+/**
+ * Data parts that later runs list too (incremental stream backups): written once under the run that
+ * read them, kept while any kept run's manifest lists them (prune collects them like blobs).
+ */
+export const SHARED_PART_PREFIX = 'blobs/parts/';
+export const sharedPartKey = (
+  runId: string,
+  region: string,
+  kind: KindName,
+  name: string,
+  file: string,
+): string => `${SHARED_PART_PREFIX}${region}/${kind}/${segment(name)}/${runId}/${file}`;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { InputValidationError } from '../errors.js';
+import { paced } from './bandwidth.js';
 import { hashingPassThrough } from './hashing.js';
 
 /** How a write behaves beyond storing bytes. */
@@ -170,12 +171,16 @@ export class BackupStore {
     return parseJsonDocument(key, bytes);
   }
 
-  /** Streams `body` to `key` while hashing it; memory stays flat whatever the size. */
+  /**
+   * Streams `body` to `key` while hashing it; memory stays flat whatever the size. Paced by the
+   * invocation's bandwidth cap, as every read is (see bandwidth.ts).
+   */
   async putStream(key: string, body: Readable, options: WriteOptions = {}): Promise<WrittenObject> {
     assertSafeKey(key);
     const { stream, result } = hashingPassThrough();
-    body.on('error', (error) => stream.destroy(error));
-    await this.backend.write(key, body.pipe(stream), options);
+    const source = paced(body);
+    source.on('error', (error) => stream.destroy(error));
+    await this.backend.write(key, source.pipe(stream), options);
     return { key, ...result() };
   }
 
@@ -203,17 +208,19 @@ export class BackupStore {
     return { ...written, key, reused: false };
   }
 
-  read(key: string): Promise<Readable | undefined> {
+  async read(key: string): Promise<Readable | undefined> {
     assertSafeKey(key);
-    return this.backend.read(key);
+    const body = await this.backend.read(key);
+    return body && paced(body);
   }
 
   /** Bytes `start` to `end` (inclusive) of a stored object; undefined when it is missing. */
-  readRange(key: string, start: number, end: number): Promise<Readable | undefined> {
+  async readRange(key: string, start: number, end: number): Promise<Readable | undefined> {
     assertSafeKey(key);
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start)
       throw new InputValidationError(`${key}: invalid byte range ${start}-${end}`);
-    return this.backend.readRange(key, start, end);
+    const body = await this.backend.readRange(key, start, end);
+    return body && paced(body);
   }
 
   size(key: string): Promise<number | undefined> {

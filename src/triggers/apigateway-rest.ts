@@ -22,6 +22,7 @@ import { pick, reconcile } from '../reconcile/diff.js';
 import { locateByIdOrName } from '../reconcile/locate.js';
 import { sharedSourceSkip } from '../reconcile/results.js';
 import { permissionsForExecuteApi, targetsFunction } from './permissions.js';
+import { redeployStages } from './rest-stages.js';
 import { cannotRestore, withPermissions } from './rewire.js';
 import {
   type ApiSource,
@@ -259,10 +260,7 @@ async function restoreMethod(record: TriggerRecord, context: RestoreContext) {
     );
     return changes;
   });
-  if (result.changes.some((change) => change.action === 'create' || change.action === 'update'))
-    result.notes.push(
-      `REST API ${restApiId}: the integration is live once a stage is deployed again (not done here)`,
-    );
+  // The API's stages are deployed again once for all its methods (finishGroup, rest-stages.ts).
   return result;
 }
 
@@ -291,6 +289,7 @@ export const apiGatewayRestTrigger: TriggerType = {
     );
   },
   restore: restoreMethod,
+  finishGroup: redeployStages,
   expectedRecord: (record, mapper) => {
     const expected = mapper.mapDeep(record);
     const recorded = String(record.config.restApiId);

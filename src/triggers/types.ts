@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Change } from '../../schemas/restore.js';
 import { PolicyStatement } from '../aws/lambda-policy.js';
 import type { ArnMapper } from '../reconcile/arn-map.js';
 import type { RestoreContext, RestoreResult } from '../reconcile/context.js';
@@ -66,6 +67,11 @@ export interface TriggerType {
    * without it is removed by hand (Lambda@Edge associations change by a distribution deployment).
    */
   remove?(region: string, record: TriggerRecord): Promise<void>;
+  /**
+   * After every trigger of one restored group (one source: a bucket, an API) is restored: what the
+   * source needs once for all of them (a REST API's stages deployed again), given their changes.
+   */
+  finishGroup?(records: TriggerRecord[], changes: Change[], context: RestoreContext): Promise<RestoreResult>;
   /** Ids AWS generates when the trigger is created (mapping UUIDs, integration ids…), for comparisons. */
   generatedIds?(record: TriggerRecord): string[];
   /**

@@ -800,7 +800,7 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
         // bucket or bus policy, inline role policy or boundary, or a REST method replaced whole.
         if (role !== roleOf('drillCleanup'))
           return (
-            (/^(lambda:RemovePermission|kinesis:RemoveTagsFromStream|events:RemovePermission|iam:DeleteRolePolicy|iam:DeleteRolePermissionsBoundary)$/.test(
+            (/^(lambda:RemovePermission|lambda:RemoveLayerVersionPermission|kinesis:RemoveTagsFromStream|events:RemovePermission|iam:DeleteRolePolicy|iam:DeleteRolePermissionsBoundary)$/.test(
               action,
             ) &&
               inAccount(resource)) ||

@@ -1,4 +1,5 @@
 import { awsBackupStatements } from '../shared/aws-backup-stack.js';
+import { recoveryPointRestore } from '../shared/stack.js';
 import type { KindStack } from '../types.js';
 
 const accountTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*';
@@ -103,6 +104,7 @@ export const dynamodbTableStack: KindStack = {
       },
       // ImportTable looks for its log group first; DescribeLogGroups names no resource.
       { Sid: 'ImportTableLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
+      ...recoveryPointRestore,
     ],
   },
 };

@@ -66,6 +66,22 @@ export const RecordLine = z.object({
 });
 export type RecordLine = z.infer<typeof RecordLine>;
 
+/** How a run read the stream (incremental.ts): what the item's summary and cursor say. */
+export const IncrementalSummary = z.object({
+  /** The run whose positions and parts were used. */
+  from: z.string().optional(),
+  /** Why every shard was read from TRIM_HORIZON (no usable earlier run). */
+  reason: z.string().optional(),
+  continued: z.number().int().nonnegative(),
+  /** Shards read from TRIM_HORIZON although an earlier run was used, and why. */
+  fromTrimHorizon: z.record(z.string(), z.string()),
+  carriedParts: z.number().int().nonnegative(),
+  carriedRecords: z.number().int().nonnegative(),
+  /** Parts of the earlier run not carried: all their records are past retention, or their shard is gone. */
+  droppedParts: z.number().int().nonnegative(),
+});
+export type IncrementalSummary = z.infer<typeof IncrementalSummary>;
+
 /** The cursor of an unfinished backup step (the state machine hands it back to the next step). */
 export const BackupCursor = z.object({
   chunk: z.number().int().nonnegative(),
@@ -74,6 +90,8 @@ export const BackupCursor = z.object({
   /** Per shard: the last sequence number stored, and whether the shard is finished. */
   shards: z.record(z.string(), z.object({ seq: z.string().optional(), done: z.boolean() })),
   records: z.number().int().nonnegative(),
+  /** How this run reads the stream: continuing an earlier run's positions, or from TRIM_HORIZON (incremental.ts). */
+  incremental: IncrementalSummary.optional(),
 });
 export type BackupCursor = z.infer<typeof BackupCursor>;
 export type ShardState = BackupCursor['shards'][string];

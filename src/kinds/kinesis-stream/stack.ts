@@ -9,6 +9,8 @@ export const kinesisStreamStack: KindStack = {
     description: 'triggervault - read one Kinesis stream into the backup store (checkpointed)',
     memorySize: 1024,
     timeout: 900,
+    // Record parts go under blobs/parts/ (later incremental runs list them too).
+    store: ['blobs'],
     statements: [
       {
         Sid: 'ReadStreams',

@@ -27,6 +27,7 @@ import type { BackupStore } from '../../store/store.js';
 import { listTriggers } from '../../triggers/index.js';
 import type { FunctionRef } from '../../triggers/types.js';
 import type { FunctionSnapshot, StoredCode } from './format.js';
+import { readLayerPermissions } from './layer-permissions.js';
 
 const lambda = (region: string) => client(LambdaClient, region);
 
@@ -179,6 +180,7 @@ async function storeLayer(store: BackupStore, region: string, layerVersionArn: s
     compatibleRuntimes: layer.CompatibleRuntimes,
     compatibleArchitectures: layer.CompatibleArchitectures,
     licenseInfo: layer.LicenseInfo || undefined,
+    permissions: await readLayerPermissions(layerRegion, layerVersionArn),
   };
 }
 

@@ -11,6 +11,7 @@ import { PolicyStatement } from '../../aws/lambda-policy.js';
 import { artifactKey } from '../../store/layout.js';
 import type { BackupStore } from '../../store/store.js';
 import { TriggerRecord } from '../../triggers/types.js';
+import { LayerPermission } from './layer-permissions.js';
 
 /**
  * function.json, the stored snapshot of one function: everything a restore needs, its code by
@@ -72,6 +73,8 @@ export const FunctionSnapshot = z.object({
       compatibleRuntimes: z.array(z.string()).optional(),
       compatibleArchitectures: z.array(z.string()).optional(),
       licenseInfo: z.string().optional(),
+      /** Who may use the layer version (its policy); absent: not captured (older snapshot, or not readable). */
+      permissions: z.array(LayerPermission).optional(),
     }),
   ),
   triggers: z.array(TriggerRecord),

@@ -12,6 +12,7 @@ import type { RestoreContext } from '../../reconcile/context.js';
 import { assertCodeSha256, readBlob } from '../../reconcile/store-code.js';
 import { base64ToHex } from '../../store/hashing.js';
 import type { FunctionSnapshot } from './format.js';
+import { restoreLayerPermissions } from './layer-permissions.js';
 
 export type StoredLayer = FunctionSnapshot['layers'][number];
 
@@ -41,7 +42,8 @@ async function versionWithCode(
 
 /**
  * Makes every layer version the functions use exist in the target region: an existing version with
- * the same code is reused, else the stored zip is published as a new version. Returns the old layer
+ * the same code is reused, else the stored zip is published as a new version; either way with the
+ * version's permissions (layer-permissions.ts), compared first. Returns the old layer
  * version ARN → new one (the ARN mapper's `layerVersions`). Runs once per region, before the functions.
  */
 export async function restoreLayers(
@@ -55,10 +57,24 @@ export async function restoreLayers(
     const [, , , , , , layerName = '', version = ''] = layer.arn.split(':');
     const name = context.mapper.mapName('layer', layerName);
     const resource = `layer ${name} (was ${layerName}:${version})`;
+    const permissions = (target: string | undefined, created: boolean) =>
+      layer.permissions
+        ? restoreLayerPermissions(
+            context.targetRegion,
+            target,
+            `${name}:${target?.split(':').at(-1) ?? 'new'}`,
+            layer.permissions,
+            {
+              ...context,
+              created,
+            },
+          )
+        : Promise.resolve([]);
     const existing = await versionWithCode(context.targetRegion, name, layer.code.sha256);
     if (existing) {
       layerVersions[layer.arn] = existing;
       changes.push({ resource, action: 'unchanged', note: `same code as ${existing}` });
+      changes.push(...(await permissions(existing, false)));
       continue;
     }
     let note: string | undefined;
@@ -79,6 +95,7 @@ export async function restoreLayers(
       note = `published as ${published.LayerVersionArn}`;
     }
     changes.push({ resource, action: 'create', ...(note ? { note } : {}) });
+    changes.push(...(await permissions(layerVersions[layer.arn], true)));
   }
   return { layerVersions, changes };
 }

@@ -36,7 +36,13 @@ export const lambdaFunctionStack: KindStack = {
         ],
         Resource: accountFunctions,
       },
-      { Sid: 'ReadLayers', Effect: 'Allow', Action: 'lambda:GetLayerVersion', Resource: anyLayerVersion },
+      // The layer and who may use it (its policy; another account's layer answers AccessDenied: not captured).
+      {
+        Sid: 'ReadLayers',
+        Effect: 'Allow',
+        Action: ['lambda:GetLayerVersion', 'lambda:GetLayerVersionPolicy'],
+        Resource: anyLayerVersion,
+      },
       {
         Sid: 'ReadEventSourceMappings',
         Effect: 'Allow',

@@ -9,6 +9,7 @@ import { errorName, httpStatus } from '../../aws/errors.js';
 import { IntegrityError, NotFoundError } from '../../errors.js';
 import type { RestoreContext } from '../../reconcile/context.js';
 import type { PartPosition } from '../../reconcile/data.js';
+import { paced } from '../../store/bandwidth.js';
 import type { S3Location } from '../../store/store.js';
 import { checkedStream } from '../../store/trusted.js';
 import { envNumber, mapOrdered } from '../shared/pacing.js';
@@ -23,7 +24,8 @@ import { copiedInParts, copyInParts, copySource } from './server-side-copy.js';
  * type, metadata, tags and headers travel with the stored copy when the index says
  * `"attributes": "copy"` (the copy keeps them: MetadataDirective and TaggingDirective COPY), and are
  * set explicitly from the index entry for `"attributes": "index"`. Every restored object gets a
- * SHA-256 checksum, so later comparisons check content without reading it.
+ * SHA-256 checksum, so later comparisons check content without reading it. An upload crosses our
+ * link and keeps to the restore's `--max-bandwidth`; a server-side copy does not, and is not paced.
  */
 
 const STOPPED = Symbol('stopped');
@@ -137,7 +139,9 @@ async function writeObject(job: RestoreJob, entry: StoredEntry, notes: Set<strin
     params: {
       Bucket: job.bucket,
       Key: entry.key,
-      Body: body,
+      // The store's read is paced already (the same limiter: not counted twice); said here so the
+      // upload stays capped whatever the store does.
+      Body: paced(body),
       ChecksumAlgorithm: 'SHA256',
       ...(entry.attributes === 'index' ? attributeFields(indexAttributes(entry)) : {}),
     },

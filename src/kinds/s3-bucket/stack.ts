@@ -1,4 +1,5 @@
 import { awsBackupStatements } from '../shared/aws-backup-stack.js';
+import { recoveryPointRestore } from '../shared/stack.js';
 import type { KindStack } from '../types.js';
 
 const anyBucket = 'arn:${AWS::Partition}:s3:::*';
@@ -118,6 +119,7 @@ export const s3BucketStack: KindStack = {
         Resource: accountKeys,
         Condition: { StringLike: { 'kms:ViaService': ['s3.*.amazonaws.com'] } },
       },
+      ...recoveryPointRestore,
     ],
   },
 };
