@@ -104,7 +104,7 @@ describe('the backup Distributed Map, run locally', () => {
     ).toEqual(expected);
     // Assess: the histories are the ones AWS records for these paths
     const [parent, ...children] = executions;
-    expect(parent?.events).toBe(43);
+    expect(parent?.events).toBe(48);
     expect(children.map((child) => child.events)).toEqual(
       [
         [task, choice, succeed],

