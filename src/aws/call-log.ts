@@ -60,6 +60,9 @@ const NAMING_FIELDS = new Set([
   'ServerSideEncryption',
   'SSEKMSKeyId',
   'Objects',
+  // Conditional writes (bucket policies require them for manifests and blobs)
+  'IfNoneMatch',
+  'IfMatch',
   // Lambda
   'FunctionName',
   'Qualifier',

@@ -220,6 +220,18 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
       const bucket = str(input.Bucket);
       const bucketArn = `arn:${partition}:s3:::${bucket}`;
       const s3Context = { 'aws:ResourceAccount': account };
+      // Conditional writes, as S3 sets their condition keys: the request that creates the object
+      // (PutObject, CopyObject, CompleteMultipartUpload) is an object creation operation, and carries
+      // its If-None-Match / If-Match; starting a multipart upload and its parts are not.
+      const creates = ['PutObject', 'CopyObject', 'CompleteMultipartUpload'].includes(operation);
+      const writesParts = ['CreateMultipartUpload', 'UploadPart', 'UploadPartCopy'].includes(operation);
+      const conditionalWrite: Record<string, string> = {
+        ...(creates || writesParts ? { 's3:ObjectCreationOperation': creates ? 'true' : 'false' } : {}),
+        ...(creates && str(input.IfNoneMatch)
+          ? { 's3:if-none-match': str(input.IfNoneMatch) as string }
+          : {}),
+        ...(creates && str(input.IfMatch) ? { 's3:if-match': str(input.IfMatch) as string } : {}),
+      };
       if (wildcard) ask(action, '*');
       else if (!bucket) throw new UnmappedCallError(`${action}: no Bucket recorded`);
       else if (types.includes('object')) {
@@ -231,7 +243,7 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
         for (const object of objects) {
           if (object.Key === undefined) throw new UnmappedCallError(`${action}: no Key recorded`);
           const objectAction = object.VersionId ? (VERSIONED_ACTION[action] ?? action) : action;
-          ask(objectAction, `${bucketArn}/${object.Key}`, s3Context);
+          ask(objectAction, `${bucketArn}/${object.Key}`, { ...s3Context, ...conditionalWrite });
         }
       } else ask(action, bucketArn, s3Context);
       const copySource = str(input.CopySource);
