@@ -249,31 +249,8 @@ export const passRoleTo = (Sid: string, roles: string[], services: string[]): St
   Condition: { StringEquals: { 'iam:PassedToService': services } },
 });
 
-/** Reading functions and their triggers, as Discover/Snapshot do (drill compare, trigger re-wiring, cleanup). */
-export const readFunctionsAndTriggers: Statement = {
-  Sid: 'ReadFunctionsAndTriggers',
-  Effect: 'Allow',
-  Action: [
-    'lambda:GetFunction',
-    'lambda:GetFunctionConfiguration',
-    'lambda:GetPolicy',
-    'lambda:GetAlias',
-    'lambda:ListAliases',
-    'lambda:ListVersionsByFunction',
-    'lambda:GetFunctionUrlConfig',
-    'lambda:GetFunctionConcurrency',
-    'lambda:GetFunctionEventInvokeConfig',
-    'lambda:GetProvisionedConcurrencyConfig',
-    'lambda:GetFunctionCodeSigningConfig',
-    'lambda:GetRuntimeManagementConfig',
-    'lambda:GetFunctionRecursionConfig',
-    'lambda:ListFunctionEventInvokeConfigs',
-    'lambda:ListProvisionedConcurrencyConfigs',
-    'lambda:ListFunctionUrlConfigs',
-    'lambda:ListTags',
-  ],
-  Resource: accountFunctions,
-};
+/** Reading functions and their triggers: the Lambda kind's statement, shared with drill compare and re-wiring. */
+export { readFunctionsAndTriggers } from '../src/kinds/lambda-function/stack.js';
 export const listTriggerSources: Statement = {
   Sid: 'ListTriggerSources',
   Effect: 'Allow',

@@ -786,11 +786,15 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
       if (ofStore(resource))
         return /^s3:(PutObject|AbortMultipartUpload)$/.test(action) && text(resource) === storeRestores;
       if (action === 'sns:Publish') return role === roleOf('drillPublish') && resource.Ref === topicId;
-      // Only the deployment's allow-list (param passRoleArns: literal role ARNs, never role/*).
+      // Only the deployment's allow-list (param passRoleArns: literal role ARNs, never role/*), or, for
+      // the AWS Backup restores of tables and buckets, the policies' AWS Backup roles handed to AWS Backup.
       if (action === 'iam:PassRole')
         return (
-          /^arn:aws:iam::\d{12}:role\/.+/.test(String(resource)) &&
-          !String(resource).endsWith('role/*') &&
+          ((/^arn:aws:iam::\d{12}:role\/.+/.test(String(resource)) && !String(resource).endsWith('role/*')) ||
+            (['restore-dynamodb-table', 'restore-s3-bucket'].some((name) => role === roleOf(name)) &&
+              /:role\/service-role\/AWSBackupDefaultServiceRole"/.test(text(resource)) &&
+              text(statement.Condition?.StringEquals?.['iam:PassedToService']) ===
+                '["backup.amazonaws.com"]')) &&
           !!statement.Condition?.StringEquals?.['iam:PassedToService']
         );
       if (unscopableWrite(statement, action)) return role === roleOf('restoreTriggers');
@@ -896,7 +900,13 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     expect(actionsOfRole('restore-dynamodb-table')).toEqual(
       expect.arrayContaining(['dynamodb:CreateTable', 'dynamodb:BatchWriteItem', 'dynamodb:ImportTable']),
     );
-    expect(services('restore-dynamodb-table')).toEqual(new Set(['logs', 's3', 'kms', 'dynamodb']));
+    // Tables and buckets also restore from AWS Backup recovery points (StartRestoreJob), handing the
+    // policies' AWS Backup role to AWS Backup alone.
+    expect(services('restore-dynamodb-table')).toEqual(
+      new Set(['logs', 's3', 'kms', 'dynamodb', 'backup', 'iam']),
+    );
+    for (const name of ['restore-dynamodb-table', 'restore-s3-bucket'])
+      expect(actionsOfRole(name).filter((action) => action.startsWith('iam:'))).toEqual(['iam:PassRole']);
     expect(actionsOfRole('restore-kinesis-stream')).toEqual(
       expect.arrayContaining(['kinesis:CreateStream', 'kinesis:PutRecords']),
     );
@@ -904,7 +914,7 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
     expect(actionsOfRole('restore-s3-bucket')).toEqual(
       expect.arrayContaining(['s3:CreateBucket', 's3:PutObject']),
     );
-    expect(services('restore-s3-bucket')).toEqual(new Set(['logs', 's3', 'kms']));
+    expect(services('restore-s3-bucket')).toEqual(new Set(['logs', 's3', 'kms', 'backup', 'iam']));
     expect(actionsOfRole('restoreTriggers')).toEqual(
       expect.arrayContaining([
         'lambda:CreateEventSourceMapping',

@@ -1,5 +1,5 @@
 import { awsBackupStatements } from '../shared/aws-backup-stack.js';
-import { recoveryPointRestore } from '../shared/stack.js';
+import { recoveryPointPassRoles, recoveryPointRestore } from '../shared/stack.js';
 import type { KindStack } from '../types.js';
 
 const accountTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*';
@@ -106,5 +106,6 @@ export const dynamodbTableStack: KindStack = {
       { Sid: 'ImportTableLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
       ...recoveryPointRestore,
     ],
+    passRoles: recoveryPointPassRoles,
   },
 };

@@ -1,8 +1,34 @@
-import type { KindStack } from '../types.js';
+import type { KindStack, StackStatement } from '../types.js';
 
 const accountFunctions = 'arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:*';
 /** Layers may be published by other accounts (public layers): any account, read only. */
 const anyLayerVersion = 'arn:${AWS::Partition}:lambda:*:*:layer:*:*';
+
+/** Reading functions and their triggers, as Discover/Snapshot do (restore, drill compare, trigger re-wiring, cleanup). */
+export const readFunctionsAndTriggers: StackStatement = {
+  Sid: 'ReadFunctionsAndTriggers',
+  Effect: 'Allow',
+  Action: [
+    'lambda:GetFunction',
+    'lambda:GetFunctionConfiguration',
+    'lambda:GetPolicy',
+    'lambda:GetAlias',
+    'lambda:ListAliases',
+    'lambda:ListVersionsByFunction',
+    'lambda:GetFunctionUrlConfig',
+    'lambda:GetFunctionConcurrency',
+    'lambda:GetFunctionEventInvokeConfig',
+    'lambda:GetProvisionedConcurrencyConfig',
+    'lambda:GetFunctionCodeSigningConfig',
+    'lambda:GetRuntimeManagementConfig',
+    'lambda:GetFunctionRecursionConfig',
+    'lambda:ListFunctionEventInvokeConfigs',
+    'lambda:ListProvisionedConcurrencyConfigs',
+    'lambda:ListFunctionUrlConfigs',
+    'lambda:ListTags',
+  ],
+  Resource: accountFunctions,
+};
 
 /** lambda-function: code, configuration, versions, aliases and the triggers wired to it. */
 export const lambdaFunctionStack: KindStack = {
@@ -123,30 +149,7 @@ export const lambdaFunctionStack: KindStack = {
     timeout: 900,
     roleNote: 'creates/updates Lambda functions',
     statements: [
-      {
-        Sid: 'ReadFunctionsAndTriggers',
-        Effect: 'Allow',
-        Action: [
-          'lambda:GetFunction',
-          'lambda:GetFunctionConfiguration',
-          'lambda:GetPolicy',
-          'lambda:GetAlias',
-          'lambda:ListAliases',
-          'lambda:ListVersionsByFunction',
-          'lambda:GetFunctionUrlConfig',
-          'lambda:GetFunctionConcurrency',
-          'lambda:GetFunctionEventInvokeConfig',
-          'lambda:GetProvisionedConcurrencyConfig',
-          'lambda:GetFunctionCodeSigningConfig',
-          'lambda:GetRuntimeManagementConfig',
-          'lambda:GetFunctionRecursionConfig',
-          'lambda:ListFunctionEventInvokeConfigs',
-          'lambda:ListProvisionedConcurrencyConfigs',
-          'lambda:ListFunctionUrlConfigs',
-          'lambda:ListTags',
-        ],
-        Resource: accountFunctions,
-      },
+      readFunctionsAndTriggers,
       {
         Sid: 'WriteFunctions',
         Effect: 'Allow',

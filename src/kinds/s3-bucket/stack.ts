@@ -1,5 +1,5 @@
 import { awsBackupStatements } from '../shared/aws-backup-stack.js';
-import { recoveryPointRestore } from '../shared/stack.js';
+import { recoveryPointPassRoles, recoveryPointRestore } from '../shared/stack.js';
 import type { KindStack } from '../types.js';
 
 const anyBucket = 'arn:${AWS::Partition}:s3:::*';
@@ -121,5 +121,6 @@ export const s3BucketStack: KindStack = {
       },
       ...recoveryPointRestore,
     ],
+    passRoles: recoveryPointPassRoles,
   },
 };

@@ -1,4 +1,4 @@
-import type { StackStatement } from '../types.js';
+import type { KindTask, StackStatement } from '../types.js';
 
 /**
  * What a restore Lambda of a kind AWS Backup protects (tables, buckets) needs to restore from a
@@ -18,12 +18,9 @@ export const recoveryPointRestore: StackStatement[] = [
   },
   // DescribeRestoreJob has no resource-level permissions.
   { Sid: 'FollowRestoreJobs', Effect: 'Allow', Action: 'backup:DescribeRestoreJob', Resource: '*' },
-  // The run's AWS Backup role, handed to AWS Backup only.
-  {
-    Sid: 'PassAwsBackupRole',
-    Effect: 'Allow',
-    Action: 'iam:PassRole',
-    Resource: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*',
-    Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
-  },
+];
+
+/** The run's AWS Backup role (the policies' roles only, never role/*), handed to AWS Backup only. */
+export const recoveryPointPassRoles: NonNullable<KindTask['passRoles']> = [
+  { roles: 'awsBackup', to: ['backup.amazonaws.com'] },
 ];
