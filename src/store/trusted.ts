@@ -142,12 +142,15 @@ class TrustedBackend implements StoreBackend {
     this.capabilities = inner.capabilities;
   }
 
+  /** Every read goes through `store` (a BackupStore), which paces it: the view's own store does not again. */
+  readonly readsPaced = true;
+
   async read(key: string): Promise<Readable | undefined> {
     const artifact = this.artifacts.get(key);
     if (artifact) return readArtifact(this.store, artifact);
     if (this.recorded.some((prefix) => key.startsWith(prefix)))
       throw new IntegrityError(`${key}: not in the run's manifest: refused`);
-    return this.inner.read(key);
+    return this.store.read(key);
   }
 
   /**
@@ -158,7 +161,7 @@ class TrustedBackend implements StoreBackend {
   async readRange(key: string, start: number, end: number): Promise<Readable | undefined> {
     if (!this.artifacts.has(key) && this.recorded.some((prefix) => key.startsWith(prefix)))
       throw new IntegrityError(`${key}: not in the run's manifest: refused`);
-    return this.inner.readRange(key, start, end);
+    return this.store.readRange(key, start, end);
   }
 
   write: StoreBackend['write'] = (key, body, options) => this.inner.write(key, body, options);

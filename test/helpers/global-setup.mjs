@@ -18,8 +18,17 @@ export default async function globalSetup() {
   // only when asked to. Inherited by the emulator process.
   process.env.MOTO_ALLOW_NONEXISTENT_REGION = 'true';
   // Regions of our own for tests that need one no other file uses (accepted by RegionName).
-  process.env.TRIGGERVAULT_EXTRA_REGIONS =
-    'tv-lookup-1,tv-plan-1,tv-crash-1,tv-export-1,zz-dmap-1,zz-scale-1,zz-verify-1';
+  process.env.TRIGGERVAULT_EXTRA_REGIONS = [
+    'tv-lookup-1',
+    'tv-plan-1',
+    'tv-crash-1',
+    'tv-export-1',
+    'zz-dmap-1',
+    'zz-scale-1',
+    'zz-verify-1',
+    'tv-kinc-1',
+    'tv-awsbr-1',
+  ].join(',');
   const emulator = await startEmulator();
   process.env.AWS_ENDPOINT_URL = emulator.endpoint;
   process.env.AWS_ACCESS_KEY_ID = 'testing';

@@ -35,7 +35,7 @@ import { runRestore } from '../helpers/restore.js';
 // and the DynamoDB and S3 reads of the target, are answered by aws-sdk-client-mock. STS (the restore
 // plan's GetCallerIdentity) and the store (a directory) are real.
 
-const REGION = 'us-isof-east-1';
+const REGION = 'tv-awsbr-1';
 const COPY_REGION = 'eu-central-1';
 const ROLE = 'arn:aws:iam::123456789012:role/backup';
 const TABLE_ARN = `arn:aws:dynamodb:${REGION}:123456789012:table/orders`;

@@ -9,7 +9,6 @@ import { errorName, httpStatus } from '../../aws/errors.js';
 import { IntegrityError, NotFoundError } from '../../errors.js';
 import type { RestoreContext } from '../../reconcile/context.js';
 import type { PartPosition } from '../../reconcile/data.js';
-import { paced } from '../../store/bandwidth.js';
 import type { S3Location } from '../../store/store.js';
 import { checkedStream } from '../../store/trusted.js';
 import { envNumber, mapOrdered } from '../shared/pacing.js';
@@ -139,9 +138,8 @@ async function writeObject(job: RestoreJob, entry: StoredEntry, notes: Set<strin
     params: {
       Bucket: job.bucket,
       Key: entry.key,
-      // The store's read is paced already (the same limiter: not counted twice); said here so the
-      // upload stays capped whatever the store does.
-      Body: paced(body),
+      // The store paces its reads (the restore's --max-bandwidth): what is uploaded is what was read.
+      Body: body,
       ChecksumAlgorithm: 'SHA256',
       ...(entry.attributes === 'index' ? attributeFields(indexAttributes(entry)) : {}),
     },

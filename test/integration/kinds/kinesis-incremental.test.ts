@@ -29,7 +29,7 @@ import { runRestore } from '../../helpers/restore.js';
 
 // Incremental stream backups through the backup state machine, in a region of this file's own
 // (test/helpers/region-claims.ts): discovery there finds only the streams created here.
-const REGION = 'us-isof-south-1';
+const REGION = 'tv-kinc-1';
 const kinesis = client(KinesisClient, REGION);
 const KEYS = 6;
 
