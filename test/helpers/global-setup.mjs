@@ -28,6 +28,7 @@ export default async function globalSetup() {
     'zz-verify-1',
     'tv-kinc-1',
     'tv-awsbr-1',
+    'tv-redeploy-1',
   ].join(',');
   const emulator = await startEmulator();
   process.env.AWS_ENDPOINT_URL = emulator.endpoint;

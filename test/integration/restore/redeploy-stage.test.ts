@@ -24,7 +24,7 @@ import { allowInvoke } from '../../helpers/triggers.js';
 
 // --redeploy-stage on the emulator: a REST API whose method a restore re-creates has its stages
 // deployed again only when asked. A region of this file's own (test/helpers/region-claims.ts).
-const REGION = 'eu-isoe-west-1';
+const REGION = 'tv-redeploy-1';
 const gateway = client(APIGatewayClient, REGION);
 
 let directory: string;
