@@ -347,9 +347,10 @@ export const HANDLERS: readonly HandlerSpec[] = [
     timeout: 900,
     machine: 'restore',
     roleNote: 'reads the scratch copy; changes nothing',
-    // It reads the store's files but never lists it; ReadBuckets lists the scratch buckets.
+    // It reads the store's files, and lists a prefix before a service would read it whole (an
+    // ImportTable source must hold only the run's parts: store/trusted.ts onlyListedUnder).
     permissions: [
-      ...restoreStore.filter((statement) => statement.Sid !== 'AccountStoreList'),
+      ...restoreStore,
       readFunctionsAndTriggers,
       listTriggerSources,
       ...readScratchCopy,

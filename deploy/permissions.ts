@@ -52,7 +52,9 @@ export const storeList: Statement = {
   Sid: 'StoreList',
   Effect: 'Allow',
   // ListBucket also makes HeadObject answer 404 (not 403) for a key that does not exist yet.
-  Action: 's3:ListBucket',
+  // GetEncryptionConfiguration: a store opened without TRIGGERVAULT_STORE_KMS_KEY writes with its
+  // bucket's own default key (store/s3-backend.ts storeEncryption).
+  Action: ['s3:ListBucket', 's3:GetEncryptionConfiguration'],
   Resource: '${BackupBucket.Arn}',
 };
 export const storeRead: Statement = {
@@ -143,7 +145,7 @@ const storeObjects = ['arn:${AWS::Partition}:s3:::*/runs/*', 'arn:${AWS::Partiti
 export const accountStoreList: Statement = {
   Sid: 'AccountStoreList',
   Effect: 'Allow',
-  Action: 's3:ListBucket',
+  Action: ['s3:ListBucket', 's3:GetEncryptionConfiguration'],
   Resource: anyBucket,
   Condition: sameAccount,
 };

@@ -50,6 +50,7 @@ const NAMING_FIELDS = new Set([
   'RoleArn',
   'RoleName',
   'KeyId',
+  'SigningAlgorithm',
   // S3
   'Bucket',
   'Key',

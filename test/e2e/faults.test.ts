@@ -32,6 +32,11 @@ async function fingerprint(manifest: Manifest, storeUrl: string) {
       );
       return `${artifact.role} ${path} ${JSON.stringify(blocks)}`;
     }
+    if (artifact.role === 'positions') {
+      // Shard positions name the parts they were read into, which carry the run id.
+      const positions = JSON.stringify(await store.getJson(artifact.path)).replaceAll(manifest.runId, 'RUN');
+      return `${artifact.role} ${path} ${positions}`;
+    }
     if (artifact.role !== 'objects-index')
       return `${artifact.role} ${path} ${artifact.sha256} ${artifact.bytes}`;
     const documents: string[] = [];

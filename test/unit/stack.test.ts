@@ -815,6 +815,10 @@ describe('deployable stack (serverless.yml packaged by osls)', () => {
               role === roleOf('restore-apigateway-http-api') &&
               /:apigateway:\*::\/tags/.test(text(resource))) ||
             (action === 's3:DeleteBucketPolicy' && sameAccountCondition(statement)) ||
+            // An object whose copied bytes are not the backup's is removed at once.
+            (action === 's3:DeleteObject' &&
+              role === roleOf('restore-s3-bucket') &&
+              sameAccountCondition(statement)) ||
             // The ImportTable fallback deletes the table a failed import created.
             (action === 'dynamodb:DeleteTable' &&
               role === roleOf('restore-dynamodb-table') &&

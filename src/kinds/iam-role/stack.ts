@@ -66,7 +66,8 @@ export const iamRoleStack: KindStack = {
   },
   shared: {
     discover: [
-      { Sid: 'ListRoles', Effect: 'Allow', Action: 'iam:ListRoles', Resource: accountRoles },
+      // AWS authorizes ListRoles on "*" only (no resource type).
+      { Sid: 'ListRoles', Effect: 'Allow', Action: 'iam:ListRoles', Resource: '*' },
       { Sid: 'ReadRoleTags', Effect: 'Allow', Action: 'iam:ListRoleTags', Resource: accountRoles },
     ],
     drillCompare: [

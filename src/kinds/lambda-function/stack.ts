@@ -85,6 +85,8 @@ export const lambdaFunctionStack: KindStack = {
           's3:ListAllMyBuckets',
           'events:ListEventBuses',
           'events:ListRuleNamesByTarget',
+          // A bus's rules, re-read for the rules recorded on it (triggers/eventbridge-rule.ts).
+          'events:ListRules',
           'scheduler:ListSchedules',
           'scheduler:ListScheduleGroups',
           'sns:ListSubscriptions',

@@ -98,11 +98,14 @@ export const s3BucketStack: KindStack = {
         Resource: anyBucket,
         Condition: sameAccount,
       },
+      // DeleteObject: an object whose copied bytes do not hash to the backup's is removed at once
+      // (restore-objects.ts): never left looking restored.
       {
         Sid: 'WriteObjects',
         Effect: 'Allow',
         Action: [
           's3:PutObject',
+          's3:DeleteObject',
           's3:PutObjectTagging',
           's3:AbortMultipartUpload',
           's3:GetObject',

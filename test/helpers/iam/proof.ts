@@ -202,8 +202,16 @@ export class Stack {
         const record = value as Record<string, unknown>;
         const bucket = [record.Bucket, record.S3Bucket].find((b) => typeof b === 'string' && stores.has(b));
         const store = bucket ? stores.get(bucket as string) : undefined;
+        // A store write names its KMS key: deployed, the one TRIGGERVAULT_STORE_KMS_KEY gives (the
+        // stack's backup key) whatever store it is, where locally it is the store bucket's own key.
+        const storeWrite =
+          typeof record.SSEKMSKeyId === 'string' &&
+          typeof record.Key === 'string' &&
+          /(^|\/)(runs|blobs|tmp)\//.test(record.Key) &&
+          environment.TRIGGERVAULT_STORE_KMS_KEY;
         return Object.fromEntries(
           Object.entries(record).map(([key, item]) => {
+            if (storeWrite && key === 'SSEKMSKeyId') return [key, environment.TRIGGERVAULT_STORE_KMS_KEY];
             if (store && ['Bucket', 'S3Bucket'].includes(key)) return [key, store.to];
             if (
               store &&

@@ -55,6 +55,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   BackupClient: 'backup',
   CloudFormationClient: 'cloudformation',
   AccountClient: 'account',
+  ECRClient: 'ecr',
 };
 
 /** Operations whose IAM action is not named like the operation. */
@@ -132,12 +133,25 @@ function bucketAndKey(copySource: string): [string, string, string | undefined] 
   return [(path as string).slice(0, slash), (path as string).slice(slash + 1), versionId];
 }
 
+/** Every ARN in `value` in `partition`. */
+function samePartition(value: unknown, partition: string): unknown {
+  if (typeof value === 'string') return value.replace(/^arn:aws(-[a-z-]+)?:/, `arn:${partition}:`);
+  if (Array.isArray(value)) return value.map((item) => samePartition(item, partition));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, samePartition(item, partition)]),
+    );
+  return value;
+}
+
 export async function requestsOf(call: RecordedCall, stack: MappingContext): Promise<IamRequest[]> {
   const service = SERVICE_OF_CLIENT[call.client];
   if (!service) throw new UnmappedCallError(`no IAM service for ${call.client} (${call.command})`);
   const operation = call.command.replace(/Command$/, '');
-  const input = call.input as Input;
   const { account, partition } = stack;
+  // The template is resolved in the aws partition; the same template deployed in another partition
+  // (GovCloud, China, ISO) resolves ${AWS::Partition} to it, so calls made there compare partition-free.
+  const input = samePartition(call.input, partition) as Input;
   const region = call.region;
   const arn = (svc: string, rest: string, where = region, owner = account) =>
     `arn:${partition}:${svc}:${where}:${owner}:${rest}`;
@@ -428,7 +442,9 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
       const subscription = str(input.SubscriptionArn);
       const topicArn =
         str(input.TopicArn) ??
-        (subscription ? subscription.slice(0, subscription.lastIndexOf(':')) : undefined);
+        str(input.ResourceArn) ??
+        (subscription ? subscription.slice(0, subscription.lastIndexOf(':')) : undefined) ??
+        (str(input.Name) ? arn('sns', str(input.Name) as string) : undefined);
       const resource = wildcard ? '*' : topicArn;
       if (!resource) throw new UnmappedCallError(`${action}: no topic recorded`);
       ask(action, resource, { 'aws:ResourceAccount': account });
@@ -488,8 +504,19 @@ export async function requestsOf(call: RecordedCall, stack: MappingContext): Pro
         {
           'aws:ResourceAccount': account,
           'kms:CallerAccount': account,
+          ...(str(input.SigningAlgorithm)
+            ? { 'kms:SigningAlgorithm': str(input.SigningAlgorithm) as string }
+            : {}),
         },
       );
+      return requests;
+    }
+    case 'ecr': {
+      const repository = str(input.repositoryName);
+      const named =
+        str(input.resourceArn) ?? (repository ? arn('ecr', `repository/${repository}`) : undefined);
+      if (!wildcard && !named) throw new UnmappedCallError(`${action}: no repository recorded`);
+      ask(action, wildcard ? '*' : (named as string), { 'aws:ResourceAccount': account });
       return requests;
     }
     case 'iam': {

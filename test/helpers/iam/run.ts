@@ -31,6 +31,7 @@ const CLIENT_OF_PACKAGE: Record<string, string> = {
   'client-backup': 'BackupClient',
   'client-cloudformation': 'CloudFormationClient',
   'client-account': 'AccountClient',
+  'client-ecr': 'ECRClient',
 };
 /** Code that never runs in a deployed handler (command line, emulator, seeding, HTML report). */
 const NOT_IN_HANDLERS = ['src/cli/', 'src/local/', 'src/report/'];
