@@ -29,6 +29,9 @@ export default async function globalSetup() {
     'tv-kinc-1',
     'tv-awsbr-1',
     'tv-redeploy-1',
+    'tv-budget-1',
+    'tv-budget-2',
+    'tv-budget-3',
   ].join(',');
   const emulator = await startEmulator();
   process.env.AWS_ENDPOINT_URL = emulator.endpoint;

@@ -7,6 +7,7 @@ import { type BackendSet, startBackends } from '../../bench/lib/backends.js';
 import { requireRclone } from '../../bench/lib/env.js';
 import { PacingRecorder } from '../../bench/lib/kinesis-pacing.js';
 import { type Figure, formatTable, verdict } from '../../bench/lib/report.js';
+import { budgetsSection } from '../../bench/lib/sections/budgets.js';
 import type { BenchContext, Sizes } from '../../bench/lib/sections/context.js';
 import { dynamoSection } from '../../bench/lib/sections/dynamodb.js';
 import { kinesisSection } from '../../bench/lib/sections/kinesis.js';
@@ -70,6 +71,7 @@ beforeAll(async () => {
       lambdaRegion1x: 'il-central-1',
       dataRegion: 'af-south-1',
       suffix: `-${randomBytes(3).toString('hex')}`,
+      budgetRegions: { oneX: 'tv-budget-1', tenX: 'tv-budget-2', changes: 'tv-budget-3' },
     },
     workDir,
     rclone,
@@ -213,4 +215,17 @@ describe('bench sections on tiny data, routed by operation', () => {
     expect(lines[5]).toContain('CPU');
     expect(new Set(lines.map((line) => line.length)).size).toBe(1);
   });
+
+  it('budgets: counts every execution of both accounts against the quotas, and captures exactly the three changed functions', async () => {
+    // Act
+    const { figures } = await budgetsSection(context);
+    // Assess: every figure measured; the budgets hold at tiny sizes; change detection is exact.
+    expect(figures.filter((figure) => figure.value === null).map((figure) => figure.label)).toEqual([]);
+    expect(figures.length).toBeGreaterThan(5);
+    for (const figure of figures.filter((entry) => entry.section === 'budgets'))
+      expect([figure.label, verdict(figure)]).toEqual([figure.label, 'PASS']);
+    expect(find(figures, 'parent execution: history events at 10×').value).toBeGreaterThan(0);
+    expect(find(figures, 'lambda: functions captured again after').value).toBe(3);
+    expect(find(figures, 'lambda: requests of a run with nothing changed').value).toBeLessThan(100);
+  }, 300_000);
 });

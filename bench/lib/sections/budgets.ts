@@ -33,7 +33,7 @@ const BUDGET_EVENTS = 0.8 * HISTORY_EVENT_QUOTA;
 const BUDGET_BYTES = Math.floor(0.8 * PAYLOAD_QUOTA_BYTES);
 /** Items (objects, records) per chunk in the budget runs: chunks, and child histories, grow with the data. */
 const CHUNK = 100;
-const REGIONS = { oneX: 'ap-south-1', tenX: 'ap-northeast-1', changes: 'ap-southeast-1' };
+const DEFAULT_REGIONS = { oneX: 'ap-south-1', tenX: 'ap-northeast-1', changes: 'ap-southeast-1' };
 const KINDS = ['lambda-function', 's3-bucket', 'dynamodb-table', 'kinesis-stream'] as const;
 
 async function seedAccount(context: BenchContext, region: string, scale: (value: number) => number) {
@@ -128,6 +128,7 @@ async function changeThree(region: string, names: string[]): Promise<string[]> {
 
 export async function budgetsSection(context: BenchContext): Promise<SectionResult> {
   const { log, sizes } = context;
+  const REGIONS = context.names.budgetRegions ?? DEFAULT_REGIONS;
   const P = `${context.latencyMs} ms proxy`;
   const env = { TRIGGERVAULT_CHUNK_ITEMS: String(CHUNK) };
   log(`budgets: seeding every kind at 1× and 10× (${sizes.functions} functions at 10×)`);

@@ -31,6 +31,8 @@ export interface Names {
   lambdaRegion1x: string;
   dataRegion: string;
   suffix: string;
+  /** The budgets section's accounts (1×, 10×, and the change-detection one); default: its own regions. */
+  budgetRegions?: { oneX: string; tenX: string; changes: string };
 }
 
 export interface BenchContext {
