@@ -122,12 +122,10 @@ export const rewireTriggers: Statement[] = [
   },
 ];
 
-/** Scratch copies carry the drill's suffix (-drill-<6 hex>, DRILL_SUFFIX). */
-const scratchTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*-drill-*';
-const scratchStreams = 'arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*-drill-*';
-const scratchBuckets = 'arn:${AWS::Partition}:s3:::*-drill-*';
-
-/** drillCompare: reads the drill's scratch copy (and only it) as the backup reads the originals; changes nothing. */
+/**
+ * drillCompare: reads the drill's scratch copy (and only it) as the backup reads the originals; changes
+ * nothing. Each kind adds the reads of its own scratch resources (its stack's `shared.drillCompare`).
+ */
 export const readScratchCopy: Statement[] = [
   // livePicture runs the backup's snapshot of each scratch function (code into a local temp store).
   {
@@ -138,60 +136,6 @@ export const readScratchCopy: Statement[] = [
   },
   { Sid: 'ReadMappingSources', Effect: 'Allow', Action: 'sqs:GetQueueUrl', Resource: accountQueues },
   readLayers,
-  {
-    Sid: 'ReadTables',
-    Effect: 'Allow',
-    Action: [
-      'dynamodb:DescribeTable',
-      'dynamodb:DescribeTimeToLive',
-      'dynamodb:DescribeContinuousBackups',
-      'dynamodb:ListTagsOfResource',
-      'dynamodb:Scan',
-    ],
-    Resource: scratchTables,
-  },
-  {
-    Sid: 'ReadStreams',
-    Effect: 'Allow',
-    Action: [
-      'kinesis:DescribeStream',
-      'kinesis:DescribeStreamSummary',
-      'kinesis:DescribeStreamConsumer',
-      'kinesis:ListShards',
-      'kinesis:ListTagsForStream',
-      'kinesis:ListStreamConsumers',
-      'kinesis:GetShardIterator',
-      'kinesis:GetRecords',
-    ],
-    Resource: scratchStreams,
-  },
-  {
-    Sid: 'ReadBuckets',
-    Effect: 'Allow',
-    Action: [
-      's3:ListBucket',
-      's3:GetBucketCORS',
-      's3:GetEncryptionConfiguration',
-      's3:GetLifecycleConfiguration',
-      's3:GetBucketOwnershipControls',
-      's3:GetBucketPolicy',
-      's3:GetBucketTagging',
-      's3:GetBucketVersioning',
-      's3:GetBucketPublicAccessBlock',
-      's3:GetBucketObjectLockConfiguration',
-      's3:GetBucketLocation',
-      's3:GetBucketNotification',
-    ],
-    Resource: scratchBuckets,
-    Condition: sameAccount,
-  },
-  {
-    Sid: 'ReadObjects',
-    Effect: 'Allow',
-    Action: ['s3:GetObject', 's3:GetObjectTagging'],
-    Resource: `${scratchBuckets}/*`,
-    Condition: sameAccount,
-  },
   readEventBridgeRules,
   readSchedules,
   {
@@ -211,7 +155,10 @@ export const readScratchCopy: Statement[] = [
   },
 ];
 
-/** drillCleanup: deletes only the drill's scratch copies (-drill-xxxxxx) and the triggers it wired. */
+/**
+ * drillCleanup: deletes only the drill's scratch copies (-drill-xxxxxx) and the triggers it wired. Each
+ * kind adds the deletes of its own scratch resources (its stack's `shared.drillCleanup`).
+ */
 export const deleteScratchCopy: Statement[] = [
   // Scratch copies carry the drill's suffix (-drill-<6 hex>, DRILL_SUFFIX): deletes are limited to it.
   {
@@ -226,39 +173,12 @@ export const deleteScratchCopy: Statement[] = [
     Action: 'lambda:DeleteLayerVersion',
     Resource: 'arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:layer:*-drill-*:*',
   },
-  {
-    Sid: 'DeleteScratchTables',
-    Effect: 'Allow',
-    // UpdateTable turns deletion protection off first.
-    Action: ['dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:DeleteTable'],
-    Resource: 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*-drill-*',
-  },
-  {
-    Sid: 'DeleteScratchStreams',
-    Effect: 'Allow',
-    Action: 'kinesis:DeleteStream',
-    Resource: scratchStreams,
-  },
   // Removing a scratch function's stream mapping reads the stream's shards (whichever stream it reads).
   {
     Sid: 'ReadMappedStreams',
     Effect: 'Allow',
     Action: ['kinesis:ListShards', 'kinesis:DescribeStreamSummary'],
     Resource: accountStreams,
-  },
-  {
-    Sid: 'EmptyScratchBuckets',
-    Effect: 'Allow',
-    Action: ['s3:ListBucketVersions', 's3:DeleteBucket'],
-    Resource: 'arn:${AWS::Partition}:s3:::*-drill-*',
-    Condition: sameAccount,
-  },
-  {
-    Sid: 'DeleteScratchObjects',
-    Effect: 'Allow',
-    Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-    Resource: 'arn:${AWS::Partition}:s3:::*-drill-*/*',
-    Condition: sameAccount,
   },
   // The drill's triggers (wired to its scratch functions) are removed where they live.
   {

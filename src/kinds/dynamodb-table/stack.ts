@@ -2,6 +2,8 @@ import { awsBackupStatements } from '../shared/aws-backup-stack.js';
 import { recoveryPointPassRoles, recoveryPointRestore } from '../shared/stack.js';
 import type { KindStack } from '../types.js';
 
+/** Scratch copies of a drill carry its suffix (-drill-<6 hex>, DRILL_SUFFIX). */
+const scratchTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*-drill-*';
 const accountTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*';
 
 /** dynamodb-table: configuration and items (native export, or a checkpointed scan), restored by import or writes. */
@@ -107,5 +109,31 @@ export const dynamodbTableStack: KindStack = {
       ...recoveryPointRestore,
     ],
     passRoles: recoveryPointPassRoles,
+  },
+  // The drill's scratch copies (their names carry -drill-<6 hex>): read to compare, deleted by the cleanup.
+  shared: {
+    drillCompare: [
+      {
+        Sid: 'ReadTables',
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:DescribeTable',
+          'dynamodb:DescribeTimeToLive',
+          'dynamodb:DescribeContinuousBackups',
+          'dynamodb:ListTagsOfResource',
+          'dynamodb:Scan',
+        ],
+        Resource: scratchTables,
+      },
+    ],
+    drillCleanup: [
+      {
+        Sid: 'DeleteScratchTables',
+        Effect: 'Allow',
+        // UpdateTable turns deletion protection off first.
+        Action: ['dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:DeleteTable'],
+        Resource: scratchTables,
+      },
+    ],
   },
 };

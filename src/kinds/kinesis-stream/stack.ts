@@ -1,5 +1,7 @@
 import type { KindStack } from '../types.js';
 
+/** Scratch copies of a drill carry its suffix (-drill-<6 hex>, DRILL_SUFFIX). */
+const scratchStreams = 'arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*-drill-*';
 const accountStreams = 'arn:${AWS::Partition}:kinesis:*:${AWS::AccountId}:stream/*';
 const accountKeys = 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*';
 
@@ -74,6 +76,34 @@ export const kinesisStreamStack: KindStack = {
         Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         Resource: accountKeys,
         Condition: { StringLike: { 'kms:ViaService': ['kinesis.*.amazonaws.com'] } },
+      },
+    ],
+  },
+  // The drill's scratch copies (their names carry -drill-<6 hex>): read to compare, deleted by the cleanup.
+  shared: {
+    drillCompare: [
+      {
+        Sid: 'ReadStreams',
+        Effect: 'Allow',
+        Action: [
+          'kinesis:DescribeStream',
+          'kinesis:DescribeStreamSummary',
+          'kinesis:DescribeStreamConsumer',
+          'kinesis:ListShards',
+          'kinesis:ListTagsForStream',
+          'kinesis:ListStreamConsumers',
+          'kinesis:GetShardIterator',
+          'kinesis:GetRecords',
+        ],
+        Resource: scratchStreams,
+      },
+    ],
+    drillCleanup: [
+      {
+        Sid: 'DeleteScratchStreams',
+        Effect: 'Allow',
+        Action: 'kinesis:DeleteStream',
+        Resource: scratchStreams,
       },
     ],
   },

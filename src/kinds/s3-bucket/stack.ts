@@ -2,6 +2,8 @@ import { awsBackupStatements } from '../shared/aws-backup-stack.js';
 import { recoveryPointPassRoles, recoveryPointRestore } from '../shared/stack.js';
 import type { KindStack } from '../types.js';
 
+/** Scratch copies of a drill carry its suffix (-drill-<6 hex>, DRILL_SUFFIX). */
+const scratchBuckets = 'arn:${AWS::Partition}:s3:::*-drill-*';
 const anyBucket = 'arn:${AWS::Partition}:s3:::*';
 const anyObject = 'arn:${AWS::Partition}:s3:::*/*';
 const accountKeys = 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*';
@@ -125,5 +127,53 @@ export const s3BucketStack: KindStack = {
       ...recoveryPointRestore,
     ],
     passRoles: recoveryPointPassRoles,
+  },
+  // The drill's scratch copies (their names carry -drill-<6 hex>): read to compare, deleted by the cleanup.
+  shared: {
+    drillCompare: [
+      {
+        Sid: 'ReadBuckets',
+        Effect: 'Allow',
+        Action: [
+          's3:ListBucket',
+          's3:GetBucketCORS',
+          's3:GetEncryptionConfiguration',
+          's3:GetLifecycleConfiguration',
+          's3:GetBucketOwnershipControls',
+          's3:GetBucketPolicy',
+          's3:GetBucketTagging',
+          's3:GetBucketVersioning',
+          's3:GetBucketPublicAccessBlock',
+          's3:GetBucketObjectLockConfiguration',
+          's3:GetBucketLocation',
+          's3:GetBucketNotification',
+        ],
+        Resource: scratchBuckets,
+        Condition: sameAccount,
+      },
+      {
+        Sid: 'ReadObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectTagging'],
+        Resource: `${scratchBuckets}/*`,
+        Condition: sameAccount,
+      },
+    ],
+    drillCleanup: [
+      {
+        Sid: 'EmptyScratchBuckets',
+        Effect: 'Allow',
+        Action: ['s3:ListBucketVersions', 's3:DeleteBucket'],
+        Resource: scratchBuckets,
+        Condition: sameAccount,
+      },
+      {
+        Sid: 'DeleteScratchObjects',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        Resource: `${scratchBuckets}/*`,
+        Condition: sameAccount,
+      },
+    ],
   },
 };
