@@ -15,6 +15,7 @@ import { ifExists } from '../../aws/errors.js';
 import { paginate } from '../../aws/paginate.js';
 import type { RestoreContext, RestoreResult } from '../../reconcile/context.js';
 import { notPossible, pick, reconcile } from '../../reconcile/diff.js';
+import { locateApi } from '../shared/api-by-id.js';
 import { readDocument, tagChanges } from '../shared/document.js';
 import { type Build, putAuthorizer, putIntegration, putModel, putRoute, putStage } from './build.js';
 import { readHttpApi } from './capture.js';
@@ -33,17 +34,17 @@ import { integrationKey, shapeOf } from './shape.js';
 
 const label = (name: string) => `http api ${name}`;
 
-async function locate(gateway: ApiGatewayV2Client, config: HttpApiConfig, name: string) {
-  const sameId = await ifExists(() => gateway.send(new GetApiCommand({ ApiId: config.id })));
-  if (sameId?.Name === name) return { id: config.id };
-  const all = await paginate(async (NextToken) => {
-    const page = await gateway.send(new GetApisCommand({ NextToken }));
-    return { items: page.Items, next: page.NextToken };
+const locate = (gateway: ApiGatewayV2Client, config: HttpApiConfig, name: string) =>
+  locateApi(config.id, name, {
+    nameOf: async (ApiId) => (await ifExists(() => gateway.send(new GetApiCommand({ ApiId }))))?.Name,
+    list: async () =>
+      (
+        await paginate(async (NextToken) => {
+          const page = await gateway.send(new GetApisCommand({ NextToken }));
+          return { items: page.Items, next: page.NextToken };
+        })
+      ).map((api) => ({ id: api.ApiId, name: api.Name })),
   });
-  const named = all.filter((api) => api.Name === name);
-  if (named.length > 1) return { ambiguous: named.length };
-  return { id: named[0]?.ApiId };
-}
 
 const buildFor = (
   gateway: ApiGatewayV2Client,

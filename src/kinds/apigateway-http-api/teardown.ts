@@ -1,7 +1,7 @@
 import { ApiGatewayV2Client, DeleteApiCommand, GetApiCommand } from '@aws-sdk/client-apigatewayv2';
 import { client } from '../../aws/clients.js';
 import { ifExists } from '../../aws/errors.js';
-import { scratchApiDeletions } from '../shared/scratch-api.js';
+import { scratchApiDeletions } from '../shared/api-by-id.js';
 import type { Deletion, TeardownContext } from '../types.js';
 
 /** Drill cleanup of a scratch HTTP API (see scratchApiDeletions). */

@@ -19,6 +19,7 @@ import { ifExists } from '../../aws/errors.js';
 import { paginate } from '../../aws/paginate.js';
 import type { RestoreContext, RestoreResult } from '../../reconcile/context.js';
 import { notPossible, reconcile } from '../../reconcile/diff.js';
+import { locateApi } from '../shared/api-by-id.js';
 import { readDocument, tagChanges } from '../shared/document.js';
 import {
   type Build,
@@ -49,17 +50,16 @@ import { type RestApiShape, shapeOf } from './shape.js';
 
 const api = (name: string) => `rest api ${name}`;
 
-async function locate(gateway: APIGatewayClient, config: RestApiConfig, name: string) {
-  const sameId = await ifExists(() => gateway.send(new GetRestApiCommand({ restApiId: config.id })));
-  if (sameId?.name === name) return { id: config.id };
-  const all = await paginate(async (position) => {
-    const page = await gateway.send(new GetRestApisCommand({ position, limit: 500 }));
-    return { items: page.items, next: page.position };
+const locate = (gateway: APIGatewayClient, config: RestApiConfig, name: string) =>
+  locateApi(config.id, name, {
+    nameOf: async (restApiId) =>
+      (await ifExists(() => gateway.send(new GetRestApiCommand({ restApiId }))))?.name,
+    list: () =>
+      paginate(async (position) => {
+        const page = await gateway.send(new GetRestApisCommand({ position, limit: 500 }));
+        return { items: page.items, next: page.position };
+      }),
   });
-  const named = all.filter((candidate) => candidate.name === name);
-  if (named.length > 1) return { ambiguous: named.length };
-  return { id: named[0]?.id };
-}
 
 function newBuild(
   gateway: APIGatewayClient,

@@ -1,7 +1,7 @@
 import { APIGatewayClient, DeleteRestApiCommand, GetRestApiCommand } from '@aws-sdk/client-api-gateway';
 import { client } from '../../aws/clients.js';
 import { ifExists } from '../../aws/errors.js';
-import { scratchApiDeletions } from '../shared/scratch-api.js';
+import { scratchApiDeletions } from '../shared/api-by-id.js';
 import type { Deletion, TeardownContext } from '../types.js';
 
 /** Drill cleanup of a scratch REST API (see scratchApiDeletions). */

@@ -1,10 +1,29 @@
 import type { Deletion, TeardownContext } from '../types.js';
 
-/** How a drill's cleanup reads and deletes one kind of API by id. */
+/** How the API kinds (REST, HTTP) read and delete their APIs by id. */
 export interface ApiByIdOps {
   /** The API's name, or undefined when it is gone. */
   nameOf(id: string): Promise<string | undefined>;
   remove(id: string): Promise<void>;
+}
+
+/**
+ * Where a backed-up API is in the target: the recorded id when it still carries the name, else the one
+ * API of that name (`ambiguous` when several have it, no id when none does).
+ */
+export async function locateApi(
+  recordedId: string,
+  name: string,
+  ops: {
+    nameOf(id: string): Promise<string | undefined>;
+    /** Every API of the region, id and name. */
+    list(): Promise<{ id?: string; name?: string }[]>;
+  },
+): Promise<{ id?: string; ambiguous?: number }> {
+  if ((await ops.nameOf(recordedId)) === name) return { id: recordedId };
+  const named = (await ops.list()).filter((api) => api.name === name);
+  if (named.length > 1) return { ambiguous: named.length };
+  return { id: named[0]?.id };
 }
 
 /**
