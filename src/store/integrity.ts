@@ -4,9 +4,10 @@ import { TriggervaultError } from '../errors.js';
 import type { BackupStore, ObjectStat } from './store.js';
 
 /**
- * Checkers over slices of what a run stored. What to check is listed by one function (see
- * backup/verify.ts: one entry per artifact, and one per index part naming object copies) and each
- * slice is checked here; a chunked Verify keeps a position in that list and checks a slice per call.
+ * Checkers over batches of what a run stored: artifacts re-hashed, object copies compared with the
+ * store's checksums (or re-hashed). What to check is listed by backup/verify-checks.ts (`checksOf`: one
+ * check per artifact and per object copy); the chunked Verify keeps a position in that list and checks
+ * a batch at a time.
  */
 
 export interface Damage {
