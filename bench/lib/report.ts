@@ -79,3 +79,26 @@ export function formatTable(figures: Figure[]): string {
     ...rows.map(line),
   ].join('\n');
 }
+
+/** The same rows as a Markdown table (README's), `|` in cells escaped. */
+export function formatMarkdown(figures: Figure[]): string {
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  return [
+    '| section | figure | value | target | result | measured with it | limited by |',
+    '|---|---|---|---|---|---|---|',
+    ...figures.map(
+      (figure) =>
+        `| ${[
+          figure.section,
+          figure.label,
+          formatValue(figure.value, figure.unit),
+          formatTarget(figure),
+          figure.target ? verdict(figure) : '',
+          figure.note ?? '',
+          figure.limit ?? '',
+        ]
+          .map(cell)
+          .join(' | ')} |`,
+    ),
+  ].join('\n');
+}
