@@ -68,6 +68,8 @@ export type VerifyProgress = z.infer<typeof VerifyProgress>;
 /** Leave this much of the Lambda time limit for writing what the invocation found. */
 const SAFETY_MARGIN_MS = 60_000;
 const CONCURRENCY = 16;
+/** Object copies compared by stored checksum per check that reads bytes, in a batch (see checkFrom). */
+const COPIES_PER_READ = 64;
 
 const verifyPrefix = (runId: string, attempt: string) => `runs/${runId}/verify/${attempt}/`;
 const checksPart = (runId: string, attempt: string, part: number) =>
@@ -141,7 +143,12 @@ async function checkFrom(
 ): Promise<{ cursor?: VerifyCursor; checks: number }> {
   let { part, line } = cursor;
   let checks = 0;
-  const batchSize = Math.min(CONCURRENCY * 4, budget.maxItems);
+  // A batch holds up to CONCURRENCY × 4 checks that read bytes, or many more object copies compared
+  // with the store's checksums: those are checked by listing their prefix once the batch is large
+  // enough (integrity.ts verifyCopies), a request per 1,000 instead of a HEAD each.
+  const weightOf = (check: Check) => (check.type === 'copy' && !progress.deep ? 1 : COPIES_PER_READ);
+  const batchWeight = CONCURRENCY * 4 * COPIES_PER_READ;
+  let weight = 0;
   while (part <= cursor.parts) {
     const lines = readNdjsonPart(store, checksPart(runId, attempt, part));
     let index = 0;
@@ -155,12 +162,15 @@ async function checkFrom(
       checks += batch.length;
       line += batch.length;
       batch = [];
+      weight = 0;
     };
     try {
       for await (const raw of lines) {
         if (index++ < line) continue;
-        batch.push(parseOrThrow(CheckSchema, raw, `check ${part}:${index}`));
-        if (batch.length < batchSize) continue;
+        const check = parseOrThrow(CheckSchema, raw, `check ${part}:${index}`);
+        batch.push(check);
+        weight += weightOf(check);
+        if (weight < batchWeight && checks + batch.length < budget.maxItems) continue;
         await flush();
         if (!budget.hasTime() || checks >= budget.maxItems) {
           await lines.return(undefined);

@@ -8,7 +8,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { client } from '../aws/clients.js';
+import { client, endpointUrl } from '../aws/clients.js';
 import { errorName, httpStatus, isMissingObject, isNotFound } from '../aws/errors.js';
 import { mapLimit } from '../concurrency.js';
 import { AlreadyStoredError, InputValidationError, IntegrityError } from '../errors.js';
@@ -33,6 +33,20 @@ export function fullObjectSha256(checksum: string | undefined, type: string | un
 export async function storeEncryption(bucket: string, region: string): Promise<SseHeaders> {
   const configured = process.env.TRIGGERVAULT_STORE_KMS_KEY;
   if (configured) return { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: configured };
+  // Asked once a minute per bucket and process (the local runner opens the store in every handler).
+  const key = `${endpointUrl() ?? ''}|${region}|${bucket}`;
+  const known = bucketEncryption.get(key);
+  if (known && known.until > Date.now()) return known.headers;
+  const headers = readBucketEncryption(bucket, region);
+  bucketEncryption.set(key, { headers, until: Date.now() + ENCRYPTION_TTL_MS });
+  headers.catch(() => bucketEncryption.delete(key));
+  return headers;
+}
+
+const ENCRYPTION_TTL_MS = 60_000;
+const bucketEncryption = new Map<string, { headers: Promise<SseHeaders>; until: number }>();
+
+async function readBucketEncryption(bucket: string, region: string): Promise<SseHeaders> {
   try {
     const answer = await client(S3Client, region).send(new GetBucketEncryptionCommand({ Bucket: bucket }));
     const rule = answer.ServerSideEncryptionConfiguration?.Rules?.find(
