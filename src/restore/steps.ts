@@ -24,7 +24,7 @@ import { RunCatalog } from '../store/catalog.js';
 import { openStore } from '../store/open.js';
 import type { BackupStore } from '../store/store.js';
 import { trustedView } from '../store/trusted.js';
-import { TRIGGER_TYPES } from '../triggers/index.js';
+import { clearListingMemos, TRIGGER_TYPES } from '../triggers/index.js';
 import { idMapKey, layerMapKey, outcomeKey, restorePlanKey } from './layout.js';
 import { mapperFor, restoredIds } from './mapper.js';
 import { recordedItem, sourceRun } from './sources.js';
@@ -197,6 +197,9 @@ export async function restoreResource(item: RestoreResourceItem, remainingMs: nu
  * not restored is blocked.
  */
 export async function restoreTriggerGroup(item: RestoreTriggerItem, remainingMs: number) {
+  // Compare-first against the live sources: a listing memoized earlier in this process (a backup, or
+  // the tiers that re-created a topic or bucket moments ago) would say a deleted trigger still exists.
+  clearListingMemos();
   return withPlan(item, async (loaded) => {
     const { store, plan, region } = loaded;
     const group = region.triggerGroups.find((candidate) => candidate.key === item.group);

@@ -9,6 +9,7 @@ import {
   UpdateAliasCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client } from '../../../src/aws/clients.js';
 import { snapshotFunction } from '../../../src/kinds/lambda-function/capture.js';
@@ -24,7 +25,9 @@ import { mapperOfRestore } from '../../../src/restore/mapper.js';
 import type { RestoreReport } from '../../../src/restore/report.js';
 import { openStore } from '../../../src/store/open.js';
 import type { BackupStore } from '../../../src/store/store.js';
-import { clearListingMemos } from '../../../src/triggers/index.js';
+import { clearListingMemos, listTriggers, loadFunctionRef } from '../../../src/triggers/index.js';
+import { snsSubscriptionTrigger } from '../../../src/triggers/sns-subscription.js';
+import type { TriggerRecord } from '../../../src/triggers/types.js';
 import { runRestore, wipeFunctions } from '../../helpers/restore.js';
 
 // One region of its own: seedRegion creates fixed names.
@@ -259,5 +262,25 @@ describe('restore of functions and their triggers, round trip on the emulator', 
     ]);
     expect(summary.problems[0]?.reason).toContain('role defined for the function cannot be assumed');
     expect(await exists('notify-fail')).toBe(false);
+  });
+  it('re-wires a trigger removed after this process listed it (restores never compare with memoized listings)', async () => {
+    // Prepare: the listings memoized as a backup in this process leaves them, then the subscription
+    // removed from outside (no cache cleared), as when a topic is lost between backup and restore.
+    const [subscription] = (await listTriggers(await loadFunctionRef(REGION, 'notify'))).filter(
+      (record) => record.type === 'sns-subscription',
+    );
+    expect(subscription).toBeDefined();
+    await snsSubscriptionTrigger.remove?.(REGION, subscription as TriggerRecord);
+    // Act
+    const summary = await runRestore({ store: storeUrl, run: runId, only: ['lambda-function:notify'] });
+    // Assess: re-created, as SNS itself lists it.
+    const report = (await openStore(storeUrl).getJson(summary.report)) as RestoreReport;
+    const triggers = report.items.filter((item) => item.kind === 'triggers').flatMap((item) => item.changes);
+    expect(triggers.map((change) => change.action)).toContain('create');
+    const topic = (subscription as TriggerRecord).source as string;
+    const listed = await client(SNSClient, REGION).send(
+      new ListSubscriptionsByTopicCommand({ TopicArn: topic }),
+    );
+    expect(listed.Subscriptions?.map((entry) => entry.Endpoint?.split(':').at(-1))).toContain('notify');
   });
 });
