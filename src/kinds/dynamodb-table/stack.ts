@@ -5,6 +5,14 @@ import type { KindStack } from '../types.js';
 /** Scratch copies of a drill carry its suffix (-drill-<6 hex>, DRILL_SUFFIX). */
 const scratchTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*-drill-*';
 const accountTables = 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*';
+/** What a backup reads of a table (and a drill of its scratch copy). */
+const readTable = [
+  'dynamodb:DescribeTable',
+  'dynamodb:DescribeTimeToLive',
+  'dynamodb:DescribeContinuousBackups',
+  'dynamodb:ListTagsOfResource',
+  'dynamodb:Scan',
+];
 
 /** dynamodb-table: configuration and items (native export, or a checkpointed scan), restored by import or writes. */
 export const dynamodbTableStack: KindStack = {
@@ -23,14 +31,7 @@ export const dynamodbTableStack: KindStack = {
       {
         Sid: 'ReadTables',
         Effect: 'Allow',
-        Action: [
-          'dynamodb:DescribeTable',
-          'dynamodb:DescribeTimeToLive',
-          'dynamodb:DescribeContinuousBackups',
-          'dynamodb:ListTagsOfResource',
-          'dynamodb:Scan',
-          'dynamodb:ExportTableToPointInTime',
-        ],
+        Action: [...readTable, 'dynamodb:ExportTableToPointInTime'],
         Resource: accountTables,
       },
       {
@@ -116,13 +117,7 @@ export const dynamodbTableStack: KindStack = {
       {
         Sid: 'ReadTables',
         Effect: 'Allow',
-        Action: [
-          'dynamodb:DescribeTable',
-          'dynamodb:DescribeTimeToLive',
-          'dynamodb:DescribeContinuousBackups',
-          'dynamodb:ListTagsOfResource',
-          'dynamodb:Scan',
-        ],
+        Action: readTable,
         Resource: scratchTables,
       },
     ],

@@ -38,30 +38,7 @@ export const lambdaFunctionStack: KindStack = {
     timeout: 900,
     store: ['blobs'],
     statements: [
-      {
-        Sid: 'ReadFunctions',
-        Effect: 'Allow',
-        Action: [
-          'lambda:GetFunction',
-          'lambda:GetFunctionConfiguration',
-          'lambda:GetPolicy',
-          'lambda:GetAlias',
-          'lambda:GetFunctionConcurrency',
-          'lambda:GetFunctionCodeSigningConfig',
-          'lambda:GetFunctionUrlConfig',
-          'lambda:GetFunctionEventInvokeConfig',
-          'lambda:GetProvisionedConcurrencyConfig',
-          'lambda:GetRuntimeManagementConfig',
-          'lambda:GetFunctionRecursionConfig',
-          'lambda:ListVersionsByFunction',
-          'lambda:ListAliases',
-          'lambda:ListFunctionEventInvokeConfigs',
-          'lambda:ListProvisionedConcurrencyConfigs',
-          'lambda:ListFunctionUrlConfigs',
-          'lambda:ListTags',
-        ],
-        Resource: accountFunctions,
-      },
+      readFunctionsAndTriggers,
       // The layer and who may use it (its policy; another account's layer answers AccessDenied: not captured).
       {
         Sid: 'ReadLayers',
