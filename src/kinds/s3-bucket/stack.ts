@@ -9,6 +9,20 @@ const anyObject = 'arn:${AWS::Partition}:s3:::*/*';
 const accountKeys = 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*';
 /** Buckets are global: `arn:aws:s3:::*` is limited to this account's buckets by this condition. */
 const sameAccount = { StringEquals: { 'aws:ResourceAccount': '${AWS::AccountId}' } };
+/** What a restore compares of a bucket's configuration (and a drill of its scratch copy). */
+const readBucketConfig = [
+  's3:ListBucket',
+  's3:GetBucketCORS',
+  's3:GetEncryptionConfiguration',
+  's3:GetLifecycleConfiguration',
+  's3:GetBucketOwnershipControls',
+  's3:GetBucketPolicy',
+  's3:GetBucketTagging',
+  's3:GetBucketVersioning',
+  's3:GetBucketPublicAccessBlock',
+  's3:GetBucketObjectLockConfiguration',
+  's3:GetBucketLocation',
+];
 
 /** s3-bucket: configuration and objects, copied into content-addressed blobs (checkpointed). */
 export const s3BucketStack: KindStack = {
@@ -85,17 +99,7 @@ export const s3BucketStack: KindStack = {
           's3:PutBucketVersioning',
           's3:PutBucketPublicAccessBlock',
           's3:PutBucketObjectLockConfiguration',
-          's3:ListBucket',
-          's3:GetBucketCORS',
-          's3:GetEncryptionConfiguration',
-          's3:GetLifecycleConfiguration',
-          's3:GetBucketOwnershipControls',
-          's3:GetBucketPolicy',
-          's3:GetBucketTagging',
-          's3:GetBucketVersioning',
-          's3:GetBucketPublicAccessBlock',
-          's3:GetBucketObjectLockConfiguration',
-          's3:GetBucketLocation',
+          ...readBucketConfig,
         ],
         Resource: anyBucket,
         Condition: sameAccount,
@@ -134,20 +138,7 @@ export const s3BucketStack: KindStack = {
       {
         Sid: 'ReadBuckets',
         Effect: 'Allow',
-        Action: [
-          's3:ListBucket',
-          's3:GetBucketCORS',
-          's3:GetEncryptionConfiguration',
-          's3:GetLifecycleConfiguration',
-          's3:GetBucketOwnershipControls',
-          's3:GetBucketPolicy',
-          's3:GetBucketTagging',
-          's3:GetBucketVersioning',
-          's3:GetBucketPublicAccessBlock',
-          's3:GetBucketObjectLockConfiguration',
-          's3:GetBucketLocation',
-          's3:GetBucketNotification',
-        ],
+        Action: [...readBucketConfig, 's3:GetBucketNotification'],
         Resource: scratchBuckets,
         Condition: sameAccount,
       },
